@@ -1,0 +1,32 @@
+"""The ``tradetalks`` command line: thin adapters (parse -> one library call -> render).
+
+Units and orientation everywhere: trade values at pre-tariff prices in US$ millions (unless a
+dataset says otherwise); ``trade[exporter, importer, sector]``; tariffs are imposed by the importer,
+shown in percent.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from tradetalks.cli import data_cmd
+
+app = typer.Typer(
+    name="tradetalks",
+    help=(
+        "Quantitative analysis of tariff negotiations (flagship: the 2025-26 Japan-US talks).\n\n"
+        "Trade values are at pre-tariff prices, US$ millions unless a dataset says otherwise; "
+        "flows are oriented exporter -> importer; a tariff is imposed by the importer on the "
+        "exporter's goods and is printed in percent."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_cmd.app, name="data")
+app.command("demo")(data_cmd.demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

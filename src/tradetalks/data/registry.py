@@ -1,0 +1,158 @@
+"""Dataset registry: names of the reference datasets and the bundled default, and ``load``.
+
+Reference datasets are raw files from public replication packages, read from the folder named by the
+environment variable ``TRADETALKS_DATA_DIR`` (default: ``../shared/data/raw`` beside the repository).
+They are never shipped with the package. The bundled default ``world2014`` is derived from the WIOD 2014
+reference file by ``scripts/derive_world2014.py`` and ships inside the package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tradetalks.data.tradedata import TradeData
+from tradetalks.errors import DatasetNotFoundError, ReferenceDataMissingError
+
+ENV_DATA_DIR = "TRADETALKS_DATA_DIR"
+ENV_REQUIRE = "TRADETALKS_REQUIRE_REFERENCE_DATA"
+BUNDLED_DIR = Path(__file__).parent / "bundled"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One registered dataset.
+
+    Attributes
+    ----------
+    name
+        Registry name (``tradetalks.data.load(name)``).
+    folder
+        Sub-folder of the reference directory holding its raw files (``None`` for bundled data).
+    module
+        Reader module under ``tradetalks.data.readers`` exposing ``read(folder, **options)``.
+    summary
+        One line for listings.
+    """
+
+    name: str
+    folder: str | None
+    module: str
+    summary: str
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in (
+        DatasetInfo("world2014", None, "world2014",
+                    "bundled default: WIOD 2014 aggregated to 12 economies x 16 sectors, applied tariffs"),
+        DatasetInfo("ossa2014", "ossa2014", "ossa2014",
+                    "Ossa (2014) GTAP inputs: 7 regions x 33 sectors, sigma, political weights"),
+        DatasetInfo("cp1993", "caliendo_parro2015", "cp1993",
+                    "Caliendo-Parro (2015): 31 countries x 40 sectors, 1993 (tariffs 1993 / 2005), IO"),
+        DatasetInfo("wiod2014", "lashkaripour_lugovskyy2023_wiod2014", "wiod2014",
+                    "WIOD 2014 (Lashkaripour-Lugovskyy 2023): 44 countries x 16 sectors, applied tariffs"),
+        DatasetInfo("wiod-agg-2000-2014", "gegravity_r_tradedata0014", "wiod_agg",
+                    "GE_gravity (R) example: 44 WIOD countries, aggregate, 2000-2014, FTA dummies"),
+        DatasetInfo("yotov-borders-2006", "yotov_agtpa", "yotov_borders",
+                    "Yotov et al. (2016) trade without borders: 69 countries, manufacturing, 2006"),
+        DatasetInfo("yotov-rta-panel", "yotov_agtpa", "yotov_rta",
+                    "Yotov et al. (2016) RTA panel: 69 countries, manufacturing, 1986-2006 (one year)"),
+        DatasetInfo("gegravity-sample", "gegravity_sample", "gegravity_sample",
+                    "gegravity example data: 30 countries, manufacturing, 2006, gravity covariates"),
+        DatasetInfo("icio7-2017", "econ7115_7x44_2017", "icio7",
+                    "econ7115 teaching data: 7 regions x 44 sectors, 2017, IO shares, prewar tariffs"),
+        DatasetInfo("econ36-2001", "econ7115_36c_2001", "econ36",
+                    "econ7115 teaching data: 36 countries, aggregate, 2001, tariffs"),
+    )
+}
+
+
+def reference_dir() -> Path:
+    """The reference data folder: ``$TRADETALKS_DATA_DIR`` or ``../shared/data/raw`` beside the repo."""
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env).expanduser()
+    repo = Path(__file__).resolve().parents[3]
+    return repo.parent / "shared" / "data" / "raw"
+
+
+def reference_required() -> bool:
+    """Whether absent reference data is a failure (``TRADETALKS_REQUIRE_REFERENCE_DATA=1``)."""
+    return os.environ.get(ENV_REQUIRE, "") not in ("", "0", "false", "False")
+
+
+def dataset_folder(name: str) -> Path:
+    """Folder of a reference dataset.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Unknown name.
+    ReferenceDataMissingError
+        Known name but its folder is absent.
+    """
+    info = info_for(name)
+    if info.folder is None:
+        return BUNDLED_DIR
+    folder = reference_dir() / info.folder
+    if not folder.is_dir():
+        raise ReferenceDataMissingError(
+            f"dataset '{name}' needs the reference folder '{folder}' "
+            f"(set {ENV_DATA_DIR} to the folder holding '{info.folder}/')"
+        )
+    return folder
+
+
+def info_for(name: str) -> DatasetInfo:
+    """Registry entry of a dataset name."""
+    if name not in DATASETS:
+        raise DatasetNotFoundError(
+            f"unknown dataset '{name}': expected one of {sorted(DATASETS)} or a path to a .nc file"
+        )
+    return DATASETS[name]
+
+
+def available(name: str) -> bool:
+    """Whether a registered dataset can be loaded on this machine."""
+    try:
+        dataset_folder(name)
+    except ReferenceDataMissingError:
+        return False
+    return True
+
+
+def _reader(name: str) -> Callable[..., TradeData]:
+    mod = importlib.import_module(f"tradetalks.data.readers.{info_for(name).module}")
+    fn: Callable[..., TradeData] = mod.read
+    return fn
+
+
+def load(name_or_path: str | Path, **options: Any) -> TradeData:
+    """Load a dataset by registry name or from a file saved by :meth:`TradeData.save`.
+
+    Parameters
+    ----------
+    name_or_path
+        A name from :data:`DATASETS` or a path to a ``.nc`` file.
+    **options
+        Reader options (e.g. ``year=2006`` for panels, ``tariffs="2005"`` for ``cp1993``).
+
+    Returns
+    -------
+    TradeData
+        In the orientation of DESIGN.md §3, validated.
+    """
+    key = str(name_or_path)
+    if key in DATASETS:
+        return _reader(key)(dataset_folder(key), **options)
+    path = Path(name_or_path)
+    if path.suffix == ".nc" or path.exists():
+        return TradeData.load(path)
+    raise DatasetNotFoundError(
+        f"unknown dataset '{key}': expected one of {sorted(DATASETS)} or a path to a .nc file"
+    )

@@ -1,0 +1,168 @@
+"""Every named exception and warning of tradetalks.
+
+Messages say what was expected and what was found, naming the field, the offending labels and the
+value, so that a CLI or web adapter can show them to a user unchanged.
+
+All exceptions derive from :class:`TradeTalksError`; adapters catch that one class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class TradeTalksError(Exception):
+    """Base class of every error raised on purpose by tradetalks."""
+
+
+class TradeTalksWarning(UserWarning):
+    """Base class of every warning emitted by tradetalks."""
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+class DataError(TradeTalksError):
+    """Invalid trade data (raised on construction, on load and on every transformation)."""
+
+
+class ValidationError(DataError):
+    """A field of a dataset fails a validation rule.
+
+    Parameters
+    ----------
+    field
+        Name of the offending variable (``trade``, ``tariff``, ``sigma``, ...).
+    expected
+        What the rule requires.
+    found
+        What was found, with labels and values.
+    """
+
+    def __init__(self, field: str, expected: str, found: str) -> None:
+        self.field = field
+        self.expected = expected
+        self.found = found
+        super().__init__(f"{field}: expected {expected}; found {found}")
+
+
+class NegativeFlowError(ValidationError):
+    """Trade flows are negative."""
+
+
+class MissingValueError(ValidationError):
+    """NaN or infinite values where numbers are required."""
+
+
+class MissingDomesticSalesError(ValidationError):
+    """A country has no (or zero) domestic sales on the diagonal."""
+
+
+class LabelError(ValidationError):
+    """Duplicate, mismatched or unknown labels."""
+
+
+class ShapeError(ValidationError):
+    """Arrays whose dimensions or shapes do not match."""
+
+
+class TariffRangeError(ValidationError):
+    """Tariffs outside [0, 10] or non-zero on the diagonal."""
+
+
+class ElasticityError(ValidationError):
+    """Non-positive (or otherwise inadmissible) elasticities."""
+
+
+class ShareError(ValidationError):
+    """Input-output, value-added or final-demand shares that do not sum to one."""
+
+
+class ConservationError(DataError):
+    """An aggregation changed a total that it must conserve."""
+
+
+class DatasetNotFoundError(DataError):
+    """A dataset name is not registered, or a path does not exist."""
+
+
+class ReferenceDataMissingError(DataError):
+    """The reference data folder (``TRADETALKS_DATA_DIR``) lacks a needed file."""
+
+
+class FileFormatError(DataError):
+    """A file could not be read as the expected format."""
+
+
+# --- model ----------------------------------------------------------------------------------
+
+
+class ModelError(TradeTalksError):
+    """Invalid model input (shocks, parameters, options)."""
+
+
+class OptionError(ModelError):
+    """An option outside its allowed values."""
+
+    def __init__(self, option: str, allowed: Any, found: Any) -> None:
+        self.option = option
+        self.allowed = allowed
+        self.found = found
+        super().__init__(f"{option}: expected one of {allowed!r}; found {found!r}")
+
+
+class ConvergenceError(ModelError):
+    """A solver did not converge (raised in strict mode).
+
+    Attributes
+    ----------
+    iterations, residual
+        Diagnostics of the failed solve.
+    """
+
+    def __init__(self, what: str, iterations: int, residual: float, tol: float) -> None:
+        self.what = what
+        self.iterations = iterations
+        self.residual = residual
+        self.tol = tol
+        super().__init__(
+            f"{what} did not converge: residual {residual:.3e} > tolerance {tol:.1e} "
+            f"after {iterations} iterations"
+        )
+
+
+class ConvergenceWarning(TradeTalksWarning):
+    """A solver stopped without meeting its tolerance (non-strict mode)."""
+
+
+# --- policy, scenarios, bargaining ----------------------------------------------------------
+
+
+class PolicyError(TradeTalksError):
+    """Invalid tariff measure, timeline or scenario."""
+
+
+class SpecError(PolicyError):
+    """A scenario, package or objective file that fails validation.
+
+    The message names the file, the field and what was expected.
+    """
+
+    def __init__(self, source: str, field: str, expected: str, found: str) -> None:
+        self.source = source
+        self.field = field
+        self.expected = expected
+        self.found = found
+        super().__init__(f"{source}: field '{field}': expected {expected}; found {found}")
+
+
+class ScenarioNotFoundError(PolicyError):
+    """A scenario name is not built in and is not a file."""
+
+
+class BargainingError(TradeTalksError):
+    """Invalid bargaining problem (no agreement zone, bad weights, ...)."""
+
+
+class StoreError(TradeTalksError):
+    """The negotiation record store failed."""
