@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from tradetalks.cli import data_cmd
+from tradetalks.cli import data_cmd, model_cmd
 
 app = typer.Typer(
     name="tradetalks",
@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 app.add_typer(data_cmd.app, name="data")
 app.command("demo")(data_cmd.demo)
+app.command("solve")(model_cmd.solve_cmd)
+app.command("optimal-tariff")(model_cmd.optimal_tariff_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,181 @@
+"""CLI adapters of the GE engine: ``tradetalks solve`` and ``tradetalks optimal-tariff``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.data import load
+from tradetalks.data.edits import TariffEdit, apply_edits, read_edits
+from tradetalks.errors import OptionError
+from tradetalks.model.api import MODELS, solve
+from tradetalks.model.common import SolverOptions, check_closure
+from tradetalks.results.counterfactual import CounterfactualResult
+
+
+def _country_table(res: CounterfactualResult, title: str) -> Table:
+    df = res.to_frame("country")
+    tab = Table(title=title, title_justify="left")
+    tab.add_column("country")
+    cols = [("welfare_pct", "welfare %"), ("gov_welfare_pct", "gov. welfare %"), ("wage_pct", "wage %")]
+    cols = [c for c in cols if c[0] in df.columns]
+    for _, label in cols:
+        tab.add_column(label, justify="right")
+    for label in (
+        "exports US$bn",
+        "imports US$bn",
+        "balance US$bn (before -> after)",
+        "tariff revenue US$bn",
+    ):
+        tab.add_column(label, justify="right")
+    for country, row in df.iterrows():
+        vals = [f"{row[c]:+.3f}" for c, _ in cols]
+        vals += [
+            f"{row['exports_base'] / 1e3:,.1f} -> {row['exports_new'] / 1e3:,.1f}",
+            f"{row['imports_base'] / 1e3:,.1f} -> {row['imports_new'] / 1e3:,.1f}",
+            f"{row['balance_base'] / 1e3:+,.1f} -> {row['balance_new'] / 1e3:+,.1f}",
+            f"{row['revenue_base'] / 1e3:,.1f} -> {row['revenue_new'] / 1e3:,.1f}",
+        ]
+        tab.add_row(str(country), *vals)
+    return tab
+
+
+@guard
+def solve_cmd(
+    dataset: Annotated[
+        str, typer.Option(help="Dataset name (see `tradetalks data list`) or a .nc file.")
+    ] = "world2014",
+    model: Annotated[str, typer.Option(help=f"GE model: one of {', '.join(MODELS)}.")] = "ossa",
+    tariff: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tariff",
+            "-t",
+            help="Tariff rule IMPORTER:EXPORTER:SECTOR=PCT (set) or ...+=PCT (add, percentage points); "
+            "parts may be '*'. Repeatable; applied in order. Example: -t 'USA:JPN:motor_vehicles=27.5'.",
+        ),
+    ] = None,
+    tariff_file: Annotated[
+        Path | None, typer.Option(help="CSV of rules: importer, exporter, sector, tariff_pct[, op=set|add].")
+    ] = None,
+    closure: Annotated[
+        str, typer.Option(help="Trade imbalances: 'data' (held as in the data) or 'balanced' (purged first).")
+    ] = "data",
+    tol: Annotated[float, typer.Option(help="Solver tolerance (max-norm of scaled residuals).")] = 1e-10,
+    max_iter: Annotated[int, typer.Option(help="Solver iteration limit.")] = 200,
+    strict: Annotated[bool, typer.Option(help="Fail (exit 2) if the solver does not converge.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Solve a tariff counterfactual and print each country's welfare, trade, balance and revenue.
+
+    Trade values are pre-tariff, in US$ billions in the tables (the data are US$ millions); the balance
+    is exports minus imports of goods and services in the model; rates are in percent. The closure
+    printed with the result says how imbalances were treated.
+    """
+    check_closure(closure)
+    if model not in MODELS:
+        raise OptionError("model", MODELS, model)
+    data = load(dataset)
+    edits = [TariffEdit.parse(x) for x in (tariff or [])]
+    if tariff_file is not None:
+        edits = read_edits(tariff_file) + edits
+    t_new = apply_edits(data, edits)
+    res = solve(
+        model, data, t_new, closure=closure, options=SolverOptions(tol=tol, max_iter=max_iter, strict=strict)
+    )
+    if as_json:
+        df = res.to_frame("country")
+        emit_json(
+            {
+                "dataset": res.dataset,
+                "model": res.model,
+                "closure": res.closure,
+                **res.info.as_dict(),
+                "rules": [e.__dict__ for e in edits],
+                "countries": {str(c): row.to_dict() for c, row in df.iterrows()},
+                "params": dict(res.params),
+            }
+        )
+        return
+    console.print(_country_table(res, f"{res.model} on {res.dataset}, closure '{res.closure}'"))
+    console.print(
+        f"converged={res.info.converged} iterations={res.info.iterations} residual={res.info.residual:.2e} "
+        f"solve time={1e3 * res.info.seconds:.1f} ms; rules: {len(edits)}"
+    )
+
+
+@guard
+def optimal_tariff_cmd(
+    country: Annotated[str, typer.Option(help="The country setting its tariffs (e.g. JPN).")],
+    dataset: Annotated[str, typer.Option(help="Dataset with sigma (Ossa model).")] = "ossa2014",
+    mfn: Annotated[bool, typer.Option("--mfn", help="One tariff per sector for all partners (MFN).")] = False,
+    political_weights: Annotated[
+        bool,
+        typer.Option(
+            "--political-weights",
+            help="Use the dataset's calibrated political-economy weights (lambda_pol; Ossa 2014) "
+            "in government welfare; default lambda = 1 (welfare).",
+        ),
+    ] = False,
+    closure: Annotated[
+        str, typer.Option(help="'balanced' (Ossa: purge imbalances first) or 'data'.")
+    ] = "balanced",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Best-response (optimal) tariffs of one country, others' tariffs fixed (Ossa 2014 model).
+
+    Prints per-country welfare %, government welfare % and the country's median optimal tariff % (over
+    all its bilateral tariffs pooled across partners and sectors, as in Ossa's tables).
+    """
+    from tradetalks.model import ossa
+
+    check_closure(closure)
+    data = load(dataset)
+    j = data.index(country)
+    lam = data.param("lambda_pol") if political_weights else None
+    base = ossa.baseline_from_data(data, closure)
+    start = time.perf_counter()
+    r = ossa.optimal_tariff(base, j, mfn=mfn, political_weights=lam)
+    seconds = time.perf_counter() - start
+    own = r.own[np.arange(data.n_countries) != j]
+    by_sector = {s: 100 * float(np.median(own[:, k])) for k, s in enumerate(data.sectors)}
+    payload = {
+        "dataset": data.name,
+        "country": country,
+        "mfn": mfn,
+        "political_weights": political_weights,
+        "closure": closure,
+        "median_tariff_pct": 100 * r.median_tariff(),
+        "median_tariff_by_sector_pct": by_sector,
+        "countries": {
+            c: {
+                "welfare_pct": 100 * (r.welfare_hat[k] - 1),
+                "gov_welfare_pct": 100 * (r.gov_welfare_hat[k] - 1),
+            }
+            for k, c in enumerate(data.countries)
+        },
+        "converged": r.converged,
+        "iterations": r.iterations,
+        "projected_gradient": r.projected_gradient,
+        "solve_seconds": seconds,
+    }
+    if as_json:
+        emit_json(payload)
+        return
+    tab = Table(title=f"Best response of {country} on {data.name} ({'MFN' if mfn else 'bilateral'} tariffs)")
+    tab.add_column("country")
+    tab.add_column("welfare %", justify="right")
+    tab.add_column("gov. welfare %", justify="right")
+    for c, v in payload["countries"].items():  # type: ignore[attr-defined]
+        tab.add_row(c, f"{v['welfare_pct']:+.2f}", f"{v['gov_welfare_pct']:+.2f}")
+    console.print(tab)
+    console.print(
+        f"median optimal tariff of {country}: {payload['median_tariff_pct']:.1f} %  "
+        f"(converged={r.converged}, iterations={r.iterations}, {seconds:.2f} s)"
+    )

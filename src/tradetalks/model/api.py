@@ -1,0 +1,60 @@
+"""One entry point for the three GE models: ``solve(model, data, tariff_new, ...)``.
+
+Callers that do not care which model runs (CLI, web, policy evaluation) use this; each model module
+keeps its own richer API.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy.typing as npt
+
+from tradetalks.data.tradedata import TradeData
+from tradetalks.errors import OptionError
+from tradetalks.model.common import SolverOptions
+from tradetalks.results.counterfactual import CounterfactualResult
+
+MODELS: tuple[str, ...] = ("ossa", "armington", "caliendo_parro")
+
+
+def solve(
+    model: str,
+    data: TradeData,
+    tariff_new: npt.ArrayLike,
+    *,
+    closure: str = "data",
+    options: SolverOptions | None = None,
+    **kwargs: Any,
+) -> CounterfactualResult:
+    """Solve a tariff counterfactual with the named model.
+
+    Parameters
+    ----------
+    model
+        ``"ossa"`` (Ossa 2014; needs ``sigma``), ``"armington"`` (structural gravity; ``theta`` or
+        ``sigma``), ``"caliendo_parro"`` (needs ``theta``, ``io_share``, ``va_share``, ``final_share``).
+    data
+        Baseline dataset.
+    tariff_new
+        (N, N, S) new tariffs (fractions).
+    closure
+        ``"data"`` or ``"balanced"``.
+    options
+        Solver options.
+    **kwargs
+        Model-specific options passed through (e.g. ``demand_shift`` for Ossa).
+    """
+    opts = options or SolverOptions()
+    if model == "ossa":
+        from tradetalks.model import ossa
+
+        return ossa.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
+    if model in ("armington", "caliendo_parro"):
+        mod = importlib.import_module(f"tradetalks.model.{model}")
+        res: CounterfactualResult = mod.counterfactual(
+            data, tariff_new=tariff_new, closure=closure, options=opts, **kwargs
+        )
+        return res
+    raise OptionError("model", MODELS, model)

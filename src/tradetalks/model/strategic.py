@@ -1,0 +1,387 @@
+r"""Strategic tariff setting in the Ossa (2014) model: trade wars (Nash) and trade talks (cooperative).
+
+Trade war
+    Each player j sets its import tariffs to maximise its government welfare Ĝ_j given everybody else's
+    tariffs (:func:`tradetalks.model.ossa.optimal_tariff`); best responses are iterated (Gauss–Seidel, in
+    player order) until no tariff moves: the Nash equilibrium of the tariff game (Ossa 2014, section IV.B).
+
+Trade talks
+    Ossa's cooperative tariffs: efficient tariffs that give every player the same percentage gain in
+    government welfare relative to a starting point (Nash, factual or free trade):
+
+    .. math::  \max_{t, x}\; x \quad \text{s.t.}\quad \ln \hat G_j(t) - \ln \hat G_j(t^0) \ge x
+               \;\;\forall j \in \text{players},\qquad 0 \le t \le 10.
+
+    At the solution all constraints bind (equal gains) and no player can gain without another losing
+    (efficiency). Solved by an augmented Lagrangian whose inner problems are bound-constrained L-BFGS-B
+    runs on the exact implicit-function gradients of all players' welfare (one factorisation per point);
+    tariffs are scaled by the square root of their flows.
+
+References
+----------
+Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic Review 104(12), 4104–46.
+Nocedal & Wright (2006), Numerical Optimization, ch. 17 (augmented Lagrangian with bounds).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from tradetalks.errors import ModelError, OptionError
+from tradetalks.model.common import SolverOptions
+from tradetalks.model.ossa import (
+    TARIFF_UPPER,
+    Equilibrium,
+    OssaBaseline,
+    gov_welfare_gradient,
+    gov_welfare_hat,
+    optimal_tariff,
+    solve_equilibrium,
+    welfare_hat,
+)
+
+FloatArray = npt.NDArray[np.float64]
+StartPoint = Literal["nash", "factual", "free-trade"]
+START_POINTS: tuple[str, ...] = ("nash", "factual", "free-trade")
+
+ProgressFn = Callable[[str, int, int], None]
+"""Progress callback ``(what, done, total)`` for adapters (progress bars); the core never prints."""
+
+
+def _players(base: OssaBaseline, players: Sequence[int] | None) -> list[int]:
+    ps = list(range(base.n)) if players is None else [int(p) for p in players]
+    if not ps or len(set(ps)) != len(ps) or any(not 0 <= p < base.n for p in ps):
+        raise ModelError(f"players: expected distinct indices in [0, {base.n}); found {players}")
+    return ps
+
+
+@dataclass(frozen=True, eq=False)
+class TradeWarResult:
+    """Nash equilibrium of the tariff game.
+
+    Attributes
+    ----------
+    players
+        Indices of the players (others keep their tariffs: passive).
+    tariff
+        (N, N, S) tariffs at the Nash equilibrium.
+    gov_welfare_hat, welfare_hat
+        (N,) changes relative to the baseline.
+    equilibrium
+        The GE equilibrium at the Nash tariffs.
+    rounds
+        Rounds of best responses.
+    converged
+        Tariffs stopped moving (and each best response converged).
+    max_change
+        Trade-weighted mean absolute tariff change in the last round.
+    history
+        Per round: each player's Ĝ.
+    """
+
+    players: tuple[int, ...]
+    tariff: FloatArray
+    gov_welfare_hat: FloatArray
+    welfare_hat: FloatArray
+    equilibrium: Equilibrium
+    rounds: int
+    converged: bool
+    max_change: float
+    mfn: bool
+    seconds: float
+    history: tuple[tuple[float, ...], ...]
+
+    def median_tariff(self, country: int) -> float:
+        """Median of a country's bilateral import tariffs pooled over partners and sectors."""
+        n = self.tariff.shape[0]
+        mask = np.arange(n) != country
+        return float(np.median(self.tariff[mask, country, :]))
+
+
+def trade_war(
+    base: OssaBaseline,
+    players: Sequence[int] | None = None,
+    *,
+    mfn: bool = False,
+    political_weights: npt.ArrayLike | None = None,
+    start_tariff: npt.ArrayLike | None = None,
+    tol: float = 1e-4,
+    max_rounds: int = 50,
+    progress: ProgressFn | None = None,
+    options: SolverOptions = SolverOptions(tol=1e-11),
+) -> TradeWarResult:
+    """Iterate best responses among ``players`` until tariffs stop moving (Nash trade war).
+
+    Parameters
+    ----------
+    base
+        Calibrated baseline (welfare is reported relative to it; Ossa uses the purged factual one).
+    players
+        Indices of the players; default all. Others keep ``start_tariff``.
+    mfn
+        Players set one tariff per sector for all partners.
+    political_weights
+        λ (N, S); default 1.
+    start_tariff
+        Tariffs to start from; default the baseline's.
+    tol
+        Stop when the trade-weighted mean absolute change of the players' tariffs in a round is below
+        ``tol`` (0.01 percentage point by default) — tariffs on negligible flows barely matter for
+        welfare and move slowly, hence the trade weights.
+    max_rounds
+        Limit on rounds.
+    progress
+        Optional callback ``(what, done, total)``.
+    """
+    start = time.perf_counter()
+    ps = _players(base, players)
+    t = np.array(base.tariff if start_tariff is None else start_tariff, dtype=float)
+    w_flow = base.trade.copy()
+    w_flow[np.arange(base.n), np.arange(base.n)] = 0.0
+    history: list[tuple[float, ...]] = []
+    converged = False
+    change = np.inf
+    rounds = 0
+    all_conv = True
+    for rounds in range(1, max_rounds + 1):
+        t_old = t.copy()
+        ghat: list[float] = []
+        for k, j in enumerate(ps):
+            r = optimal_tariff(
+                base,
+                j,
+                tariff=t,
+                mfn=mfn,
+                political_weights=political_weights,
+                starts=("uniform",) if rounds == 1 else ("current",),
+                options=options,
+            )
+            all_conv &= r.converged
+            t = r.tariff
+            ghat.append(float(r.gov_welfare_hat[j]))
+            if progress is not None:
+                progress("best responses", (rounds - 1) * len(ps) + k + 1, max_rounds * len(ps))
+        history.append(tuple(ghat))
+        diff = np.abs(t - t_old)[:, ps, :]
+        wts = w_flow[:, ps, :]
+        change = float((diff * wts).sum() / wts.sum())
+        if change < tol:
+            converged = True
+            break
+    eq = solve_equilibrium(base, t, options=options)
+    return TradeWarResult(
+        players=tuple(ps),
+        tariff=t,
+        gov_welfare_hat=gov_welfare_hat(base, eq, political_weights)[0],
+        welfare_hat=welfare_hat(base, eq)[0],
+        equilibrium=eq,
+        rounds=rounds,
+        converged=converged and all_conv and eq.info.converged,
+        max_change=change,
+        mfn=mfn,
+        seconds=time.perf_counter() - start,
+        history=tuple(history),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CooperativeResult:
+    """Ossa's cooperative (equal-%-gain, efficient) tariffs.
+
+    Attributes
+    ----------
+    start
+        ``"nash"``, ``"factual"`` or ``"free-trade"``: the point gains are measured from.
+    start_tariff
+        (N, N, S) tariffs of the starting point.
+    tariff
+        (N, N, S) cooperative tariffs.
+    gain
+        Common log gain in government welfare relative to the start (equal for all players at the
+        solution; ``gains`` holds each player's).
+    gov_welfare_hat, welfare_hat
+        (N,) changes relative to the baseline.
+    start_gov_welfare_hat
+        (N,) government welfare at the starting point relative to the baseline.
+    converged
+        Constraint violation and dual residual below tolerance.
+    """
+
+    start: str
+    players: tuple[int, ...]
+    start_tariff: FloatArray
+    tariff: FloatArray
+    gain: float
+    gains: FloatArray
+    gov_welfare_hat: FloatArray
+    welfare_hat: FloatArray
+    start_gov_welfare_hat: FloatArray
+    equilibrium: Equilibrium
+    converged: bool
+    iterations: int
+    max_violation: float
+    seconds: float
+
+    def median_tariff(self, country: int) -> float:
+        """Median of a country's bilateral import tariffs pooled over partners and sectors."""
+        n = self.tariff.shape[0]
+        mask = np.arange(n) != country
+        return float(np.median(self.tariff[mask, country, :]))
+
+
+def start_tariffs(
+    base: OssaBaseline,
+    start: str,
+    players: Sequence[int] | None = None,
+    political_weights: npt.ArrayLike | None = None,
+    war: TradeWarResult | None = None,
+) -> FloatArray:
+    """Tariffs of a starting point: the Nash trade war, the factual tariffs, or free trade among players."""
+    if start not in START_POINTS:
+        raise OptionError("start", START_POINTS, start)
+    ps = _players(base, players)
+    if start == "factual":
+        return base.tariff.copy()
+    if start == "free-trade":
+        t = base.tariff.copy()
+        t[:, ps, :] = 0.0
+        return t
+    w = war if war is not None else trade_war(base, ps, political_weights=political_weights)
+    return w.tariff.copy()
+
+
+def cooperative(
+    base: OssaBaseline,
+    start_tariff: npt.ArrayLike,
+    players: Sequence[int] | None = None,
+    *,
+    political_weights: npt.ArrayLike | None = None,
+    start: str = "custom",
+    tol: float = 1e-7,
+    max_outer: int = 30,
+    progress: ProgressFn | None = None,
+    options: SolverOptions = SolverOptions(tol=1e-11),
+) -> CooperativeResult:
+    """Efficient tariffs giving every player the same % gain in government welfare from a start point.
+
+    Parameters
+    ----------
+    base
+        Calibrated baseline.
+    start_tariff
+        (N, N, S) tariffs at the starting point (see :func:`start_tariffs`).
+    players
+        Negotiating governments (their import tariffs move; their gains are equalised); default all.
+    political_weights
+        λ (N, S); default 1.
+    tol
+        Tolerance on the constraint violation (log points) and on the change of the multipliers.
+    max_outer
+        Augmented-Lagrangian iterations.
+
+    Returns
+    -------
+    CooperativeResult
+    """
+    t_start = time.perf_counter()
+    ps = _players(base, players)
+    n, s = base.n, base.s
+    t0 = np.array(start_tariff, dtype=float)
+    if t0.shape != (n, n, s):
+        raise ModelError(f"start_tariff: expected shape {(n, n, s)}; found {t0.shape}")
+    eq0 = solve_equilibrium(base, t0, options=options)
+    g_start = np.log(gov_welfare_hat(base, eq0, political_weights)[0])
+    # variables: off-diagonal import tariffs of players, scaled by sqrt(flow)
+    mask = np.zeros((n, n, s), dtype=bool)
+    mask[:, ps, :] = True
+    mask[np.arange(n), np.arange(n), :] = False
+    flows = base.trade[mask]
+    scale = np.maximum(np.sqrt(np.maximum(flows, 1e-12) / flows.max()), 1e-4)
+    warm: dict[str, tuple[FloatArray, FloatArray]] = {}
+
+    def tariffs(y: FloatArray) -> FloatArray:
+        t = t0.copy()
+        t[mask] = np.clip(y / scale, 0.0, TARIFF_UPPER)
+        return t
+
+    def evaluate(y: FloatArray) -> tuple[FloatArray, FloatArray, Equilibrium]:
+        eq = solve_equilibrium(base, tariffs(y), x0=warm.get("x"), options=options)
+        if not eq.info.converged:
+            eq = solve_equilibrium(base, tariffs(y), options=options)
+        warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
+        g = np.log(gov_welfare_hat(base, eq, political_weights)[0, ps]) - g_start[ps]
+        grad = gov_welfare_gradient(base, eq, ps, political_weights)[:, mask] / scale  # (P, V)
+        return g, grad, eq
+
+    # unknowns z = (y, x); minimise −x + AL penalty for c_j = g_j − x ≥ 0
+    mu = np.full(len(ps), 1.0 / len(ps))
+    rho = 100.0
+    y = t0[mask] * scale
+    g, _, _ = evaluate(y)
+    x = float(g.min())
+    it = 0
+    viol = np.inf
+    converged = False
+    for it in range(1, max_outer + 1):
+
+        def fg(z: FloatArray, mu: FloatArray = mu, rho: float = rho) -> tuple[float, FloatArray]:
+            gz, gradz, _ = evaluate(z[:-1])
+            c = gz - z[-1]
+            m = np.maximum(0.0, mu - rho * c)
+            f = -z[-1] + float(((m**2) - mu**2).sum()) / (2 * rho)
+            dy = -(m[:, None] * gradz).sum(axis=0)
+            dx = -1.0 + m.sum()
+            return f, np.concatenate([dy, [dx]])
+
+        z0 = np.concatenate([y, [x]])
+        bounds = [(0.0, TARIFF_UPPER * sc) for sc in scale] + [(None, None)]
+        res = optimize.minimize(
+            fg,
+            z0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
+        )
+        y, x = res.x[:-1], float(res.x[-1])
+        g, _, _ = evaluate(y)
+        c = g - x
+        mu_new = np.maximum(0.0, mu - rho * c)
+        viol = float(np.abs(np.minimum(c, 0.0)).max())
+        spread = float(g.max() - g.min())
+        dmu = float(np.abs(mu_new - mu).max())
+        mu = mu_new
+        if progress is not None:
+            progress("augmented Lagrangian", it, max_outer)
+        if viol < tol and spread < 10 * tol and dmu < 1e-4:
+            converged = True
+            break
+        if viol > tol:
+            rho = min(rho * 5.0, 1e7)
+    t_final = tariffs(y)
+    eq = solve_equilibrium(base, t_final, options=options)
+    ghat = gov_welfare_hat(base, eq, political_weights)[0]
+    gains = np.log(ghat[ps]) - g_start[ps]
+    return CooperativeResult(
+        start=start,
+        players=tuple(ps),
+        start_tariff=t0,
+        tariff=t_final,
+        gain=float(gains.min()),
+        gains=gains,
+        gov_welfare_hat=ghat,
+        welfare_hat=welfare_hat(base, eq)[0],
+        start_gov_welfare_hat=np.exp(g_start),
+        equilibrium=eq,
+        converged=converged and eq.info.converged,
+        iterations=it,
+        max_violation=viol,
+        seconds=time.perf_counter() - t_start,
+    )
