@@ -37,37 +37,53 @@ class DatasetInfo:
         Reader module under ``tradetalks.data.readers`` exposing ``read(folder, **options)``.
     summary
         One line for listings.
+    dims
+        ``countries x sectors`` as loaded with default options (for listings without loading).
+    year
+        Data year(s) (for listings).
     """
 
     name: str
     folder: str | None
     module: str
     summary: str
+    dims: str = ""
+    year: str = ""
 
 
 DATASETS: dict[str, DatasetInfo] = {
     d.name: d
     for d in (
         DatasetInfo("world2014", None, "world2014",
-                    "bundled default: WIOD 2014 aggregated to 12 economies x 16 sectors, applied tariffs"),
+                    "bundled default: WIOD 2014 aggregated to 12 economies x 16 sectors, applied tariffs",
+                    "12x16", "2014"),
         DatasetInfo("ossa2014", "ossa2014", "ossa2014",
-                    "Ossa (2014) GTAP inputs: 7 regions x 33 sectors, sigma, political weights"),
+                    "Ossa (2014) GTAP inputs: 7 regions x 33 sectors, sigma, political weights",
+                    "7x33", "n/a (GTAP)"),
         DatasetInfo("cp1993", "caliendo_parro2015", "cp1993",
-                    "Caliendo-Parro (2015): 31 countries x 40 sectors, 1993 (tariffs 1993 / 2005), IO"),
+                    "Caliendo-Parro (2015): 31 countries x 40 sectors, 1993 (tariffs 1993 / 2005), IO",
+                    "31x40", "1993"),
         DatasetInfo("wiod2014", "lashkaripour_lugovskyy2023_wiod2014", "wiod2014",
-                    "WIOD 2014 (Lashkaripour-Lugovskyy 2023): 44 countries x 16 sectors, applied tariffs"),
+                    "WIOD 2014 (Lashkaripour-Lugovskyy 2023): 44 countries x 16 sectors, applied tariffs",
+                    "44x16", "2014"),
         DatasetInfo("wiod-agg-2000-2014", "gegravity_r_tradedata0014", "wiod_agg",
-                    "GE_gravity (R) example: 44 WIOD countries, aggregate, 2000-2014, FTA dummies"),
+                    "GE_gravity (R) example: 44 WIOD countries, aggregate, 2000-2014, FTA dummies",
+                    "44x1", "2000 (2005, 2010, 2014)"),
         DatasetInfo("yotov-borders-2006", "yotov_agtpa", "yotov_borders",
-                    "Yotov et al. (2016) trade without borders: 69 countries, manufacturing, 2006"),
+                    "Yotov et al. (2016) trade without borders: 69 countries, manufacturing, 2006",
+                    "69x1", "2006"),
         DatasetInfo("yotov-rta-panel", "yotov_agtpa", "yotov_rta",
-                    "Yotov et al. (2016) RTA panel: 69 countries, manufacturing, 1986-2006 (one year)"),
+                    "Yotov et al. (2016) RTA panel: 69 countries, manufacturing, 1986-2006 (one year)",
+                    "69x1", "2006 (1986-2006 every 4 years)"),
         DatasetInfo("gegravity-sample", "gegravity_sample", "gegravity_sample",
-                    "gegravity example data: 30 countries, manufacturing, 2006, gravity covariates"),
+                    "gegravity example data: 30 countries, manufacturing, 2006, gravity covariates",
+                    "30x1", "2006"),
         DatasetInfo("icio7-2017", "econ7115_7x44_2017", "icio7",
-                    "econ7115 teaching data: 7 regions x 44 sectors, 2017, IO shares, prewar tariffs"),
+                    "econ7115 teaching data: 7 regions x 44 sectors, 2017, IO shares, prewar tariffs",
+                    "7x44", "2017"),
         DatasetInfo("econ36-2001", "econ7115_36c_2001", "econ36",
-                    "econ7115 teaching data: 36 countries, aggregate, 2001, tariffs"),
+                    "econ7115 teaching data: 36 countries, aggregate, 2001, tariffs",
+                    "36x1", "2001"),
     )
 }
 

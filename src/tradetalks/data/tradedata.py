@@ -13,6 +13,8 @@ Conventions (DESIGN.md §3)
   over ``sector``).
 * optional pair covariates ``pair_<name>[exporter, importer]`` (distance, contiguity, agreements, ...),
   used by gravity models.
+* optional per-country-sector variables ``<name>[country, sector]`` (e.g. Ossa's political-economy
+  weights ``lambda_pol``), passed to :meth:`TradeData.from_arrays` as ``country_sector``.
 
 Exporter and importer share one label set in one order. Every operation returns a new, validated object.
 """
@@ -74,6 +76,8 @@ class TradeData:
         final_share: npt.ArrayLike | None = None,
         pair: Mapping[str, npt.ArrayLike] | None = None,
         attrs: Mapping[str, Any] | None = None,
+        country_sector: Mapping[str, npt.ArrayLike] | None = None,
+        sector_coords: Mapping[str, Iterable[str]] | None = None,
     ) -> TradeData:
         """Build from numpy arrays ordered (exporter, importer, sector).
 
@@ -93,6 +97,11 @@ class TradeData:
             Pair covariates, each (N, N); stored as ``pair_<name>``.
         attrs
             Metadata: ``name``, ``source``, ``year``, ``units``, ``citation``, ``licence``, ``caveats``.
+        country_sector
+            Further per-country-sector variables, each (N, S), stored under their own name with dims
+            (country, sector) (e.g. ``lambda_pol``).
+        sector_coords
+            Non-index string coordinates along ``sector`` (e.g. ``sector_name``, long descriptions).
         """
         c = [str(x) for x in countries]
         s = [str(x) for x in sectors]
@@ -114,12 +123,17 @@ class TradeData:
             data_vars["va_share"] = (("country", "sector"), np.asarray(va_share, float))
         if final_share is not None:
             data_vars["final_share"] = (("country", "sector"), np.asarray(final_share, float))
-        if io_share is not None or va_share is not None or final_share is not None:
+        for name, arr in (country_sector or {}).items():
+            data_vars[name] = (("country", "sector"), np.asarray(arr, dtype=float))
+        if io_share is not None or va_share is not None or final_share is not None or country_sector:
             coords["country"] = c
         for name, arr in (pair or {}).items():
             data_vars[f"pair_{name}"] = (("exporter", "importer"), np.asarray(arr, dtype=float))
+        all_coords: dict[str, Any] = dict(coords)
+        for name, values in (sector_coords or {}).items():
+            all_coords[name] = ("sector", [str(v) for v in values])
         try:
-            ds = xr.Dataset(data_vars, coords=coords, attrs=dict(attrs or {}))
+            ds = xr.Dataset(data_vars, coords=all_coords, attrs=dict(attrs or {}))
         except ValueError as exc:  # conflicting sizes
             from tradetalks.errors import ShapeError
 
@@ -188,6 +202,15 @@ class TradeData:
         return np.asarray(self.ds[var].values)
 
     @property
+    def country_sector_variables(self) -> list[str]:
+        """Names of the further (country, sector) variables (not the Caliendo–Parro shares)."""
+        return [
+            str(v)
+            for v in self.ds.data_vars
+            if self.ds[v].dims == ("country", "sector") and v not in ("va_share", "final_share")
+        ]
+
+    @property
     def pair_covariates(self) -> list[str]:
         """Names of the pair covariates (without the ``pair_`` prefix)."""
         return [str(v)[5:] for v in self.ds.data_vars if str(v).startswith("pair_")]
@@ -212,15 +235,15 @@ class TradeData:
 
     def output(self) -> FloatArray:
         """Gross output (sales at pre-tariff prices) by country and sector, ``Σ_j X_ijs``."""
-        return self.trade.sum(axis=1)
+        return np.asarray(self.trade.sum(axis=1), dtype=float)
 
     def expenditure(self) -> FloatArray:
         """Tariff-inclusive expenditure by importer and sector, ``Σ_i (1 + t_ijs) X_ijs``."""
-        return ((1.0 + self.tariff) * self.trade).sum(axis=0)
+        return np.asarray(((1.0 + self.tariff) * self.trade).sum(axis=0), dtype=float)
 
     def tariff_revenue(self) -> FloatArray:
         """Tariff revenue by importer, ``Σ_i Σ_s t_ijs X_ijs``."""
-        return (self.tariff * self.trade).sum(axis=(0, 2))
+        return np.asarray((self.tariff * self.trade).sum(axis=(0, 2)), dtype=float)
 
     def trade_balance(self) -> FloatArray:
         """Net exports by country at pre-tariff values, ``Σ_j Σ_s X_ijs − Σ_i Σ_s X_jis``."""
@@ -292,7 +315,9 @@ class TradeData:
         (and bear no tariff). Tariffs on the remaining pairs are trade-weighted means,
         ``t_RQs = Σ t_ijs X_ijs / Σ X_ijs`` (simple means where the flows are all zero). Shares are
         aggregated with weights: ``va_share`` by gross output, ``io_share`` by intermediate use
-        ``(1 − va) × output``, ``final_share`` by absorption. Total trade is conserved (checked).
+        ``(1 − va) × output``, ``final_share`` by absorption; further (country, sector) variables
+        such as ``lambda_pol`` are gross-output-weighted means; pair covariates are trade-weighted
+        means. Total trade is conserved (checked).
         """
         for c in mapping:
             self.index(c)
@@ -391,6 +416,20 @@ class TradeData:
             absorb = self.expenditure().sum(axis=1)  # (country,)
             fs_new = np.einsum("ri,gs,is->rg", ac, as_, fs * absorb[:, None])
             kwargs["final_share"] = fs_new / fs_new.sum(axis=1, keepdims=True)
+        country_sector: dict[str, FloatArray] = {}
+        for name in self.country_sector_variables:
+            v = self.param(name)
+            den_cs = ac @ go @ as_.T
+            num_cs = ac @ (go * v) @ as_.T
+            simple = (ac @ v @ as_.T) / (ac @ np.ones_like(v) @ as_.T)
+            country_sector[name] = np.where(den_cs > 0, num_cs / np.where(den_cs > 0, den_cs, 1.0), simple)
+        sector_coords: dict[str, list[str]] | None = None
+        if agg_s is None:
+            sector_coords = {
+                str(k): [str(v) for v in self.ds[k].values]
+                for k in self.ds.coords
+                if k not in self.ds.dims and self.ds[k].dims == ("sector",)
+            }
         pair: dict[str, FloatArray] = {}
         for name in self.pair_covariates:
             p = self.param(f"pair_{name}")
@@ -405,7 +444,15 @@ class TradeData:
         )
         attrs["history"] = (history + "; " if history else "") + step
         return TradeData.from_arrays(
-            x_new, lc, ls, t_new, pair=pair or None, attrs=attrs, **kwargs
+            x_new,
+            lc,
+            ls,
+            t_new,
+            pair=pair or None,
+            attrs=attrs,
+            country_sector=country_sector or None,
+            sector_coords=sector_coords or None,
+            **kwargs,
         )
 
     # --- export, persistence ------------------------------------------------------------

@@ -43,9 +43,10 @@ def _check_labels(ds: xr.Dataset) -> None:
     for dim in ("exporter", "importer", "sector"):
         if dim not in ds.dims:
             raise ShapeError("dims", "dimensions (exporter, importer, sector)", f"dims {tuple(ds.dims)}")
-    for dim in ds.dims:
+    for any_dim in ds.dims:
+        dim = str(any_dim)
         if dim not in ds.coords:
-            raise LabelError(str(dim), "a label for every position", "no labels")
+            raise LabelError(dim, "a label for every position", "no labels")
         labels = [str(v) for v in ds[dim].values]
         seen: set[str] = set()
         dup = sorted({x for x in labels if x in seen or seen.add(x)})  # type: ignore[func-returns-value]
@@ -155,8 +156,15 @@ def validate_dataset(ds: xr.Dataset) -> None:
         bad = np.abs(tot.values - 1.0) > SHARE_ATOL
         if bad.any():
             raise ShareError("final_share", f"shares summing to 1 over sector (±{SHARE_ATOL})", f"sums {_where(tot, bad)}")
-    for name in ds.data_vars:
-        if str(name).startswith("pair_"):
-            if ds[name].dims != ("exporter", "importer"):
-                raise ShapeError(str(name), "dims (exporter, importer)", f"dims {ds[name].dims}")
-            _check_finite(ds, str(name))
+    known = {"trade", "tariff", "sigma", "theta", "io_share", "va_share", "final_share"}
+    for var in map(str, ds.data_vars):
+        if var in known or var.startswith("pair_"):
+            continue
+        if "country" in ds[var].dims or "sector" in ds[var].dims:
+            # further per-country / per-sector variables (e.g. Ossa's lambda_pol[country, sector])
+            _check_finite(ds, var)
+    for var in map(str, ds.data_vars):
+        if var.startswith("pair_"):
+            if ds[var].dims != ("exporter", "importer"):
+                raise ShapeError(var, "dims (exporter, importer)", f"dims {ds[var].dims}")
+            _check_finite(ds, var)

@@ -1,0 +1,94 @@
+"""Reader of Ossa (2014) "Trade Wars and Trade Talks with Data" (AER 104(12)) replication inputs.
+
+Raw layout (SOURCE.md of the folder): ``trade_ijs.csv`` and ``tariff_ijs.csv`` are 231 × 7 matrices,
+33 sectors × 7 exporters stacked by sector (row ``(s−1)·7 + i``), column ``j`` = importer. Trade is the
+value of shipments from ``i`` to ``j`` **excluding** tariffs (Ossa's code builds expenditure as
+``TRADE·(1+TARIFF)``), diagonal blocks are domestic sales; tariffs are imposed by the importer ``j``,
+fractions. So the raw orientation is already ours: ``trade[i, j, s] = raw[(s−1)·7 + i, j]``.
+
+Also read: ``sigma_s.csv`` column 1 (Feenstra 1994 estimates, Ossa's main specification) as ``sigma``;
+``lambda_pol_N_by_S.csv`` (7 × 33 calibrated political-economy weights, rows = regions) as
+``lambda_pol[country, sector]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tradetalks.data.readers._common import caveats, check_shape, read_csv, read_matrix
+from tradetalks.data.tradedata import TradeData
+from tradetalks.errors import FileFormatError, OptionError
+
+REGIONS = ("BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA")
+"""Short labels of regions.csv (Brazil, China, EU, India, Japan, ROW, US), in the file order."""
+
+N, S = 7, 33
+
+
+def read(folder: Path, **options: Any) -> TradeData:
+    """Read the Ossa (2014) inputs in our orientation (US$ millions, 7 regions × 33 GTAP sectors).
+
+    Parameters
+    ----------
+    folder
+        The ``ossa2014`` reference folder.
+    **options
+        ``sigma_column`` (1–5, default 1): which column of ``sigma_s.csv`` to use as ``sigma``
+        (1 = Feenstra estimates; 2–4 rescaled to means 3.5, 5.0, 6.5; 5 = constant 3.42).
+    """
+    col = int(options.pop("sigma_column", 1))
+    if options:
+        raise OptionError("ossa2014 options", ("sigma_column",), sorted(options))
+    if col not in range(1, 6):
+        raise OptionError("sigma_column", (1, 2, 3, 4, 5), col)
+    trade_raw = read_matrix(folder, "trade_ijs.csv", delimiter=",")
+    tariff_raw = read_matrix(folder, "tariff_ijs.csv", delimiter=",")
+    check_shape(trade_raw, (S * N, N), "trade_ijs.csv")
+    check_shape(tariff_raw, (S * N, N), "tariff_ijs.csv")
+    # rows (s, i), columns j  ->  [i, j, s]
+    trade = trade_raw.reshape(S, N, N).transpose(1, 2, 0)
+    tariff = tariff_raw.reshape(S, N, N).transpose(1, 2, 0)
+    sigma_all = read_matrix(folder, "sigma_s.csv", delimiter=",")
+    check_shape(sigma_all, (S, 5), "sigma_s.csv")
+    lam = read_matrix(folder, "lambda_pol_N_by_S.csv", delimiter=",")
+    check_shape(lam, (N, S), "lambda_pol_N_by_S.csv")
+    codes = [str(x).strip() for x in read_csv(folder, "labels.csv", header=None)[0]]
+    if len(codes) != S:
+        raise FileFormatError(f"labels.csv: expected {S} sector codes; found {len(codes)}")
+    sec = read_csv(folder, "sectors.csv")
+    names = dict(zip(sec.iloc[:, 1].astype(str), sec.iloc[:, 2].astype(str), strict=True))
+    long_names = [names.get(c, c) for c in codes]
+    attrs = {
+        "name": "ossa2014",
+        "source": "Ossa (2014) AER replication package (GTAP data), via github.com/adamsconchallos/trade "
+        "commit 17a67ae; files Data/CSV files/*.csv",
+        "year": "not stated in the files (GTAP base year of Ossa 2014; not verified)",
+        "units": "US$ millions (inferred: not stated in the files)",
+        "citation": "Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic Review "
+        "104(12): 4104-46.",
+        "licence": "none stated in the source repository",
+        "sigma_source": f"sigma_s.csv column {col}"
+        + (" (Feenstra 1994 method estimates, Ossa's main case)" if col == 1 else ""),
+        "lambda_pol_source": "lambda_pol_N_by_S.csv: Ossa's calibrated political-economy weights",
+        "caveats": caveats(
+            "units and data year are not stated in the raw files; US domestic sales over the 33 "
+            "sectors are 5.27e6, consistent with US$ millions",
+            "tariffs and flows are GTAP's; many bilateral flows are tiny (< 1e-5 of imports)",
+            "sector 34 'xxx All other sectors' of sectors.csv is not in the data",
+            "trade is not balanced; Ossa purges imbalances before his counterfactuals",
+        ),
+    }
+    return TradeData.from_arrays(
+        trade,
+        REGIONS,
+        codes,
+        tariff,
+        sigma=sigma_all[:, col - 1],
+        country_sector={"lambda_pol": lam},
+        sector_coords={"sector_name": long_names},
+        attrs=attrs,
+    )
+
+
+__all__ = ["REGIONS", "read"]
