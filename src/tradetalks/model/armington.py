@@ -1,0 +1,918 @@
+r"""Armington / structural gravity model: one or many sectors, perfect competition, endowments.
+
+Model (Anderson–van Wincoop 2003; Yotov, Piermartini, Monteiro & Larch 2016, ch. 2; DESIGN.md §4)
+--------------------------------------------------------------------------------------------------
+Country i is endowed with a fixed quantity of the good of each sector s and sells it at the
+factory-gate price p_is. Importer j spends a fixed (Cobb–Douglas) share α_js of its gross
+expenditure E_j on sector s and buys the varieties of sector s with a CES aggregator; the trade
+elasticity is θ_s = σ_s − 1. In exact hat algebra (x̂ = x'/x) with baseline flows X_ijs at
+pre-tariff values, tariffs t (importer-imposed, τ = 1 + t), trade-cost shocks κ̂_ijs = t̂_ijs^{−θ_s}
+(the "partial effect" exp(β) of GE_gravity) and factory-gate price changes p̂:
+
+* λ_ijs = τ_ijs X_ijs / Σ_k τ_kjs X_kjs (tariff-inclusive expenditure shares),
+* P̂_js^{−θ_s} = Σ_i λ_ijs κ̂_ijs τ̂_ijs^{−θ_s} p̂_is^{−θ_s},
+* λ'_ijs = λ_ijs κ̂_ijs (τ̂_ijs p̂_is)^{−θ_s} / P̂_js^{−θ_s},
+* X'_ijs = λ'_ijs α_js E'_j / τ'_ijs (pre-tariff flows),
+* market clearing p̂_is Y_is = Σ_j X'_ijs,
+* budget E'_j = (Y'_j + D'_j) / (1 − Σ_s α_js Σ_i λ'_ijs t'_ijs/τ'_ijs): tariff revenue is rebated
+  lump-sum to the importer's households; Y'_j = Σ_s p̂_js Y_js,
+* deficits D_j = Σ_is X_ijs − Σ_ks X_jks (pre-tariff imports − exports) are either
+  **additive** (D'_j = D_j, in units of the numeraire; GE_gravity's default) or **multiplicative**
+  (E^{net}'_j = φ_j Y'_j with φ_j = (Y_j + D_j)/Y_j, rescaled by Σ Y'/Σ φ Y' so that world spending
+  equals world output; Anderson & Yotov 2016, the Yotov et al. 2016 book and GE_gravity ``mult``).
+
+Numeraire: world output is fixed, Σ_is Y_is p̂_is = Σ_is Y_is — the output-weighted mean factor-price
+change is one, as in :mod:`tradetalks.model.common` (GE_gravity normalises the same way).
+
+Welfare: ``welfare_hat`` = real income Ê_j / P̂_j with P̂_j = Π_s P̂_js^{α_js} (E includes tariff
+revenue and the deficit); ``real_gdp_hat`` = Ŷ_j / P̂_j (Yotov et al.'s real GDP, GE_gravity's
+"real wage"). They coincide under multiplicative deficits or balanced trade without tariffs.
+
+Tariffs versus trade costs: a tariff is a price wedge whose revenue is rebated to the importer; a
+trade-cost shock κ̂ is iceberg (real resources, no revenue). The peer reference checks (gegravity,
+GE_gravity, Yotov et al.) use cost shocks only.
+
+Constructed baseline (gegravity; Yotov et al. GEPPML)
+-----------------------------------------------------
+With trade costs T_ij = t_ij^{1−σ} = exp(Σ_k β_k x^k_ij), output Y_i and expenditure E_j, the
+multilateral resistances solve
+
+* Π_i^{1−σ} = Σ_j T_ij (E_j/E) / P_j^{1−σ},   P_j^{1−σ} = Σ_i T_ij (Y_i/Y) / Π_i^{1−σ},
+
+with P_ref = 1 for a reference importer (gegravity: DEU; Yotov et al.: Germany coded ZZZ). This is
+a matrix-scaling problem; :func:`solve_resistances` solves it by Newton's method on its convex
+potential (after a few Sinkhorn sweeps). Modelled flows X_ij = Y (Y_i/Y)(E_j/E) T_ij / (Π_i P_j)^{1−σ}
+add up to Y_i and (E_j/E)·Y — exactly PPML's fitted flows with exporter and importer fixed effects.
+"Conditional" GE re-solves the resistances with new costs at fixed Y, E; "full" GE
+(:func:`gravity_counterfactual`) is the hat algebra above on the modelled flows with multiplicative
+deficits (the textbook full-endowment solution, as in Yotov et al. 2016), or gegravity's variant,
+which keeps output and expenditure shares at baseline inside the resistance equations, so that its
+resistances equal the conditional ones and p_i = Π_i^{base} / Π_i^{cond}.
+
+References
+----------
+Anderson, J. E. and E. van Wincoop (2003), "Gravity with Gravitas", AER 93(1).
+Yotov, Y. V., R. Piermartini, J.-A. Monteiro and M. Larch (2016), An Advanced Guide to Trade
+Policy Analysis: The Structural Gravity Model, WTO/UNCTAD, ch. 2.
+Baier, S. L., Y. V. Yotov and T. Zylkin (2019), "On the widely differing effects of free trade
+agreements", JIE 116 (GE_gravity).
+Herman, P. (2021), "gegravity: General Equilibrium Gravity Modeling in Python", USITC WP 2021-04-B.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from tradetalks.data.tradedata import TradeData
+from tradetalks.errors import ElasticityError, ModelError, OptionError, ShapeError
+from tradetalks.model.common import FloatArray, SolveInfo, SolverOptions, check_closure, finish
+from tradetalks.results.counterfactual import CounterfactualResult, build_dataset
+
+Deficits = Literal["additive", "multiplicative"]
+DEFICITS: tuple[str, ...] = ("additive", "multiplicative")
+FullGE = Literal["textbook", "gegravity"]
+FULL_GE: tuple[str, ...] = ("textbook", "gegravity")
+
+_TINY = 1e-300
+
+
+def _check_option(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise OptionError(name, allowed, value)
+
+
+# =============================================================================================
+# Exact hat algebra on given flows
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class HatSolution:
+    """Counterfactual equilibrium of the hat-algebra model (arrays carry the batch axis if given).
+
+    Attributes
+    ----------
+    price_hat
+        Factory-gate price changes p̂_is, shape (..., N, S) (numeraire: world output fixed).
+    price_index_hat
+        Sector price-index changes P̂_js, (..., N, S).
+    income_base, income_new
+        Gross (tariff-inclusive) expenditure E_j = Y_j + R_j + D_j before and after, (..., N).
+    output_new
+        Output p̂_is Y_is, (..., N, S).
+    trade_new
+        Pre-tariff flows X'_ijs, (..., N, N, S).
+    welfare_hat
+        Real income Ê_j / Π_s P̂_js^{α_js}, (..., N).
+    real_gdp_hat
+        Real GDP Ŷ_j / Π_s P̂_js^{α_js}, (..., N).
+    info
+        Diagnostics (worst over the batch).
+    """
+
+    price_hat: FloatArray
+    price_index_hat: FloatArray
+    income_base: FloatArray
+    income_new: FloatArray
+    output_new: FloatArray
+    trade_new: FloatArray
+    welfare_hat: FloatArray
+    real_gdp_hat: FloatArray
+    info: SolveInfo
+
+
+@dataclass(frozen=True)
+class _Hat:
+    """Precomputed constants of one hat-algebra problem, batch axis first (B, ...)."""
+
+    a: FloatArray  # λ κ̂ τ̂^{-θ}, (B, N, N, S)
+    m_new: FloatArray  # t'/τ', (B, N, N, S)
+    alpha: FloatArray  # (B, N, S) gross expenditure shares of importer j
+    y: FloatArray  # (B, N, S) baseline output
+    theta: FloatArray  # (S,)
+    deficit: FloatArray  # (B, N) additive deficits (new) in numeraire units
+    phi: FloatArray  # (B, N) (Y + D) / Y for the multiplicative closure
+    mult: bool
+    active: npt.NDArray[np.bool_]  # (B, N, S) country-sectors with positive output
+    anchor: int  # flat index (i*S + s) whose market-clearing equation is replaced by the numeraire
+
+
+def _as_batch(x: FloatArray, core_ndim: int, name: str) -> FloatArray:
+    if x.ndim == core_ndim:
+        return x[None]
+    if x.ndim == core_ndim + 1:
+        return x
+    raise ShapeError(name, f"an array with {core_ndim} or {core_ndim + 1} dimensions", f"shape {x.shape}")
+
+
+def _forward(
+    q: FloatArray, h: _Hat
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Evaluate the equilibrium at log prices q (B, N, S).
+
+    Returns (residual F (B, N*S), new shares L, new pre-tariff flows Xn, gross expenditure E,
+    sales V, 1 − ρ, S (the P̂^{-θ} sums)).
+    """
+    w = np.exp(q)
+    u = w ** (-h.theta)  # (B, N, S)
+    num = h.a * u[:, :, None, :]  # (B, i, j, s)
+    ssum = num.sum(axis=1)  # (B, j, s)
+    lam_new = num / np.where(ssum > 0, ssum, 1.0)[:, None, :, :]
+    rho = np.einsum("bjs,bijs,bijs->bj", h.alpha, lam_new, h.m_new)
+    yw = h.y * w
+    yn = yw.sum(axis=2)  # (B, N)
+    if h.mult:
+        g = yn.sum(axis=1, keepdims=True) / (h.phi * yn).sum(axis=1, keepdims=True)
+        net = h.phi * yn * g
+    else:
+        net = yn + h.deficit
+    one_m_rho = 1.0 - rho
+    e_new = net / one_m_rho
+    xn = lam_new * (1.0 - h.m_new) * (h.alpha * e_new[:, :, None])[:, None, :, :]
+    v = xn.sum(axis=2)  # (B, i, s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(h.active, np.log(np.where(h.active, v, 1.0)) - np.log(np.where(h.active, yw, 1.0)), 0.0)
+    b = q.shape[0]
+    f = f.reshape(b, -1)
+    y_tot = h.y.sum(axis=(1, 2))
+    f[:, h.anchor] = np.log(yw.sum(axis=(1, 2)) / y_tot)
+    return f, lam_new, xn, e_new, v, one_m_rho, ssum
+
+
+def _jacobian(
+    q: FloatArray,
+    h: _Hat,
+    lam_new: FloatArray,
+    xn: FloatArray,
+    e_new: FloatArray,
+    v: FloatArray,
+    one_m_rho: FloatArray,
+) -> FloatArray:
+    """Analytic Jacobian ∂F/∂q of :func:`_forward`'s residual, shape (B, N*S, N*S)."""
+    b, n, s = q.shape
+    th = h.theta
+    w = np.exp(q)
+    yw = h.y * w
+    # d rho_j / d q_kr = -θ_r α_jr L_kjr (m_kjr - mbar_jr)
+    mbar = np.einsum("bijs,bijs->bjs", lam_new, h.m_new)
+    drho = -th[None, None, None, :] * h.alpha[:, :, None, :] * np.transpose(
+        lam_new * (h.m_new - mbar[:, None, :, :]), (0, 2, 1, 3)
+    )  # (B, j, k, r)
+    # d net_j / d q_kr
+    eye = np.eye(n)
+    if h.mult:
+        yn = yw.sum(axis=2)
+        sy = yn.sum(axis=1, keepdims=True)
+        spy = (h.phi * yn).sum(axis=1, keepdims=True)
+        g = sy / spy
+        dg = g[:, :, None] * yw * (1.0 / sy[:, :, None] - h.phi[:, :, None] / spy[:, :, None])  # (B,k,r)
+        dnet = (h.phi * g)[:, :, None, None] * eye[None, :, :, None] * yw[:, None, :, :] + (
+            h.phi * yn
+        )[:, :, None, None] * dg[:, None, :, :]
+    else:
+        dnet = eye[None, :, :, None] * yw[:, None, :, :]
+    de = dnet / one_m_rho[:, :, None, None] + (e_new / one_m_rho)[:, :, None, None] * drho  # (B,j,k,r)
+    # second term: Σ_j Xn_ijs / E_j dE_j/dq_kr
+    xe = np.transpose(xn / e_new[:, None, :, None], (0, 3, 1, 2))  # (B, s, i, j)
+    t2 = np.matmul(xe, de.reshape(b, 1, n, n * s))  # (B, s, i, k*r)
+    t2 = np.transpose(t2.reshape(b, s, n, n, s), (0, 2, 1, 3, 4))  # (B, i, s, k, r)
+    # first term (same sector only): -θ_s [δ_ik V_is - Σ_j Xn_ijs L_kjs]
+    t1s = np.matmul(np.transpose(xn, (0, 3, 1, 2)), np.transpose(lam_new, (0, 3, 2, 1)))  # (B,s,i,k)
+    t1s = -th[None, :, None, None] * (eye[None, None] * np.transpose(v, (0, 2, 1))[:, :, :, None] - t1s)
+    sidx = np.arange(s)
+    t2[:, :, sidx, :, sidx] += np.transpose(t1s, (1, 0, 2, 3))
+    vv = np.where(h.active, v, 1.0)
+    jac = (t2 / vv[:, :, :, None, None]).reshape(b, n * s, n * s) - np.eye(n * s)[None]
+    act = h.active.reshape(b, n * s)
+    jac = np.where(act[:, :, None], jac, np.eye(n * s)[None])  # inactive: F = 0, q fixed
+    jac[:, h.anchor, :] = (yw / yw.sum(axis=(1, 2), keepdims=True)).reshape(b, n * s)
+    return jac
+
+
+def _newton(
+    h: _Hat, q0: FloatArray, options: SolverOptions
+) -> tuple[FloatArray, FloatArray, int, bool]:
+    """Damped Newton on F(q) = 0 for a batch; returns (q, |F|_inf per batch, iterations, converged)."""
+    q = q0.copy()
+    b, n, s = q.shape
+    f, lam_new, xn, e_new, v, omr, _ = _forward(q, h)
+    norm = np.max(np.abs(f), axis=1)
+    it = 0
+    while it < options.max_iter and np.any(~(norm <= options.tol)):
+        it += 1
+        jac = _jacobian(q, h, lam_new, xn, e_new, v, omr)
+        try:
+            step = np.linalg.solve(jac, -f[:, :, None])[:, :, 0].reshape(b, n, s)
+        except np.linalg.LinAlgError:  # singular Jacobian somewhere in the batch: least squares
+            step = np.stack(
+                [np.linalg.lstsq(jac[k], -f[k], rcond=None)[0] for k in range(b)]
+            ).reshape(b, n, s)
+        done = norm <= options.tol
+        step[done] = 0.0
+        t = np.ones(b)
+        for _ in range(30):
+            q_try = q + t[:, None, None] * step
+            f_try, *rest = _forward(q_try, h)
+            n_try = np.max(np.abs(f_try), axis=1)
+            bad = ~(n_try < norm) & ~done & (n_try > options.tol)
+            if not np.any(bad):
+                break
+            t = np.where(bad, 0.5 * t, t)
+        q = q_try
+        f, lam_new, xn, e_new, v, omr, _ = f_try, *rest  # type: ignore[assignment]
+        norm = np.max(np.abs(f), axis=1)
+    return q, norm, it, bool(np.all(norm <= options.tol))
+
+
+def solve_hat(
+    trade: npt.ArrayLike,
+    theta: npt.ArrayLike,
+    *,
+    tariff: npt.ArrayLike | None = None,
+    tariff_new: npt.ArrayLike | None = None,
+    kappa_hat: npt.ArrayLike | None = None,
+    deficits: str = "additive",
+    deficit_new: npt.ArrayLike | None = None,
+    options: SolverOptions | None = None,
+    warm_start: npt.ArrayLike | None = None,
+) -> HatSolution:
+    r"""Solve the Armington counterfactual by exact hat algebra on given flows (pure, vectorised).
+
+    Parameters
+    ----------
+    trade
+        Baseline flows X_ijs at pre-tariff values, shape (N, N, S) (exporter, importer, sector),
+        diagonal = domestic sales.
+    theta
+        Trade elasticity θ_s = σ_s − 1 by sector, shape (S,) (or a scalar).
+    tariff, tariff_new
+        Importer-imposed tariffs (fractions) before and after, shape (N, N, S) or, for
+        ``tariff_new``, (B, N, N, S) for a batch of scenarios. Default: zero / unchanged.
+    kappa_hat
+        Trade-cost shock as its direct effect on flows at constant prices, κ̂ = t̂^{−θ}
+        = exp(partial effect); shape (N, N, S) or (B, N, N, S). Default: ones.
+    deficits
+        ``"additive"`` (D'_j = D_j) or ``"multiplicative"`` (E^{net}_j/Y_j fixed); module docstring.
+    deficit_new
+        Additive closure only: new deficits D'_j (N,) in numeraire units, e.g. zeros to purge
+        imbalances (the "balanced" closure). Default: the data's deficits.
+    options
+        Tolerance (max-norm of the log market-clearing residual), iteration limit, strict mode.
+    warm_start
+        Initial p̂ (N, S) or (B, N, S).
+
+    Returns
+    -------
+    HatSolution
+        Without a batch axis in the inputs, the arrays have none either.
+
+    Notes
+    -----
+    Newton's method with the analytic Jacobian of the log market-clearing residual
+    log(Σ_j X'_ijs) − log(p̂_is Y_is) in log prices; Walras' law makes one equation redundant and it
+    is replaced by the numeraire Σ Y p̂ = Σ Y. Step halving keeps the residual decreasing.
+    """
+    opts = options or SolverOptions()
+    _check_option("deficits", deficits, DEFICITS)
+    t0 = time.perf_counter()
+    x = np.asarray(trade, dtype=float)
+    if x.ndim != 3 or x.shape[0] != x.shape[1]:
+        raise ShapeError("trade", "an array of shape (N, N, S)", f"shape {x.shape}")
+    n, _, s = x.shape
+    if not np.all(np.isfinite(x)) or np.any(x < 0):
+        raise ModelError("trade: expected finite, non-negative flows; found negative or non-finite values")
+    th = np.broadcast_to(np.asarray(theta, dtype=float), (s,)).copy()
+    if np.any(~(th > 0)):
+        raise ElasticityError("theta", "positive trade elasticities (θ = σ − 1 > 0)", f"{th.tolist()}")
+    tar = np.zeros_like(x) if tariff is None else np.asarray(tariff, dtype=float)
+    if tar.shape != x.shape:
+        raise ShapeError("tariff", f"shape {x.shape}", f"shape {tar.shape}")
+    batched = False
+    tn = tar if tariff_new is None else np.asarray(tariff_new, dtype=float)
+    kh = np.ones_like(x) if kappa_hat is None else np.asarray(kappa_hat, dtype=float)
+    for name, arr in (("tariff_new", tn), ("kappa_hat", kh)):
+        if arr.shape[-3:] != x.shape or arr.ndim not in (3, 4):
+            raise ShapeError(name, f"shape {x.shape} or (B, {n}, {n}, {s})", f"shape {arr.shape}")
+        batched = batched or arr.ndim == 4
+    if np.any(kh < 0) or not np.all(np.isfinite(kh)):
+        raise ModelError("kappa_hat: expected finite, non-negative cost-shock factors exp(partial effect)")
+    if np.any(tn <= -1.0) or np.any(tar <= -1.0):
+        raise ModelError("tariff: expected tariffs above -100 %")
+    tn4 = _as_batch(tn, 3, "tariff_new")
+    kh4 = _as_batch(kh, 3, "kappa_hat")
+    bsz = max(tn4.shape[0], kh4.shape[0])
+    tn4 = np.broadcast_to(tn4, (bsz, n, n, s))
+    kh4 = np.broadcast_to(kh4, (bsz, n, n, s))
+
+    tau = 1.0 + tar
+    gross = tau * x
+    e_js = gross.sum(axis=0)  # (N, S)
+    lam = gross / np.where(e_js > 0, e_js, 1.0)[None]
+    y = x.sum(axis=1)  # (N, S)
+    e_tot = e_js.sum(axis=1)
+    if np.any(e_tot <= 0) or np.any(y.sum(axis=1) <= 0):
+        raise ModelError("trade: expected positive total output and expenditure for every country")
+    alpha = e_js / e_tot[:, None]
+    deficit = x.sum(axis=(0, 2)) - x.sum(axis=(1, 2))
+    revenue = (tar * x).sum(axis=(0, 2))
+    income_base = y.sum(axis=1) + revenue + deficit  # = e_tot
+    if deficit_new is not None:
+        if deficits != "additive":
+            raise OptionError("deficit_new", "only with deficits='additive'", deficits)
+        dn = np.asarray(deficit_new, dtype=float)
+        if dn.shape != (n,):
+            raise ShapeError("deficit_new", f"shape ({n},)", f"shape {dn.shape}")
+    else:
+        dn = deficit
+    phi = (y.sum(axis=1) + deficit) / y.sum(axis=1)
+    taun = 1.0 + tn4
+    a = lam[None] * kh4 * (taun / tau[None]) ** (-th)
+    active = np.broadcast_to(y > 0, (bsz, n, s))
+    anchor = int(np.argmax(y.reshape(-1)))
+    h = _Hat(
+        a=a,
+        m_new=tn4 / taun,
+        alpha=np.broadcast_to(alpha, (bsz, n, s)),
+        y=np.broadcast_to(y, (bsz, n, s)),
+        theta=th,
+        deficit=np.broadcast_to(dn, (bsz, n)),
+        phi=np.broadcast_to(phi, (bsz, n)),
+        mult=deficits == "multiplicative",
+        active=active,
+        anchor=anchor,
+    )
+    if warm_start is None:
+        q0 = np.zeros((bsz, n, s))
+    else:
+        ws = np.asarray(warm_start, dtype=float)
+        q0 = np.broadcast_to(np.log(_as_batch(ws, 2, "warm_start")), (bsz, n, s)).copy()
+    q, norm, it, conv = _newton(h, q0, opts)
+    _, _, xn, e_new, _, _, ssum = _forward(q, h)
+    p_hat = np.exp(q)
+    pidx = np.where(ssum > 0, ssum, 1.0) ** (-1.0 / th)  # P̂_js
+    pidx = np.where(e_js[None] > 0, pidx, 1.0)
+    p_agg = np.exp((alpha[None] * np.log(pidx)).sum(axis=2))
+    y_new = h.y * p_hat
+    welfare = (e_new / income_base[None]) / p_agg
+    rgdp = (y_new.sum(axis=2) / y.sum(axis=1)[None]) / p_agg
+    info = SolveInfo(
+        converged=conv,
+        iterations=it,
+        residual=float(np.max(norm)),
+        seconds=time.perf_counter() - t0,
+        method="newton (analytic Jacobian)",
+    )
+    finish(info, "armington hat-algebra equilibrium", opts)
+
+    def out(arr: FloatArray) -> FloatArray:
+        return arr if batched else arr[0]
+
+    return HatSolution(
+        price_hat=out(p_hat),
+        price_index_hat=out(pidx),
+        income_base=income_base if not batched else np.broadcast_to(income_base, (bsz, n)).copy(),
+        income_new=out(e_new),
+        output_new=out(y_new),
+        trade_new=out(xn),
+        welfare_hat=out(welfare),
+        real_gdp_hat=out(rgdp),
+        info=info,
+    )
+
+
+def residual(
+    price_hat: npt.ArrayLike,
+    trade: npt.ArrayLike,
+    theta: npt.ArrayLike,
+    *,
+    tariff: npt.ArrayLike | None = None,
+    tariff_new: npt.ArrayLike | None = None,
+    kappa_hat: npt.ArrayLike | None = None,
+    deficits: str = "additive",
+) -> FloatArray:
+    """Market-clearing excess supply log(p̂_is Y_is) − log(Σ_j X'_ijs) at given prices, (N, S).
+
+    No numeraire is imposed (for checks of Walras' law and homogeneity). Zero-output
+    country-sectors return 0.
+    """
+    _check_option("deficits", deficits, DEFICITS)
+    x = np.asarray(trade, dtype=float)
+    n, _, s = x.shape
+    th = np.broadcast_to(np.asarray(theta, dtype=float), (s,)).copy()
+    tar = np.zeros_like(x) if tariff is None else np.asarray(tariff, dtype=float)
+    tn = tar if tariff_new is None else np.asarray(tariff_new, dtype=float)
+    kh = np.ones_like(x) if kappa_hat is None else np.asarray(kappa_hat, dtype=float)
+    tau = 1.0 + tar
+    gross = tau * x
+    e_js = gross.sum(axis=0)
+    lam = gross / np.where(e_js > 0, e_js, 1.0)[None]
+    y = x.sum(axis=1)
+    alpha = e_js / e_js.sum(axis=1)[:, None]
+    deficit = x.sum(axis=(0, 2)) - x.sum(axis=(1, 2))
+    phi = (y.sum(axis=1) + deficit) / y.sum(axis=1)
+    h = _Hat(
+        a=(lam * kh * ((1.0 + tn) / tau) ** (-th))[None],
+        m_new=(tn / (1.0 + tn))[None],
+        alpha=alpha[None],
+        y=y[None],
+        theta=th,
+        deficit=deficit[None],
+        phi=phi[None],
+        mult=deficits == "multiplicative",
+        active=(y > 0)[None],
+        anchor=0,
+    )
+    q = np.log(np.asarray(price_hat, dtype=float)).reshape(1, n, s)
+    _, _, _, _, v, _, _ = _forward(q, h)
+    yw = y * np.exp(q[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(y > 0, np.log(np.where(y > 0, yw, 1.0)) - np.log(np.where(y > 0, v[0], 1.0)), 0.0)
+    return np.asarray(r)
+
+
+# =============================================================================================
+# Constructed baseline: multilateral resistances from costs, output and expenditure
+# =============================================================================================
+
+
+def trade_costs_from_covariates(
+    covariates: Mapping[str, npt.ArrayLike], coefficients: Mapping[str, float]
+) -> FloatArray:
+    """Trade costs T_ij = t_ij^{1−σ} = exp(Σ_k β_k x^k_ij) from gravity coefficients.
+
+    Parameters
+    ----------
+    covariates
+        ``{name: array (N, N) or (B, N, N)}`` pair covariates (exporter, importer).
+    coefficients
+        ``{name: β}``; every coefficient needs a covariate.
+    """
+    missing = sorted(set(coefficients) - set(covariates))
+    if missing:
+        raise ModelError(f"coefficients without covariates: {missing}; covariates given: {sorted(covariates)}")
+    z: FloatArray | float = 0.0
+    for k, beta in coefficients.items():
+        z = z + float(beta) * np.asarray(covariates[k], dtype=float)
+    return np.asarray(np.exp(z))
+
+
+@dataclass(frozen=True)
+class Resistances:
+    """Multilateral resistances with P_ref = 1 (arrays carry the batch axis if given).
+
+    Attributes
+    ----------
+    omr, imr
+        Outward Π_i and inward P_j resistances (levels), (..., N).
+    omr_ratio, imr_ratio
+        gegravity's solver variables 1/Π_i^{1−σ} and 1/P_j^{1−σ}.
+    info
+        Diagnostics (residual: max relative error of the row and column sums).
+    """
+
+    omr: FloatArray
+    imr: FloatArray
+    omr_ratio: FloatArray
+    imr_ratio: FloatArray
+    info: SolveInfo
+
+
+def solve_resistances(
+    cost: npt.ArrayLike,
+    output: npt.ArrayLike,
+    expenditure: npt.ArrayLike,
+    sigma: float,
+    reference: int,
+    *,
+    options: SolverOptions | None = None,
+) -> Resistances:
+    r"""Solve the structural multilateral-resistance system (Anderson–van Wincoop; gegravity).
+
+    Π_i^{1−σ} = Σ_j T_ij (E_j/ΣE) / P_j^{1−σ},  P_j^{1−σ} = Σ_i T_ij (Y_i/ΣY) / Π_i^{1−σ},
+    P_reference = 1.
+
+    Parameters
+    ----------
+    cost
+        T_ij = t_ij^{1−σ}, shape (N, N) or (B, N, N).
+    output, expenditure
+        Y_i and E_j, shape (N,) or (B, N).
+    sigma
+        Elasticity of substitution (> 1).
+    reference
+        Index of the reference importer.
+    options
+        Tolerance on the max relative error of the row/column sums.
+
+    Notes
+    -----
+    With x_i = 1/Π_i^{1−σ}, z_j = 1/P_j^{1−σ}, the matrix M_ij = r_i c_j T_ij x_i z_j (r = Y/ΣY,
+    c = E/ΣE) must have row sums r and column sums c. Three Sinkhorn sweeps give a start; Newton's
+    method on the convex potential Σ_ij M_ij − Σ r_i log x_i − Σ c_j log z_j (log z_ref = 0), with
+    step halving, converges quadratically.
+    """
+    opts = options or SolverOptions()
+    t0 = time.perf_counter()
+    if not sigma > 1:
+        raise ElasticityError("sigma", "an elasticity of substitution above 1", f"{sigma}")
+    t = np.asarray(cost, dtype=float)
+    batched = t.ndim == 3
+    t3 = _as_batch(t, 2, "cost")
+    b, n, n2 = t3.shape
+    if n != n2:
+        raise ShapeError("cost", "a square (N, N) array", f"shape {t.shape}")
+    y = np.broadcast_to(_as_batch(np.asarray(output, dtype=float), 1, "output"), (b, n))
+    e = np.broadcast_to(_as_batch(np.asarray(expenditure, dtype=float), 1, "expenditure"), (b, n))
+    if np.any(~(y > 0)) or np.any(~(e > 0)):
+        raise ModelError("output and expenditure: expected positive values for every country")
+    if np.any(~(t3 > 0)) or not np.all(np.isfinite(t3)):
+        raise ModelError("cost: expected positive, finite trade costs t^(1-sigma)")
+    if not 0 <= reference < n:
+        raise ModelError(f"reference: expected a country index in [0, {n}); found {reference}")
+    r = y / y.sum(axis=1, keepdims=True)
+    c = e / e.sum(axis=1, keepdims=True)
+    logk = np.log(r)[:, :, None] + np.log(c)[:, None, :] + np.log(t3)
+    la = np.zeros((b, n))
+    lg = np.zeros((b, n))
+
+    def _lse(z: FloatArray, axis: int) -> FloatArray:
+        mx = z.max(axis=axis, keepdims=True)
+        return np.asarray(np.log(np.exp(z - mx).sum(axis=axis)) + np.squeeze(mx, axis=axis))
+
+    for _ in range(3):  # Sinkhorn sweeps in log space
+        la = np.log(r) - _lse(logk + lg[:, None, :], 2)
+        lg = np.log(c) - _lse(logk + la[:, :, None], 1)
+    shift = lg[:, reference].copy()
+    la += shift[:, None]
+    lg -= shift[:, None]
+    keep = np.array([k for k in range(2 * n) if k != n + reference])
+
+    def _eval(la_: FloatArray, lg_: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        mm = np.exp(logk + la_[:, :, None] + lg_[:, None, :])
+        rs, cs = mm.sum(axis=2), mm.sum(axis=1)
+        pot = mm.sum(axis=(1, 2)) - (r * la_).sum(axis=1) - (c * lg_).sum(axis=1)
+        return mm, rs, cs, pot
+
+    mm, rs, cs, pot = _eval(la, lg)
+    err = np.maximum(np.max(np.abs(rs / r - 1), axis=1), np.max(np.abs(cs / c - 1), axis=1))
+    it = 0
+    while it < opts.max_iter and np.any(~(err <= opts.tol)):
+        it += 1
+        hess = np.zeros((b, 2 * n, 2 * n))
+        idx = np.arange(n)
+        hess[:, idx, idx] = rs
+        hess[:, n + idx, n + idx] = cs
+        hess[:, :n, n:] = mm
+        hess[:, n:, :n] = np.transpose(mm, (0, 2, 1))
+        grad = np.concatenate([rs - r, cs - c], axis=1)
+        hk = hess[:, keep][:, :, keep]
+        step_k = np.linalg.solve(hk, -grad[:, keep][:, :, None])[:, :, 0]
+        step = np.zeros((b, 2 * n))
+        step[:, keep] = step_k
+        step[err <= opts.tol] = 0.0
+        tstep = np.ones(b)
+        for _ in range(40):
+            la_t = la + tstep[:, None] * step[:, :n]
+            lg_t = lg + tstep[:, None] * step[:, n:]
+            mm_t, rs_t, cs_t, pot_t = _eval(la_t, lg_t)
+            bad = ~(pot_t <= pot + 1e-14 * np.abs(pot)) & (err > opts.tol)
+            if not np.any(bad):
+                break
+            tstep = np.where(bad, 0.5 * tstep, tstep)
+        la, lg, mm, rs, cs, pot = la_t, lg_t, mm_t, rs_t, cs_t, pot_t
+        err = np.maximum(np.max(np.abs(rs / r - 1), axis=1), np.max(np.abs(cs / c - 1), axis=1))
+    info = SolveInfo(
+        converged=bool(np.all(err <= opts.tol)),
+        iterations=it,
+        residual=float(np.max(err)),
+        seconds=time.perf_counter() - t0,
+        method="sinkhorn + newton",
+    )
+    finish(info, "multilateral resistances", opts)
+    x, z = np.exp(la), np.exp(lg)
+    inv = 1.0 / (1.0 - sigma)
+
+    def out(arr: FloatArray) -> FloatArray:
+        return arr if batched else arr[0]
+
+    return Resistances(
+        omr=out(x ** (-inv)), imr=out(z ** (-inv)), omr_ratio=out(x), imr_ratio=out(z), info=info
+    )
+
+
+def modelled_flows(
+    cost: npt.ArrayLike, output: npt.ArrayLike, expenditure: npt.ArrayLike, res: Resistances
+) -> FloatArray:
+    """Structural gravity flows X_ij = E_j (Y_i/ΣY) T_ij / (Π_i P_j)^{1−σ} (gegravity's "modeled trade").
+
+    Columns add up to E_j; rows to Y_i·ΣE/ΣY (to Y_i when world output equals world spending).
+    """
+    t = np.asarray(cost, dtype=float)
+    y = np.asarray(output, dtype=float)
+    e = np.asarray(expenditure, dtype=float)
+    r = y / y.sum(axis=-1, keepdims=True)
+    flows = (r * res.omr_ratio)[..., :, None] * (e * res.imr_ratio)[..., None, :] * t
+    return np.asarray(flows)
+
+
+@dataclass(frozen=True)
+class GravityCounterfactual:
+    """Baseline, conditional and full-GE outcome of a trade-cost change with a constructed baseline.
+
+    Resistances are levels with the reference importer's P = 1 in every stage (gegravity's and
+    Yotov et al.'s normalisation), so the price changes are relative to the reference importer's
+    inward resistance.
+
+    Attributes
+    ----------
+    baseline, conditional, full
+        :class:`Resistances` of each stage (conditional: new costs, baseline Y and E).
+    price_hat
+        Factory-gate price change p̂_i (relative to the reference's inward resistance), (..., N).
+    output_new, expenditure_new
+        Y'_i, E'_j, (..., N).
+    real_gdp_hat
+        (Y'_i / P'_i) / (Y_i / P_i), (..., N).
+    trade_base, trade_conditional, trade_full
+        Modelled flows in each stage, (..., N, N).
+    full_ge
+        ``"textbook"`` or ``"gegravity"``.
+    info
+        Diagnostics of the full-GE solve.
+    """
+
+    baseline: Resistances
+    conditional: Resistances
+    full: Resistances
+    price_hat: FloatArray
+    output_new: FloatArray
+    expenditure_new: FloatArray
+    real_gdp_hat: FloatArray
+    trade_base: FloatArray
+    trade_conditional: FloatArray
+    trade_full: FloatArray
+    full_ge: str
+    info: SolveInfo
+
+
+def gravity_counterfactual(
+    cost_base: npt.ArrayLike,
+    cost_new: npt.ArrayLike,
+    output: npt.ArrayLike,
+    expenditure: npt.ArrayLike,
+    sigma: float,
+    reference: int,
+    *,
+    full_ge: str = "textbook",
+    options: SolverOptions | None = None,
+) -> GravityCounterfactual:
+    r"""Counterfactual with a baseline constructed from trade costs (gegravity; Yotov et al. GEPPML).
+
+    Parameters
+    ----------
+    cost_base, cost_new
+        T_ij = t_ij^{1−σ} before and after, (N, N) (``cost_new`` may carry a batch axis).
+    output, expenditure
+        Baseline Y_i, E_j (N,).
+    sigma
+        Elasticity of substitution.
+    reference
+        Index of the reference importer (P_ref = 1).
+    full_ge
+        ``"textbook"``: full-endowment GE — exact hat algebra on the modelled baseline flows with
+        κ̂ = T_new/T_base, θ = σ − 1 and E_j/Y_j fixed (multiplicative closure), then resistances
+        re-solved from the new costs, Y' and E'. ``"gegravity"``: gegravity 0.3's variant — output
+        and expenditure shares stay at baseline in the resistance equations, so the resistances equal
+        the conditional ones and p_i = Π_i^{base}/Π_i^{cond}; Y' = p Y, E' = (E/Y) Y'.
+    options
+        Solver options (shared by all stages).
+    """
+    opts = options or SolverOptions()
+    _check_option("full_ge", full_ge, FULL_GE)
+    t0 = time.perf_counter()
+    tb = np.asarray(cost_base, dtype=float)
+    tn = np.asarray(cost_new, dtype=float)
+    y = np.asarray(output, dtype=float)
+    e = np.asarray(expenditure, dtype=float)
+    base = solve_resistances(tb, y, e, sigma, reference, options=opts)
+    cond = solve_resistances(tn, y, e, sigma, reference, options=opts)
+    x_base = modelled_flows(tb, y, e, base)
+    x_cond = modelled_flows(tn, y, e, cond)
+    if full_ge == "gegravity":
+        p = base.omr / cond.omr
+        y_new = p * y
+        e_new = (e / y) * y_new
+        full = cond
+        ys = y_new.sum(axis=-1, keepdims=True)
+        x_full = (
+            e_new[..., None, :] * (y_new / ys)[..., :, None] * cond.omr_ratio[..., :, None]
+            * cond.imr_ratio[..., None, :] * tn
+        )
+        rgdp = p * base.imr / cond.imr
+        info = SolveInfo(True, 0, 0.0, time.perf_counter() - t0, "closed form (gegravity 0.3)")
+    else:
+        hat = solve_hat(
+            x_base[:, :, None],
+            sigma - 1.0,
+            kappa_hat=(tn / tb)[..., None],
+            deficits="multiplicative",
+            options=opts,
+        )
+        p_ref = np.asarray(hat.price_index_hat[..., reference, 0])[..., None]
+        p = hat.price_hat[..., 0] / p_ref
+        y_new = y * p
+        e_new = e * (hat.trade_new[..., 0].sum(axis=-2) / x_base.sum(axis=-2)) / p_ref
+        full = solve_resistances(tn, y_new, e_new, sigma, reference, options=opts)
+        x_full = hat.trade_new[..., 0] / p_ref[..., None]
+        rgdp = hat.real_gdp_hat
+        info = SolveInfo(
+            hat.info.converged and full.info.converged,
+            hat.info.iterations,
+            max(hat.info.residual, full.info.residual),
+            time.perf_counter() - t0,
+            hat.info.method,
+        )
+    return GravityCounterfactual(
+        baseline=base,
+        conditional=cond,
+        full=full,
+        price_hat=np.asarray(p),
+        output_new=np.asarray(y_new),
+        expenditure_new=np.asarray(e_new),
+        real_gdp_hat=np.asarray(rgdp),
+        trade_base=x_base,
+        trade_conditional=x_cond,
+        trade_full=np.asarray(x_full),
+        full_ge=full_ge,
+        info=info,
+    )
+
+
+# =============================================================================================
+# TradeData adapter
+# =============================================================================================
+
+
+def armington_theta(data: TradeData) -> FloatArray:
+    """Trade elasticity by sector: ``theta`` if the dataset has it, else ``sigma − 1``."""
+    if data.has("theta"):
+        return np.asarray(data.param("theta"), dtype=float)
+    if data.has("sigma"):
+        return np.asarray(data.param("sigma"), dtype=float) - 1.0
+    raise ElasticityError("theta", "a dataset with 'theta' or 'sigma' (or pass theta=)", "neither")
+
+
+def counterfactual(
+    data: TradeData,
+    *,
+    tariff_new: npt.ArrayLike | None = None,
+    cost_hat: npt.ArrayLike | None = None,
+    partial_effect: npt.ArrayLike | None = None,
+    theta: npt.ArrayLike | None = None,
+    closure: str = "data",
+    deficits: str = "additive",
+    options: SolverOptions | None = None,
+) -> CounterfactualResult:
+    r"""Armington counterfactual on a :class:`TradeData` baseline (observed flows, exact hat algebra).
+
+    Parameters
+    ----------
+    data
+        Baseline flows (pre-tariff), tariffs and ``theta`` or ``sigma`` (θ = σ − 1).
+    tariff_new
+        New tariffs (N, N, S); default unchanged. Revenue is rebated to the importer.
+    cost_hat
+        Iceberg trade-cost changes t̂_ijs (N, N, S); κ̂ = t̂^{−θ}.
+    partial_effect
+        Alternatively the log direct effect on flows, β_ijs (κ̂ = exp β; GE_gravity's input).
+        Multiplies with ``cost_hat`` if both are given.
+    theta
+        Overrides the dataset's elasticities.
+    closure
+        ``"data"``: deficits kept as in the data; ``"balanced"``: deficits purged to zero first (the
+        model's own equilibrium with D = 0 and the data's tariffs), and results are relative to it.
+    deficits
+        ``"additive"`` or ``"multiplicative"`` (with ``closure="data"``); see the module docstring.
+    options
+        Solver options.
+
+    Returns
+    -------
+    CounterfactualResult
+        ``welfare_pct`` = real income change, ``wage_hat`` = factory-gate price change (output-weighted
+        over sectors), ``price_index_hat`` by sector, flows, income; extra ``real_gdp_pct``.
+    """
+    opts = options or SolverOptions()
+    cl = check_closure(closure)
+    _check_option("deficits", deficits, DEFICITS)
+    th = armington_theta(data) if theta is None else np.broadcast_to(
+        np.asarray(theta, dtype=float), (data.n_sectors,)
+    ).copy()
+    x = np.asarray(data.trade, dtype=float)
+    tar = np.asarray(data.tariff, dtype=float)
+    shape = x.shape
+    kappa = np.ones(shape)
+    if cost_hat is not None:
+        ch = np.asarray(cost_hat, dtype=float)
+        if ch.shape != shape:
+            raise ShapeError("cost_hat", f"shape {shape}", f"shape {ch.shape}")
+        if np.any(~(ch > 0)):
+            raise ModelError("cost_hat: expected positive trade-cost changes t'/t")
+        kappa = kappa * ch ** (-th)
+    if partial_effect is not None:
+        pe = np.asarray(partial_effect, dtype=float)
+        if pe.shape != shape:
+            raise ShapeError("partial_effect", f"shape {shape}", f"shape {pe.shape}")
+        kappa = kappa * np.exp(pe)
+    tn = tar if tariff_new is None else np.asarray(tariff_new, dtype=float)
+    if tn.shape != shape:
+        raise ShapeError("tariff_new", f"shape {shape}", f"shape {tn.shape}")
+    seconds = 0.0
+    if cl == "balanced":
+        purge = solve_hat(x, th, tariff=tar, deficit_new=np.zeros(shape[0]), options=opts)
+        seconds += purge.info.seconds
+        x = purge.trade_new
+        deficits = "additive"
+    sol = solve_hat(x, th, tariff=tar, tariff_new=tn, kappa_hat=kappa, deficits=deficits, options=opts)
+    y = x.sum(axis=1)
+    w_hat = (sol.output_new.sum(axis=1)) / y.sum(axis=1)
+    info = SolveInfo(
+        sol.info.converged, sol.info.iterations, sol.info.residual, sol.info.seconds + seconds, sol.info.method
+    )
+    ds = build_dataset(
+        data.countries,
+        data.sectors,
+        welfare_pct=100.0 * (sol.welfare_hat - 1.0),
+        wage_hat=w_hat,
+        price_index_hat=sol.price_index_hat,
+        trade_base=x,
+        trade_new=sol.trade_new,
+        tariff_base=tar,
+        tariff_new=tn,
+        income_base=sol.income_base,
+        income_new=sol.income_new,
+        extra={
+            "real_gdp_pct": (("country",), 100.0 * (sol.real_gdp_hat - 1.0)),
+            "price_hat": (("country", "sector"), sol.price_hat),
+        },
+    )
+    return CounterfactualResult(
+        model="armington",
+        dataset=data.name,
+        closure=cl,
+        ds=ds,
+        info=info,
+        params={
+            "theta": th.tolist(),
+            "deficits": deficits,
+            "numeraire": "world output fixed (sum_i Y_i p_hat_i = sum_i Y_i)",
+            "tariff_revenue": "rebated lump-sum to the importer",
+        },
+    )
+
