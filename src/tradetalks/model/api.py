@@ -6,7 +6,6 @@ keeps its own richer API.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy.typing as npt
@@ -51,10 +50,12 @@ def solve(
         from tradetalks.model import ossa
 
         return ossa.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
-    if model in ("armington", "caliendo_parro"):
-        mod = importlib.import_module(f"tradetalks.model.{model}")
-        res: CounterfactualResult = mod.counterfactual(
-            data, tariff_new=tariff_new, closure=closure, options=opts, **kwargs
-        )
-        return res
+    if model == "caliendo_parro":
+        from tradetalks.model import caliendo_parro
+
+        return caliendo_parro.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
+    if model == "armington":
+        from tradetalks.model import armington
+
+        return armington.counterfactual(data, tariff_new=tariff_new, closure=closure, options=opts, **kwargs)
     raise OptionError("model", MODELS, model)
