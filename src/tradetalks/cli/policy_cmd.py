@@ -1,0 +1,202 @@
+"""``tradetalks timeline``, ``tradetalks scenarios`` and ``tradetalks tariffs``: the policy layer.
+
+Thin adapters over :mod:`tradetalks.policy`. Tariffs are imposed by the importer on the exporter's goods
+and printed in percent; trade values are US$ millions (dataset) or US$ bn (facts), as labelled.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.data import load
+from tradetalks.errors import OptionError
+from tradetalks.policy.mapping import default_mapping
+from tradetalks.policy.measures import default_measures
+from tradetalks.policy.scenarios import BUILTIN, list_scenarios, resolve
+from tradetalks.policy.spec import describe_schema
+from tradetalks.policy.tariffs import tariffs_on
+from tradetalks.policy.timeline import EVENT_KINDS, timeline
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document instead of tables.")]
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise OptionError("--on", "a date YYYY-MM-DD", text) from None
+
+
+@guard
+def timeline_cmd(
+    kind: Annotated[list[str] | None, typer.Option("--kind", help=f"Only these kinds: {', '.join(EVENT_KINDS)}.")] = None,
+    sources: Annotated[bool, typer.Option("--sources", help="Show each event's source.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The 2025-26 Japan-US negotiation: rounds, US measures, the deal, the court ruling (with sources)."""
+    evs = timeline(tuple(kind) if kind else None)
+    if as_json:
+        emit_json([
+            {"date": e.date.isoformat(), "kind": e.kind, "title": e.title, "place": e.place,
+             "counterparts": e.counterparts, "source_title": e.source.title,
+             "source_address": e.source.address, "note": e.source.note}
+            for e in evs
+        ])
+        return
+    tab = Table(title="Japan-US tariff talks 2025-26 (Japan side / US side)")
+    for col in ("date", "kind", "event", "place", "counterparts"):
+        tab.add_column(col, overflow="fold")
+    if sources:
+        tab.add_column("source", overflow="fold")
+    for e in evs:
+        row = [e.date.isoformat(), e.kind, e.title, e.place, e.counterparts]
+        if sources:
+            row.append(f"{e.source.title} <{e.source.address}>")
+        tab.add_row(*row)
+    console.print(tab)
+
+
+@guard
+def scenarios_cmd(
+    show: Annotated[str | None, typer.Option("--show", help="Print one scenario in full (name or .toml file).")] = None,
+    schema: Annotated[bool, typer.Option("--schema", help="Print the scenario-file layout and defaults.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The built-in Japan-US scenarios, one line each (or one in full with --show)."""
+    if schema:
+        typer.echo(describe_schema())
+        return
+    if show is not None:
+        spec = resolve(show)
+        if as_json:
+            emit_json(spec.as_dict())
+            return
+        console.print(f"[bold]{spec.name}[/]  ({spec.date.isoformat()})  {spec.title}")
+        console.print(spec.description)
+        if spec.baseline:
+            console.print(f"compared with: {spec.baseline}")
+        if spec.measures.on or spec.measures.off:
+            console.print(f"measures on: {list(spec.measures.on)}  off: {list(spec.measures.off)}")
+        console.print("options:")
+        for line in spec.options.describe():
+            console.print(f"  {line}")
+        for pc in spec.purchase_commitment:
+            console.print(f"purchase commitment {pc.name}: {pc.importer} buys {pc.usd_bn_per_year:g} US$bn/yr "
+                          f"({pc.kind}) of {pc.sector} from {pc.exporter} [{pc.source_title}]")
+        for ip in spec.investment_pledge:
+            console.print(f"investment pledge {ip.name}: {ip.investor} -> {ip.host} {ip.usd_bn:g} US$bn over "
+                          f"{ip.horizon_years:g} yr, host profit share {ip.profit_share_host:g}, mode {ip.mode} "
+                          f"[{ip.source_title}]")
+        for u in spec.unmodelled:
+            console.print(f"not modelled: {u.description} ({u.value}): {u.reason}")
+        return
+    specs = list_scenarios()
+    if as_json:
+        emit_json([{"name": s.name, "date": s.date.isoformat(), "title": s.title} for s in specs])
+        return
+    for s in specs:
+        typer.echo(f"{s.name:<22} {s.date.isoformat()}  {s.title}")
+
+
+@guard
+def tariffs_cmd(
+    on: Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default: the scenario's date, else today).")] = None,
+    exporter: Annotated[str, typer.Option("--exporter", help="Exporter (ISO3).")] = "JPN",
+    importer: Annotated[str, typer.Option("--importer", help="Importer (ISO3); the measures are US measures.")] = "USA",
+    scenario: Annotated[str | None, typer.Option("--scenario", help=f"Built-in ({', '.join(BUILTIN)}) or .toml file.")] = None,
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset for the sector rates.")] = "world2014",
+    mapping: Annotated[bool, typer.Option("--mapping", help="Show the product -> sector weights and their sources.")] = False,
+    measures: Annotated[bool, typer.Option("--measures", help="List every measure of the facts with its source.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tariff in force on a date by product group and by model sector, with the measures behind it."""
+    data = load(dataset)
+    if measures:
+        ms = default_measures()
+        if as_json:
+            emit_json([{**m.__dict__, "start": m.start.isoformat(), "end": m.end.isoformat() if m.end else None,
+                        "source": m.source.__dict__} for m in ms.measures])
+            return
+        tab = Table(title="US tariff measures (facts)")
+        for col in ("id", "authority", "kind", "rate %", "groups", "partner", "in force", "status", "source"):
+            tab.add_column(col, overflow="fold")
+        for m in ms.measures:
+            tab.add_row(m.id, m.authority, m.kind, f"{m.rate_pct:g}", ",".join(m.groups), m.partner,
+                        f"{m.start} .. {m.end or ''}", m.status, f"{m.source.title} <{m.source.address}>")
+        console.print(tab)
+        return
+    if mapping:
+        mp = default_mapping(data)
+        rows = mp.table()
+        if as_json:
+            emit_json({"dataset": data.name, "weights": rows,
+                       "figures": [{**f.__dict__, "source": f.source.__dict__} for f in mp.figures]})
+            return
+        tab = Table(title=f"Product group -> sector weights, US imports from Japan ({data.name})")
+        for col in ("sector", "group", "weight", "group US$bn", "sector US$bn", "sector basis", "derivation"):
+            tab.add_column(col, overflow="fold")
+        for row in rows:
+            tab.add_row(row["sector"], row["group"], f"{row['weight']:.4f}", _bn(row["group_value_usd_bn"]),
+                        _bn(row["sector_value_usd_bn"]), row["sector_basis"], row["derivation"])
+        console.print(tab)
+        for f in mp.figures:
+            console.print(f"  {f.id} = {f.value:g} {f.unit}: {f.label} [{f.source.title} <{f.source.address}>]")
+        return
+    switch_on: tuple[str, ...] = ()
+    switch_off: tuple[str, ...] = ()
+    third = "all_origins"
+    if scenario is not None:
+        spec = resolve(scenario)
+        day = _date(on) if on else spec.date
+        switch_on, switch_off, third = spec.measures.on, spec.measures.off, spec.options.third_countries
+    else:
+        day = _date(on) if on else date.today()
+    tf = tariffs_on(day, data, exporter=exporter, importer=importer, switch_on=switch_on,
+                    switch_off=switch_off, third_countries=third)
+    if as_json:
+        payload: dict[str, Any] = tf.as_dict()
+        if scenario is not None:
+            payload["scenario"] = scenario
+        emit_json(payload)
+        return
+    title = f"{importer} tariffs on goods from {exporter} in force on {day.isoformat()}"
+    if scenario:
+        title += f" (scenario {scenario})"
+    tab = Table(title=title + ", by product group (%)")
+    for col in ("group", "HS", "MFN", "total", "formula", "measures", "exempted"):
+        tab.add_column(col, overflow="fold")
+    ms = default_measures()
+    for gid, r in tf.groups.items():
+        g = ms.group(gid)
+        tab.add_row(
+            gid, ",".join(g.hs), "varies" if r.mfn_pct is None else f"{r.mfn_pct:g}",
+            "MFN-dependent" if r.mfn_pct is None else f"{r.total_pct():.2f}", r.formula(),
+            ", ".join(c.measure_id for c in r.components) or "-",
+            "; ".join(r.exempted) or "-",
+        )
+    console.print(tab)
+    st = Table(title=f"by model sector of {data.name} (%): dataset rate + mapped additional duties")
+    for col in ("sector", "dataset rate", "additional", "total", "groups (weight: +points)"):
+        st.add_column(col, overflow="fold")
+    for s in tf.sectors:
+        st.add_row(s.sector, f"{s.base_pct:.2f}", f"{s.additional_pct:.2f}", f"{s.total_pct:.2f}",
+                   ", ".join(f"{g} {w:.3f}: +{a:.2f}" for g, w, a in s.contributions))
+    console.print(st)
+    for n in tf.notes:
+        console.print(f"[dim]- {n}[/]")
+
+
+def _bn(v: float) -> str:
+    return "" if v != v else f"{v:.2f}"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the policy commands to the top-level app."""
+    app.command("timeline")(timeline_cmd)
+    app.command("scenarios")(scenarios_cmd)
+    app.command("tariffs")(tariffs_cmd)

@@ -1,0 +1,346 @@
+r"""Evaluate a scenario or package deal with the Ossa (2014) GE model.
+
+:func:`evaluate` builds the tariff matrix in force on the scenario's date (:func:`tariffs_on`),
+converts investment pledges into net-export changes, solves the counterfactual with
+:func:`tradetalks.model.ossa.solve_counterfactual`, and then solves the import-demand shifters that make
+every purchase commitment hold in the new equilibrium.
+
+Purchase commitments
+--------------------
+A commitment of importer j to buy :math:`\bar X` from exporter i in sector s is met by a preference
+shifter :math:`\hat b_{ijs}` in the CES demand (``demand_shift``). Each shifter solves the scalar equation
+
+.. math:: F_k(\ln \hat b_k) = X'_{ijs}(\hat b) / \bar X_k - 1 = 0
+
+by Brent's method (:func:`scipy.optimize.brentq`), commitment by commitment, in Gauss–Seidel sweeps
+until every :math:`|F_k|` is below ``commitment_rtol`` (default 1e-6). ``X'`` is increasing in
+:math:`\hat b_{ijs}` (the shifter raises i's share of j's spending on s), so each root is bracketed by
+:math:`\ln\hat b \in [0, h]` with h doubled until :math:`F_k(h) > 0`. Targets: ``"level"``: :math:`\bar X`
+= amount (shifter 1, "not binding", when the flow already exceeds it); ``"incremental"``: the flow of
+the scenario without the purchase commitments plus the amount.
+
+Investment pledges
+------------------
+A pledge becomes :math:`\Delta NX_{investor} = +D`, :math:`\Delta NX_{host} = -D` (see
+:class:`~tradetalks.policy.spec.InvestmentPledge` for D). Under the ``"data"`` closure net exports in the
+new equilibrium are :math:`NX + \Delta NX`; under ``"balanced"``, :math:`0 + \Delta NX`.
+
+References
+----------
+Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic Review 104(12), 4104–46.
+Brent, R. P. (1973). Algorithms for Minimization without Derivatives, ch. 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from tradetalks.data.tradedata import TradeData
+from tradetalks.errors import PolicyError, SpecError
+from tradetalks.model.common import SolverOptions
+from tradetalks.policy.mapping import default_mapping
+from tradetalks.policy.spec import ScenarioSpec, check_labels
+from tradetalks.policy.tariffs import TariffChange, TariffsInForce, effective_rates, tariffs_on
+from tradetalks.results.counterfactual import CounterfactualResult
+
+FloatArray = npt.NDArray[np.float64]
+
+MAX_SWEEPS = 50
+MAX_LOG_SHIFT = 40.0
+
+
+@dataclass(frozen=True)
+class CommitmentOutcome:
+    """A purchase commitment in the solved equilibrium (values in the dataset's units, US$ millions)."""
+
+    name: str
+    exporter: str
+    importer: str
+    sector: str
+    kind: str
+    amount: float
+    target: float
+    flow_base: float
+    flow_without: float
+    flow_achieved: float
+    shifter: float
+    binding: bool
+
+    @property
+    def rel_error(self) -> float:
+        """``achieved / target − 1`` (0 when the commitment does not bind)."""
+        return 0.0 if not self.binding else self.flow_achieved / self.target - 1.0
+
+
+@dataclass(frozen=True)
+class PledgeOutcome:
+    """An investment pledge as a net-export change (US$ millions per year)."""
+
+    name: str
+    investor: str
+    host: str
+    mode: str
+    nx_change: float
+    description: str
+
+
+@dataclass(frozen=True, eq=False)
+class PackageResult:
+    """Outcome of :func:`evaluate`.
+
+    Attributes
+    ----------
+    spec
+        The scenario.
+    tariffs
+        Tariffs in force on the scenario's date (matrix, groups, sectors, notes).
+    result
+        The GE counterfactual with every modelled item.
+    result_tariffs_only
+        The counterfactual with the tariffs (and pledges) but no purchase commitment (the reference of
+        incremental commitments); the same object as ``result`` when there is no commitment.
+    commitments, pledges
+        How each side item was modelled and met.
+    demand_shift, nx_change
+        The arrays passed to the solver.
+    assumptions
+        Every modelling choice and scope note, to print with the results.
+    """
+
+    spec: ScenarioSpec
+    tariffs: TariffsInForce
+    result: CounterfactualResult
+    result_tariffs_only: CounterfactualResult
+    commitments: tuple[CommitmentOutcome, ...]
+    pledges: tuple[PledgeOutcome, ...]
+    demand_shift: FloatArray | None
+    nx_change: FloatArray | None
+    assumptions: tuple[str, ...]
+
+    def effective_rate(self, importer: str = "USA", after: bool = False) -> dict[str, float]:
+        """Trade-weighted tariff (percent) of an importer by partner, at baseline or new flows."""
+        data_like = self.result
+        x = data_like.ds["trade_new" if after else "trade_base"].values
+        t = data_like.ds["tariff_new"].values
+        countries = data_like.countries
+        j = countries.index(importer)
+        out: dict[str, float] = {}
+        for i, c in enumerate(countries):
+            if i == j:
+                continue
+            tot = float(x[i, j].sum())
+            out[c] = 100.0 * float((t[i, j] * x[i, j]).sum()) / tot if tot > 0 else 0.0
+        mask = np.arange(len(countries)) != j
+        tot_all = float(x[mask, j].sum())
+        out["ALL"] = 100.0 * float((t[mask, j] * x[mask, j]).sum()) / tot_all if tot_all > 0 else 0.0
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary of the side items and assumptions (the GE result has its own tables)."""
+        return {
+            "scenario": self.spec.name,
+            "date": self.spec.date.isoformat(),
+            "dataset": self.result.dataset,
+            "closure": self.result.closure,
+            "converged": self.result.converged,
+            "commitments": [
+                {**c.__dict__, "rel_error": c.rel_error} for c in self.commitments
+            ],
+            "pledges": [p.__dict__ for p in self.pledges],
+            "assumptions": list(self.assumptions),
+        }
+
+
+def _changes(spec: ScenarioSpec) -> tuple[TariffChange, ...]:
+    return tuple(
+        TariffChange(tc.importer, tc.exporter, tc.rate_pct, tc.mode, tc.sector, tc.group, tc.note)
+        for tc in spec.tariff_change
+    )
+
+
+def scenario_tariffs(spec: ScenarioSpec, data: TradeData) -> TariffsInForce:
+    """The tariffs in force for a scenario on a dataset (labels checked, mapping overrides applied).
+
+    Raises
+    ------
+    SpecError
+        A label the dataset lacks, or a mapping override that does not fit.
+    """
+    check_labels(spec, data.countries, data.sectors)
+    src = spec.source_file or spec.name
+    try:
+        mp = default_mapping(data).with_weights(spec.mapping)
+    except PolicyError as exc:
+        raise SpecError(src, "mapping", "weights that fit the dataset's default mapping", str(exc)) from None
+    return tariffs_on(
+        spec.date,
+        data,
+        switch_on=spec.measures.on,
+        switch_off=spec.measures.off,
+        mapping=mp,
+        third_countries=spec.options.third_countries,
+        changes=_changes(spec),
+    )
+
+
+def pledge_nx_change(spec: ScenarioSpec, countries: Sequence[str]) -> tuple[FloatArray | None, tuple[PledgeOutcome, ...]]:
+    """Net-export changes (US$ millions, sum zero) implied by the scenario's investment pledges."""
+    if not spec.investment_pledge or spec.options.investment_pledges == "ignore":
+        return None, ()
+    d = np.zeros(len(countries))
+    outs = []
+    for p in spec.investment_pledge:
+        v = p.nx_change_usd_m()
+        d[list(countries).index(p.investor)] += v
+        d[list(countries).index(p.host)] -= v
+        if p.mode == "capital_flow":
+            desc = (f"capital flow {p.usd_bn:g}bn x additionality {p.additionality:g} / {p.horizon_years:g} years "
+                    f"= {v:,.0f} US$m a year: {p.investor} net exports +, {p.host} -")
+        else:
+            desc = (f"returns transfer {p.usd_bn:g}bn x additionality {p.additionality:g} x return "
+                    f"{p.expected_return_pct:g} % x host profit share {p.profit_share_host:g} = {v:,.0f} US$m a year "
+                    f"from {p.investor} to {p.host}")
+        outs.append(PledgeOutcome(p.name, p.investor, p.host, p.mode, v, desc))
+    return d, tuple(outs)
+
+
+def evaluate(
+    spec: ScenarioSpec,
+    data: TradeData,
+    *,
+    options: SolverOptions = SolverOptions(),
+) -> PackageResult:
+    """Evaluate a scenario with the Ossa model (see the module docstring).
+
+    Parameters
+    ----------
+    spec
+        Validated scenario.
+    data
+        Dataset with ``sigma`` (the scenario's ``dataset`` field names the default; the caller loads it).
+    options
+        Solver options of every GE solve.
+
+    Returns
+    -------
+    PackageResult
+
+    Raises
+    ------
+    SpecError
+        Labels the dataset lacks.
+    PolicyError
+        A commitment that no demand shift can meet.
+    """
+    from tradetalks.model import ossa
+
+    tf = scenario_tariffs(spec, data)
+    if tf.matrix is None:  # pragma: no cover - tariffs_on always builds a matrix with data
+        raise PolicyError("no tariff matrix was built")
+    matrix = tf.matrix
+    closure = spec.options.closure
+    base = ossa.baseline_from_data(data, closure, options)
+    nx_change, pledges = pledge_nx_change(spec, data.countries)
+
+    def solve(shift: FloatArray | None) -> CounterfactualResult:
+        return ossa.solve_counterfactual(
+            data, matrix, closure=closure, demand_shift=shift, nx_change=nx_change,
+            options=options, baseline=base,
+        )
+
+    r0 = solve(None)
+    commitments = spec.purchase_commitment if spec.options.purchase_commitments == "demand_shift" else ()
+    if not commitments:
+        return PackageResult(spec, tf, r0, r0, (), pledges, None, nx_change, _assumptions(spec, tf, data, pledges))
+    n, s = data.n_countries, data.n_sectors
+    cells = [(data.index(c.exporter), data.index(c.importer), data.sector_index(c.sector)) for c in commitments]
+    x0 = r0.ds["trade_new"].values
+    xb = r0.ds["trade_base"].values
+    targets = []
+    for c, (i, j, k) in zip(commitments, cells, strict=True):
+        amount = c.usd_bn_per_year * 1000.0
+        targets.append(float(x0[i, j, k]) + amount if c.kind == "incremental" else amount)
+    binding = [c.kind == "incremental" or targets[q] > float(x0[i, j, k])
+               for q, (c, (i, j, k)) in enumerate(zip(commitments, cells, strict=True))]
+    logb = np.zeros(len(commitments))
+    rtol = spec.options.commitment_rtol
+
+    def shift_of(lb: FloatArray) -> FloatArray:
+        arr = np.ones((n, n, s))
+        for q, (i, j, k) in enumerate(cells):
+            arr[i, j, k] *= np.exp(lb[q])
+        return arr
+
+    def gap(q: int, lbq: float) -> float:
+        lb = logb.copy()
+        lb[q] = lbq
+        r = solve(shift_of(lb))
+        i, j, k = cells[q]
+        return float(r.ds["trade_new"].values[i, j, k]) / targets[q] - 1.0
+
+    result = r0
+    for _sweep in range(MAX_SWEEPS):
+        for q in range(len(commitments)):
+            if not binding[q]:
+                continue
+            width = 1.0
+            lo, hi = logb[q] - width, logb[q] + width
+            while gap(q, lo) > 0 and lo > -MAX_LOG_SHIFT:
+                width *= 2.0
+                lo = logb[q] - width
+            width = 1.0
+            while gap(q, hi) < 0:
+                width *= 2.0
+                hi = logb[q] + width
+                if hi >= MAX_LOG_SHIFT:
+                    c = commitments[q]
+                    raise PolicyError(
+                        f"purchase commitment '{c.name}': no demand shift up to exp({MAX_LOG_SHIFT:g}) meets "
+                        f"{targets[q]:,.0f} US$m of {c.sector} from {c.exporter} to {c.importer}"
+                    )
+            logb[q] = optimize.brentq(lambda v, q=q: gap(q, v), lo, hi, xtol=1e-13, rtol=1e-14, maxiter=200)
+        result = solve(shift_of(logb))
+        xn = result.ds["trade_new"].values
+        errs = [abs(float(xn[i, j, k]) / targets[q] - 1.0) for q, (i, j, k) in enumerate(cells) if binding[q]]
+        if not errs or max(errs) <= rtol:
+            break
+    else:
+        raise PolicyError(f"purchase commitments not met to {rtol:g} after {MAX_SWEEPS} sweeps")
+    xn = result.ds["trade_new"].values
+    outs = tuple(
+        CommitmentOutcome(
+            c.name, c.exporter, c.importer, c.sector, c.kind, c.usd_bn_per_year * 1000.0, targets[q],
+            float(xb[i, j, k]), float(x0[i, j, k]), float(xn[i, j, k]), float(np.exp(logb[q])), binding[q],
+        )
+        for q, (c, (i, j, k)) in enumerate(zip(commitments, cells, strict=True))
+    )
+    return PackageResult(spec, tf, result, r0, outs, pledges, shift_of(logb), nx_change,
+                         _assumptions(spec, tf, data, pledges))
+
+
+def _assumptions(spec: ScenarioSpec, tf: TariffsInForce, data: TradeData,
+                 pledges: tuple[PledgeOutcome, ...]) -> tuple[str, ...]:
+    out = [f"Tariffs in force on {spec.date.isoformat()}"
+           + (f"; measures switched on: {', '.join(spec.measures.on)}" if spec.measures.on else "")
+           + (f"; switched off: {', '.join(spec.measures.off)}" if spec.measures.off else "")]
+    out += list(tf.notes)
+    out += spec.options.describe()
+    if spec.mapping:
+        out.append(f"Mapping overrides: {dict(spec.mapping)}")
+    if spec.purchase_commitment:
+        out.append("Purchase commitments: US$ amounts applied as stated to the dataset "
+                   f"({data.name}, {data.attrs.get('year', '?')}, {data.attrs.get('units', 'US$ millions')}) "
+                   "without deflation; incremental = over the scenario's flow without commitments")
+    out += [f"Pledge {p.name}: {p.description}" for p in pledges]
+    out += [f"Not modelled: {u.description} ({u.value}): {u.reason}" for u in spec.unmodelled]
+    return tuple(out)
+
+
+__all__ = ["CommitmentOutcome", "PackageResult", "PledgeOutcome", "effective_rates", "evaluate",
+           "pledge_nx_change", "scenario_tariffs"]
