@@ -1,0 +1,239 @@
+r"""Pareto frontier of a two-party package space, traced by the ε-constraint method.
+
+Each frontier point solves
+
+.. math:: \max_{x \in [\ell, h]} U_A(x) \quad \text{s.t.}\quad U_B(x) \ge \underline u_B
+
+for a grid of floors :math:`\underline u_B`, with SLSQP on the exact implicit-function gradients, each point
+warm-started from the previous one along the floor (Haimes, Lasdon & Wismer 1971; Miettinen 1999, ch. 3.2).
+The end points ("anchors") are A's best package (with, if a no-deal point d is given, U_B ≥ d_B) and B's best
+package (with U_A ≥ d_A); the part of the frontier between them is the zone of agreement. Objectives are
+not concave in tariffs in general, so a repair pass re-solves any point dominated by another, starting
+from that point's package.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from tradetalks.bargain.solutions import UtilityFrontier
+from tradetalks.bargain.space import PackageSpace
+from tradetalks.errors import BargainingError
+
+FloatArray = npt.NDArray[np.float64]
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Frontier:
+    """Traced Pareto frontier.
+
+    Attributes
+    ----------
+    parties
+        Labels of A and B.
+    u
+        (P, 2) objectives of the frontier packages, sorted by increasing U_A.
+    x
+        (P, K) packages.
+    converged
+        (P,) whether each constrained maximisation converged.
+    floors
+        (P,) floors on U_B used.
+    nodeal
+        (2,) no-deal point the zone was restricted to (NaN if none).
+    seconds, evaluations
+        Cost of tracing.
+    """
+
+    parties: tuple[str, str]
+    u: FloatArray
+    x: FloatArray
+    converged: npt.NDArray[np.bool_]
+    floors: FloatArray
+    nodeal: FloatArray
+    seconds: float
+    evaluations: int
+
+    def curve(self) -> UtilityFrontier:
+        """The frontier as a decreasing function U_B = f(U_A) (monotone piecewise-cubic interpolation of
+        the non-dominated points)."""
+        return UtilityFrontier.from_points(self.u[:, 0], self.u[:, 1])
+
+    def package_near(self, u: FloatArray) -> FloatArray:
+        """Package interpolated linearly between the two frontier points bracketing U_A = u[0]."""
+        ua = self.u[:, 0]
+        if u[0] <= ua[0]:
+            return np.asarray(self.x[0].copy())
+        if u[0] >= ua[-1]:
+            return np.asarray(self.x[-1].copy())
+        k = int(np.searchsorted(ua, u[0]))
+        w = (u[0] - ua[k - 1]) / max(ua[k] - ua[k - 1], 1e-300)
+        return np.asarray((1 - w) * self.x[k - 1] + w * self.x[k])
+
+    def to_records(self) -> list[dict[str, object]]:
+        return [
+            {
+                "u_" + self.parties[0]: float(p[0]),
+                "u_" + self.parties[1]: float(p[1]),
+                "package": x.tolist(),
+                "converged": bool(c),
+            }
+            for p, x, c in zip(self.u, self.x, self.converged, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class ConstrainedMax:
+    x: FloatArray
+    u: FloatArray
+    converged: bool
+    iterations: int
+
+
+def maximise(
+    space: PackageSpace,
+    who: int,
+    floor: float | None,
+    x0: FloatArray,
+    counter: list[int] | None = None,
+    maxiter: int = 200,
+) -> ConstrainedMax:
+    """Maximise party ``who``'s objective subject to the other's ≥ ``floor`` (None: no floor), SLSQP."""
+    other = 1 - who
+    cache: dict[bytes, tuple[FloatArray, FloatArray]] = {}
+
+    def ev(x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        key = np.asarray(x, dtype=float).tobytes()
+        if key not in cache:
+            if counter is not None:
+                counter[0] += 1
+            pe = space.evaluate(np.clip(x, space.lower, space.upper))
+            cache.clear()
+            cache[key] = (pe.u, pe.grad)
+        return cache[key]
+
+    cons = []
+    if floor is not None:
+        fl = float(floor)
+        cons.append(
+            {
+                "type": "ineq",
+                "fun": lambda x: float(ev(x)[0][other] - fl),
+                "jac": lambda x: ev(x)[1][other],
+            }
+        )
+    res = optimize.minimize(
+        lambda x: -float(ev(x)[0][who]),
+        np.clip(x0, space.lower, space.upper),
+        jac=lambda x: -ev(x)[1][who],
+        method="SLSQP",
+        bounds=list(zip(space.lower, space.upper, strict=True)),
+        constraints=cons,
+        options={"maxiter": maxiter, "ftol": 1e-10},
+    )
+    x = np.clip(res.x, space.lower, space.upper)
+    u = ev(x)[0]
+    ok = bool(res.success) and (floor is None or u[other] >= floor - 1e-6)
+    return ConstrainedMax(x, u.copy(), ok, int(res.nit))
+
+
+def trace_frontier(
+    space: PackageSpace,
+    n_points: int = 30,
+    nodeal: FloatArray | None = None,
+    x0: FloatArray | None = None,
+    progress: ProgressFn | None = None,
+) -> Frontier:
+    """Trace the Pareto frontier of a package space.
+
+    Parameters
+    ----------
+    space
+        Package space with the two objectives.
+    n_points
+        Number of frontier points (≥ 2, anchors included).
+    nodeal
+        Optional no-deal point (2,): restrict the frontier to the zone of agreement U ≥ d.
+    x0
+        Starting package (default: the reference package).
+    progress
+        Optional callback ``(what, done, total)``.
+
+    Raises
+    ------
+    BargainingError
+        ``n_points < 2`` or no package gives both parties at least their no-deal objectives.
+    """
+    if n_points < 2:
+        raise BargainingError(f"n_points: expected at least 2; found {n_points}")
+    start = time.perf_counter()
+    counter = [0]
+    xs = space.reference_x() if x0 is None else np.asarray(x0, dtype=float)
+    d = None if nodeal is None else np.asarray(nodeal, dtype=float)
+    starts = [xs, space.lower.copy()]
+    anchors = []
+    for who in (0, 1):
+        best: ConstrainedMax | None = None
+        for s0 in starts:
+            r = maximise(space, who, None if d is None else float(d[1 - who]), s0, counter)
+            if (r.converged or best is None or not best.converged) and (
+                best is None or r.u[who] > best.u[who]
+            ):
+                best = r
+        assert best is not None
+        if d is not None and (best.u[1 - who] < d[1 - who] - 1e-6 or best.u[who] < d[who] - 1e-6):
+            raise BargainingError(
+                f"no zone of agreement: party {space.parties[who]}'s best package gives "
+                f"{best.u.round(4).tolist()}, below the no-deal point {d.round(4).tolist()}"
+            )
+        anchors.append(best)
+        if progress is not None:
+            progress("frontier", who + 1, n_points)
+    a_anchor, b_anchor = anchors
+    lo, hi = float(a_anchor.u[1]), float(b_anchor.u[1])
+    if hi < lo:
+        hi, lo = lo, hi
+    floors = np.linspace(lo, hi, n_points)
+    pts_x = [a_anchor.x]
+    pts_u = [a_anchor.u]
+    conv = [a_anchor.converged]
+    xw = a_anchor.x
+    for k, fl in enumerate(floors[1:-1], start=1):
+        r = maximise(space, 0, float(fl), xw, counter)
+        pts_x.append(r.x)
+        pts_u.append(r.u)
+        conv.append(r.converged)
+        xw = r.x
+        if progress is not None:
+            progress("frontier", k + 2, n_points)
+    pts_x.append(b_anchor.x)
+    pts_u.append(b_anchor.u)
+    conv.append(b_anchor.converged)
+    # repair pass: re-solve points dominated (in U_A at a weakly higher U_B) by another point
+    u_arr = np.array(pts_u)
+    for i in range(1, n_points - 1):
+        better = (u_arr[:, 1] >= floors[i] - 1e-9) & (u_arr[:, 0] > u_arr[i, 0] + 1e-7)
+        if better.any():
+            j = int(np.flatnonzero(better)[np.argmax(u_arr[better, 0])])
+            r = maximise(space, 0, float(floors[i]), pts_x[j], counter)
+            if r.u[0] > u_arr[i, 0] and r.u[1] >= floors[i] - 1e-6:
+                pts_x[i], pts_u[i], conv[i] = r.x, r.u, r.converged
+                u_arr[i] = r.u
+    order = np.argsort(u_arr[:, 0], kind="stable")
+    return Frontier(
+        parties=space.parties,
+        u=u_arr[order],
+        x=np.array(pts_x)[order],
+        converged=np.array(conv, dtype=bool)[order],
+        floors=floors[order],
+        nodeal=np.full(2, np.nan) if d is None else d,
+        seconds=time.perf_counter() - start,
+        evaluations=counter[0],
+    )
