@@ -20,7 +20,7 @@ $(STAMP_DEV): pyproject.toml | $(PY)
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
-	$(VENV)/bin/tradetalks demo
+	COLUMNS=$${COLUMNS:-110} $(VENV)/bin/tradetalks demo
 
 test: $(STAMP_DEV)
 	$(VENV)/bin/ruff check src tests scripts benchmarks

@@ -1,4 +1,4 @@
-"""CLI: ``tradetalks data list|show|validate|aggregate`` and ``tradetalks demo`` (typer CliRunner)."""
+"""CLI: ``tradetalks data list|show|validate|aggregate|summary`` (typer CliRunner)."""
 
 from __future__ import annotations
 
@@ -28,14 +28,14 @@ def _need(name: str) -> None:
         pytest.skip(f"reference dataset '{name}' missing")
 
 
-def test_demo_without_reference_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """`tradetalks demo` runs on the bundled world2014 with an empty reference folder; the JSON
+def test_data_summary_without_reference_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`tradetalks data summary` runs on the bundled world2014 with an empty reference folder; the JSON
     figures equal world2014's own arrays (US$ bn and % conversions)."""
     monkeypatch.setenv("TRADETALKS_DATA_DIR", str(tmp_path))
-    res = runner.invoke(app, ["demo"])
+    res = runner.invoke(app, ["data", "summary"])
     assert res.exit_code == 0, res.output
     assert "JPN" in _flat(res.output) and "motor_vehicles" in _flat(res.output)
-    res = runner.invoke(app, ["demo", "--json"])
+    res = runner.invoke(app, ["data", "summary", "--json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
     td = load("world2014")

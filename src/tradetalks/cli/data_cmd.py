@@ -287,6 +287,7 @@ def demo_summary(td: TradeData, a: str = "USA", b: str = "JPN") -> dict[str, Any
     }
 
 
+@app.command("summary")
 @guard
 def demo(json: JsonOpt = False) -> None:
     """Summary of the bundled default dataset world2014: US-Japan flows by sector and tariffs.
