@@ -166,3 +166,61 @@ class BargainingError(TradeTalksError):
 
 class StoreError(TradeTalksError):
     """The negotiation record store failed."""
+
+
+# --- negotiation record store (tradetalks.store) ----------------------------------------------
+
+
+class StoreConfigError(StoreError):
+    """A database URL that cannot be used (bad syntax, unsupported dialect, missing driver)."""
+
+
+class DatabaseUnavailableError(StoreError):
+    """The database cannot be reached or opened (server down, file unreadable, locked too long)."""
+
+
+class SchemaVersionError(StoreError):
+    """The database schema is not the one this version of tradetalks expects (run ``Store.migrate()``)."""
+
+
+class StoreInputError(StoreError):
+    """A value given to the store is invalid (empty title, unknown party, payload that is not JSON)."""
+
+
+class DuplicateError(StoreError):
+    """A write would break a uniqueness rule (a round number or record key already taken)."""
+
+
+class NotFoundError(StoreError):
+    """An id that names nothing in the store."""
+
+
+class RecordNotFoundError(NotFoundError):
+    """No negotiation record with that id (or key)."""
+
+
+class RoundNotFoundError(NotFoundError):
+    """No round with that id."""
+
+
+class OfferNotFoundError(NotFoundError):
+    """No offer with that id."""
+
+
+class RunNotFoundError(NotFoundError):
+    """No evaluation run with that id."""
+
+
+# --- web service ----------------------------------------------------------------------------
+
+
+class ServiceError(TradeTalksError):
+    """A request to the web service that cannot be served as asked."""
+
+
+class ResourceNotFoundError(ServiceError):
+    """No job, record or other resource with the requested id."""
+
+
+class ServiceLimitError(ServiceError):
+    """A request beyond a limit of the service (pending jobs, body size)."""

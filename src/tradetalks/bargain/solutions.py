@@ -88,7 +88,8 @@ class UtilityFrontier:
             return self.lo
         if ub <= self.f(self.hi):
             return self.hi
-        return float(optimize.brentq(lambda x: self.f(x) - ub, self.lo, self.hi, xtol=1e-14, rtol=1e-14))
+        x, _ = _root(lambda x: self.f(x) - ub, self.lo, self.hi)  # end point if no sign change (flat ends)
+        return x
 
     def rational(self, d: FloatArray) -> tuple[float, float]:
         """The U_A-interval of the individually rational frontier (U ≥ d)."""
@@ -152,6 +153,8 @@ def _root(g: Callable[[float], float], lo: float, hi: float) -> tuple[float, boo
     """Root of g on [lo, hi]; if g does not change sign (the frontier ends before the condition can hold),
     the end point with the smaller |g| and ``True`` (boundary solution)."""
     glo, ghi = g(lo), g(hi)
+    if not (np.isfinite(glo) and np.isfinite(ghi)):
+        raise BargainingError(f"frontier: expected finite values at its ends; found {glo!r}, {ghi!r}")
     if glo == 0.0:
         return lo, False
     if ghi == 0.0:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from tradetalks.cli import data_cmd, model_cmd
+from tradetalks.cli import bargain_cmd, data_cmd, evaluate_cmd, model_cmd, policy_cmd, record_cmd, serve_cmd
 
 app = typer.Typer(
     name="tradetalks",
@@ -24,9 +24,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_cmd.app, name="data")
-app.command("demo")(data_cmd.demo)
+app.command("demo")(evaluate_cmd.demo)
+app.command("evaluate")(evaluate_cmd.evaluate_cmd)
 app.command("solve")(model_cmd.solve_cmd)
 app.command("optimal-tariff")(model_cmd.optimal_tariff_cmd)
+policy_cmd.register(app)  # timeline, scenarios, tariffs
+bargain_cmd.register(app)
+app.command("serve")(serve_cmd.serve_cmd)  # web service (imports FastAPI only when run)
+app.add_typer(record_cmd.app, name="record")  # negotiation record
 
 
 def main() -> None:

@@ -1,0 +1,171 @@
+"""Load test of the web service on loopback: N concurrent clients for T seconds evaluating packages and
+writing records; reports errors, lost/duplicated records, median and p99 latency.
+
+Starts ``tradetalks.web.app:create_app()`` under uvicorn on a free 127.0.0.1 port with a fresh SQLite record
+(or ``--url`` of a running server with ``--token``), then runs httpx async clients. Every client loops: evaluate
+a random package (POST /api/package/evaluate), create a record with a unique key (POST /api/records), and
+every third iteration store an evaluation run for it (POST /api/runs). Afterwards all records are listed and
+each key written must appear exactly once. Bounded: stops after ``--seconds`` and at most ``--max-requests``.
+
+Usage::
+
+    .venv/bin/python benchmarks/load_test.py --clients 50 --seconds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(token: str, workers_db: Path) -> tuple[str, object, threading.Thread]:
+    import uvicorn
+
+    from tradetalks.web.app import create_app
+
+    app = create_app(api_token=token, database_url=f"sqlite:///{workers_db}")
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                        limit_concurrency=500, backlog=512))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    for _ in range(400):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    if not srv.started:
+        raise SystemExit("server did not start")
+    return f"http://127.0.0.1:{port}", srv, th
+
+
+def _package(rng: random.Random) -> dict[str, object]:
+    return {
+        "us_auto_tariff_pct": round(rng.uniform(2.5, 27.5), 1),
+        "us_reciprocal_pct": round(rng.uniform(0, 25), 1),
+        "reciprocal_stacking": rng.choice(["additional", "all-in"]),
+        "jp_tariff_change_pp": round(rng.uniform(-3, 0), 2),
+        "purchases_agriculture_usd_bn": rng.choice([0, 0, 8]),
+        "purchases_energy_usd_bn": rng.choice([0, 7]),
+        "investment_usd_bn": rng.choice([0, 550]),
+        "investment_mode": "returns-transfer",
+    }
+
+
+async def client(k: int, base: str, token: str, deadline: float, budget: list[int],
+                 lat: dict[str, list[float]], errors: list[str], written: list[str]) -> None:
+    rng = random.Random(k)
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, timeout=60.0) as c:
+        i = 0
+        while time.perf_counter() < deadline and budget[0] > 0:
+            budget[0] -= 3
+            i += 1
+
+            async def call(kind: str, method: str, path: str, **kw: object) -> httpx.Response | None:
+                t0 = time.perf_counter()
+                try:
+                    r = await c.request(method, path, **kw)  # type: ignore[arg-type]
+                except httpx.HTTPError as exc:
+                    errors.append(f"{kind}: {type(exc).__name__}: {exc}")
+                    return None
+                lat[kind].append(time.perf_counter() - t0)
+                if r.status_code >= 400:
+                    errors.append(f"{kind}: HTTP {r.status_code}: {r.text[:200]}")
+                    return None
+                return r
+
+            await call("evaluate", "POST", "/api/package/evaluate", json=_package(rng))
+            key = f"load-{k}-{i}"
+            r = await call("record", "POST", "/api/records", json={"title": f"load client {k} #{i}", "key": key},
+                           headers=auth)
+            if r is not None:
+                written.append(key)
+                if i % 3 == 0:
+                    await call("run", "POST", "/api/runs", json={"package": _package(rng), "record_id": r.json()["id"]},
+                               headers=auth)
+
+
+async def run(base: str, token: str, clients: int, seconds: float, max_requests: int) -> int:
+    lat: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    written: list[str] = []
+    budget = [max_requests]
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+    await asyncio.gather(*(client(k, base, token, deadline, budget, lat, errors, written) for k in range(clients)))
+    wall = time.perf_counter() - t0
+    # every key written exactly once?
+    seen: Counter[str] = Counter()
+    async with httpx.AsyncClient(base_url=base, timeout=60.0) as c:
+        offset = 0
+        while True:
+            page = (await c.get("/api/records", params={"limit": 1000, "offset": offset})).json()
+            recs = page["records"]
+            for rec in recs:
+                if rec.get("key") and str(rec["key"]).startswith("load-"):
+                    seen[str(rec["key"])] += 1
+            if len(recs) < 1000:
+                break
+            offset += 1000
+    lost = [k for k in written if seen[k] == 0]
+    dup = [k for k, n in seen.items() if n > 1]
+    extra = [k for k in seen if k not in set(written)]
+    alll = [x for v in lat.values() for x in v]
+    print(f"clients {clients}, {wall:.1f} s, {len(alll)} requests ({len(alll) / wall:.1f}/s)")
+    for kind in sorted(lat):
+        v = sorted(lat[kind])
+        print(f"  {kind:9s} n={len(v):5d}  median {1000 * statistics.median(v):8.1f} ms  "
+              f"p99 {1000 * v[min(len(v) - 1, int(0.99 * len(v)))]:8.1f} ms")
+    v = sorted(alll)
+    if v:
+        print(f"  {'all':9s} n={len(v):5d}  median {1000 * statistics.median(v):8.1f} ms  "
+              f"p99 {1000 * v[min(len(v) - 1, int(0.99 * len(v)))]:8.1f} ms")
+    print(f"errors {len(errors)}; records written {len(written)}, found {sum(seen.values())}, "
+          f"lost {len(lost)}, duplicated {len(dup)}, unexpected {len(extra)}")
+    for e in errors[:10]:
+        print("  ", e)
+    return 0 if not errors and not lost and not dup and not extra else 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--max-requests", type=int, default=100_000)
+    ap.add_argument("--url", default=None, help="a running server on loopback (default: start one)")
+    ap.add_argument("--token", default="load-test-token")
+    a = ap.parse_args()
+    if a.url is not None and not a.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        raise SystemExit("--url must be a loopback address")
+    srv = None
+    if a.url is None:
+        tmp = Path(tempfile.mkdtemp(prefix="tt-load-"))
+        base, srv, _th = start_server(a.token, tmp / "record.sqlite3")
+    else:
+        base = a.url
+    try:
+        return asyncio.run(run(base, a.token, a.clients, a.seconds, a.max_requests))
+    finally:
+        if srv is not None:
+            srv.should_exit = True  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

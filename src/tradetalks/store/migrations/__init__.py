@@ -1,0 +1,1 @@
+"""Alembic environment of the negotiation record, run programmatically by ``Store.migrate()``."""

@@ -1,0 +1,337 @@
+"""Request and response models of the web service (pydantic), with size limits on every field.
+
+Units: tariffs in percent; money in US$ billions (the bundled data are in US$ millions and are converted
+here, at the edge); objectives in "100 ln Ĝ" (≈ percent change of government welfare, Ossa 2014).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_RULES = 50
+MAX_TEXT = 2000
+
+DatasetName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{0,39}$")]
+"""A registry name (never a path)."""
+
+Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
+"""A country or sector label."""
+
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Rule = Annotated[str, StringConstraints(min_length=5, max_length=120)]
+StrategyText = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class Strict(BaseModel):
+    """Base of request bodies: unknown fields are errors, values are not coerced from other types."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+# --------------------------------------------------------------------------------------------
+# packages
+# --------------------------------------------------------------------------------------------
+
+
+class PackageSpec(Strict):
+    """A Japan-US package, mapped onto the dataset's tariff array (US = party A, Japan = party B)."""
+
+    dataset: DatasetName = "world2014"
+    closure: Literal["data", "balanced"] = "data"
+    us_auto_tariff_pct: float | None = Field(
+        None, ge=0, le=100,
+        description="US tariff on Japanese motor vehicles, all-in %, (null: the dataset's applied rate)")
+    us_reciprocal_pct: float = Field(
+        0.0, ge=0, le=100, description="US 'reciprocal' rate on all other Japanese goods, %")
+    reciprocal_stacking: Literal["additional", "all-in"] = Field(
+        "additional",
+        description="'additional': on top of the applied (MFN) rate; 'all-in': max(MFN, rate) (the 2025 deal)")
+    jp_tariff_change_pp: float = Field(
+        0.0, ge=-50, le=50, description="change of Japan's tariffs on US goods, percentage points (floor 0)")
+    purchases_agriculture_usd_bn: float = Field(0.0, ge=0, le=100, description="Japan's extra purchases of US farm goods, US$ bn/yr")
+    purchases_energy_usd_bn: float = Field(0.0, ge=0, le=100, description="Japan's extra purchases of US energy (mining), US$ bn/yr")
+    investment_usd_bn: float = Field(0.0, ge=0, le=2000, description="Japan's investment pledge in the US, US$ bn")
+    investment_years: float = Field(3.5, ge=0.5, le=30, description="horizon of the pledge, years")
+    investment_mode: Literal["capital-flow", "returns-transfer", "objective-only"] = Field(
+        "capital-flow",
+        description="'capital-flow': pledge/years a year raises Japan's net exports and lowers the US's; "
+                    "'returns-transfer': the US share of a return on the pledge is a transfer to the US; "
+                    "'objective-only': no effect in the equilibrium")
+    investment_return_pct: float = Field(5.0, ge=0, le=50, description="expected return ('returns-transfer'), %")
+    investment_us_profit_share: float = Field(0.9, ge=0, le=1, description="US share of the returns")
+    extra_rules: list[Rule] = Field(
+        default_factory=list, max_length=MAX_RULES,
+        description="further tariff rules 'IMPORTER:EXPORTER:SECTOR=PCT' or '+=PCT', applied last")
+
+
+class SideImpact(BaseModel):
+    country: str
+    welfare_pct: float
+    gov_welfare_pct: float
+    wage_pct: float
+    objective: float = Field(description="100 ln Ĝ")
+    exports_base_usd_bn: float
+    exports_new_usd_bn: float
+    imports_base_usd_bn: float
+    imports_new_usd_bn: float
+    revenue_base_usd_bn: float
+    revenue_new_usd_bn: float
+    auto_output_base_usd_bn: float
+    auto_output_new_usd_bn: float
+    auto_output_pct: float
+
+
+class SectorRow(BaseModel):
+    sector: str
+    usa_output_pct: float
+    jpn_output_pct: float
+
+
+class CountryWelfare(BaseModel):
+    country: str
+    welfare_pct: float
+
+
+class PurchaseCheck(BaseModel):
+    sector: str
+    target_usd_bn: float
+    met_usd_bn: float
+    demand_shift: float
+
+
+class Impact(BaseModel):
+    dataset: str
+    closure: str
+    converged: bool
+    residual: float
+    us: SideImpact
+    jp: SideImpact
+    balance_before_usd_bn: float = Field(description="US goods balance with Japan before (negative = deficit)")
+    balance_after_usd_bn: float
+    us_tariff_on_jp_before_pct: float = Field(description="trade-weighted (base flows) US tariff on Japan")
+    us_tariff_on_jp_after_pct: float
+    jp_tariff_on_us_before_pct: float
+    jp_tariff_on_us_after_pct: float
+    sectors: list[SectorRow]
+    others: list[CountryWelfare]
+    purchases: list[PurchaseCheck]
+    assumptions: list[str]
+    source: str = Field(description="which library function evaluated the package")
+
+
+class PackageDefaults(BaseModel):
+    dataset: str
+    us_auto_tariff_pct: float
+    us_other_tariff_pct: float
+    jp_tariff_pct: float
+    us_agri_exports_to_jp_bn: float
+    sectors: list[str]
+    countries: list[str]
+
+
+# --------------------------------------------------------------------------------------------
+# datasets and scenarios
+# --------------------------------------------------------------------------------------------
+
+
+class DatasetOut(BaseModel):
+    name: str
+    summary: str
+    dims: str
+    year: str
+    available: bool
+
+
+class ScenarioOut(BaseModel):
+    name: str
+    summary: str
+
+
+class ScenarioRequest(Strict):
+    dataset: DatasetName = "world2014"
+
+
+class ScenarioResult(BaseModel):
+    name: str
+    impact: Impact | None = None
+    details: dict[str, object] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# bargaining
+# --------------------------------------------------------------------------------------------
+
+NoDealName = Literal["status-quo", "escalation", "trade-war"]
+SolutionName = Literal["nash", "ks", "egalitarian", "equal-gain", "rubinstein"]
+
+
+class FrontierSpec(Strict):
+    dataset: DatasetName = "world2014"
+    closure: Literal["data", "balanced"] = "data"
+    n_points: int = Field(12, ge=3, le=25)
+    nodeal: NoDealName = "escalation"
+    upper_pct: float = Field(60.0, ge=5, le=200, description="upper bound of every tariff instrument, %")
+    us_balance_weight: float = Field(0.0, ge=0, le=1, description="US weight per US$ bn of balance with Japan")
+    jp_auto_weight: float = Field(0.0, ge=0, le=1, description="Japan weight per % of its auto output")
+
+
+class PackageX(BaseModel):
+    us_auto_pct: float
+    us_rest_pct: float
+    jp_all_pct: float
+
+
+class FrontierPoint(BaseModel):
+    u_us: float
+    u_jp: float
+    package: PackageX
+    converged: bool
+
+
+class NoDealOut(BaseModel):
+    name: str
+    u_us: float
+    u_jp: float
+    note: str
+
+
+class SolutionOut(BaseModel):
+    name: str
+    u_us: float
+    u_jp: float
+    package: PackageX
+    params: dict[str, object] = Field(default_factory=dict)
+
+
+class FrontierOut(BaseModel):
+    parties: list[str]
+    units: str
+    points: list[FrontierPoint]
+    nodeal: NoDealOut
+    status_quo: NoDealOut
+    solutions: list[SolutionOut]
+    seconds: float
+    evaluations: int
+    objectives: list[str]
+
+
+class BargainSpec(FrontierSpec):
+    solution: SolutionName = "nash"
+    beta: tuple[Annotated[float, Field(gt=0, le=100)], Annotated[float, Field(gt=0, le=100)]] = (1.0, 1.0)
+    delta: tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]] = (0.95, 0.95)
+
+
+class WarSpec(Strict):
+    dataset: DatasetName = "world2014"
+    closure: Literal["data", "balanced"] = "data"
+    players: list[Label] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=3)
+    mfn: bool = False
+
+
+class WarCountry(BaseModel):
+    country: str
+    player: bool
+    median_tariff_pct: float
+    welfare_pct: float
+    gov_welfare_pct: float
+
+
+class WarOut(BaseModel):
+    rounds: int
+    converged: bool
+    seconds: float
+    countries: list[WarCountry]
+
+
+# --------------------------------------------------------------------------------------------
+# simulation jobs
+# --------------------------------------------------------------------------------------------
+
+
+class SimulationSpec(FrontierSpec):
+    strategy_us: StrategyText = "boulware"
+    strategy_jp: StrategyText = "conceder"
+    rounds_per_deadline: int = Field(4, ge=1, le=20)
+    start: dt.date = dt.date(2025, 4, 16)
+    deadlines: list[tuple[dt.date, ShortText]] = Field(
+        default_factory=lambda: [(dt.date(2025, 7, 9), "July 9 (end of the pause)"),
+                                 (dt.date(2025, 8, 1), "August 1 (letter)")],
+        min_length=1, max_length=6)
+    delta: tuple[Annotated[float, Field(gt=0, le=1)], Annotated[float, Field(gt=0, le=1)]] = (0.99, 0.99)
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    progress: float
+    message: str
+    created: float
+    result: dict[str, object] | None = None
+    error: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# timeline and records
+# --------------------------------------------------------------------------------------------
+
+
+class OfferOut(BaseModel):
+    party: str
+    label: str
+    impact: Impact
+
+
+class TimelineEvent(BaseModel):
+    date: dt.date
+    kind: str
+    title: str
+    place: str = ""
+    counterparts: str = ""
+    source_title: str = ""
+    source_address: str = ""
+    round_number: int | None = None
+    in_force: Impact = Field(description="the US tariffs on Japan in force on the date, evaluated")
+    offers: list[OfferOut] = Field(default_factory=list)
+
+
+Party = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{0,15}$")]
+
+
+class RecordIn(Strict):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    parties: list[Party] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=8)
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")] | None = None
+    description: LongText = ""
+
+
+class OfferIn(Strict):
+    party: Party
+    label: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    package: PackageSpec
+
+
+class RoundIn(Strict):
+    date: dt.date = Field(ge=dt.date(1900, 1, 1), le=dt.date(2100, 12, 31))
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    kind: Literal["round", "call", "summit", "deal", "other"] = "round"
+    place: ShortText = ""
+    counterparts: ShortText = ""
+    notes: LongText = ""
+    offers: list[OfferIn] = Field(default_factory=list, max_length=6)
+
+
+class RunIn(Strict):
+    package: PackageSpec
+    record_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    offer_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    label: ShortText = ""
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: object
