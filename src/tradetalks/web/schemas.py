@@ -110,7 +110,7 @@ class Impact(BaseModel):
     residual: float
     us: SideImpact
     jp: SideImpact
-    balance_before_usd_bn: float = Field(description="US goods balance with Japan before (negative = deficit)")
+    balance_before_usd_bn: float = Field(description="US trade balance (goods and services) with Japan before, US$bn (negative = deficit)")
     balance_after_usd_bn: float
     us_tariff_on_jp_before_pct: float = Field(description="trade-weighted (base flows) US tariff on Japan")
     us_tariff_on_jp_after_pct: float

@@ -86,9 +86,9 @@ function renderImpact(im) {
   ], { title: { text: "Impact on both sides", font: { size: 13 } }, barmode: "group", margin: { l: 55, r: 10, t: 30, b: 40 },
        yaxis: { title: { text: "change, %" }, zeroline: true }, xaxis: { title: { text: "" } }, legend: { orientation: "h", y: -0.2 } }, CFG);
   Plotly.react("c-balance", [
-    { type: "bar", name: "US goods balance with Japan", x: ["before", "after"], y: [im.balance_before_usd_bn, im.balance_after_usd_bn],
+    { type: "bar", name: "US trade balance with Japan", x: ["before", "after"], y: [im.balance_before_usd_bn, im.balance_after_usd_bn],
       marker: { color: ["#8aa1b9", US_C] }, text: [fmt(im.balance_before_usd_bn, 1), fmt(im.balance_after_usd_bn, 1)], textposition: "auto" },
-  ], { title: { text: "US goods balance with Japan (negative = deficit)", font: { size: 13 } }, margin: { l: 55, r: 10, t: 30, b: 40 },
+  ], { title: { text: "US trade balance with Japan, goods and services (negative = deficit)", font: { size: 13 } }, margin: { l: 55, r: 10, t: 30, b: 40 },
        yaxis: { title: { text: "US$ bn per year" } }, xaxis: { title: { text: "package" } } }, CFG);
   const secs = im.sectors.map((s) => s.sector.replace(/_/g, " "));
   Plotly.react("c-sectors", [
