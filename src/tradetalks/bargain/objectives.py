@@ -57,8 +57,7 @@ from tradetalks.errors import SpecError
 from tradetalks.model.ossa import (
     Equilibrium,
     OssaBaseline,
-    _functional_grads,
-    _residual_jacobian,
+    functional_gradient,
     gov_welfare_gradient,
     gov_welfare_hat,
 )
@@ -283,54 +282,6 @@ def resolve(spec: ObjectiveSpec, data: TradeData) -> Objective:
     out = tuple((ix(t.target, ss, f"objective.{spec.country}.output"), t.weight) for t in spec.output)
     side = tuple((t.target, t.weight) for t in spec.side_items)
     return Objective(spec, m, lam, bal, out, side)
-
-
-def functional_gradient(
-    base: OssaBaseline, eq: Equilibrium, c: FloatArray, direct: FloatArray | None = None
-) -> FloatArray:
-    """Total derivative of linear functionals F_r = Σ c_r,ijs X'_ijs with respect to every tariff t'_ijs.
-
-    Implicit-function theorem (DESIGN.md §4): with H(z, t) = 0 the equilibrium residuals, z = (ln ŵ, ln Ê),
-
-    .. math:: \\frac{dF}{dt'} = \\frac{\\partial F}{\\partial t'} - a^\\top \\frac{\\partial H}{\\partial t'},
-              \\qquad J^\\top a = \\frac{\\partial F}{\\partial z}.
-
-    Parameters
-    ----------
-    c
-        (R, N, N, S) weights, treated as constants.
-    direct
-        Optional (R, N, N, S) extra direct partial derivatives ∂F/∂t' (e.g. X' for tariff revenue).
-
-    Returns
-    -------
-    ndarray
-        (R, N, N, S). Only for a single (B = 1) equilibrium without demand shifts.
-    """
-    sg = base.sigma
-    kappa = (sg - 1.0) / sg
-    n = base.n
-    u, v = np.log(eq.w_hat), np.log(eq.e_hat)
-    t_new = eq.tariff_new
-    tau_hat = (1.0 + t_new) / (1.0 + base.tariff)
-    _, jm = _residual_jacobian(base, u, v, tau_hat, t_new, eq.nx_new, None)
-    assert jm is not None
-    xn, share, tn = eq.trade_new[0], eq.share[0], t_new[0]
-    du, dv, dlt = _functional_grads(c, xn, share, sg)
-    adj = np.linalg.solve(jm[0].T, np.concatenate([du, dv], axis=1).T).T  # (R, 2N)
-    scale = 1.0 / base.expenditure.sum()
-    r = c.shape[0]
-    lab_w = np.zeros((r, n))
-    lab_w[:, : n - 1] = adj[:, : n - 1]
-    bud_w = adj[:, n:]
-    cf = (
-        lab_w[:, :, None, None] * kappa + bud_w[:, :, None, None] / sg + bud_w[:, None, :, None] * tn[None]
-    ) * scale
-    _, _, dlt_f = _functional_grads(cf, xn, share, sg)
-    grad = (dlt - dlt_f) / (1.0 + tn)[None] - bud_w[:, None, :, None] * xn[None] * scale
-    if direct is not None:
-        grad = grad + direct
-    return np.asarray(grad)
 
 
 def _extras(obj: Objective, base: OssaBaseline, xn: FloatArray, tn: FloatArray) -> float:

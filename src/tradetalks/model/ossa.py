@@ -456,6 +456,77 @@ def _functional_grads(
     return du, dv, dlt
 
 
+def implicit_tariff_gradient(
+    base: OssaBaseline,
+    eq: Equilibrium,
+    d_u: FloatArray,
+    d_v: FloatArray,
+    d_lt: FloatArray,
+    d_t: FloatArray | None = None,
+) -> FloatArray:
+    """Total derivatives of R objectives with respect to every tariff t'_ijs at a solved equilibrium.
+
+    Implicit-function theorem (DESIGN.md §4): with H(z, t) = 0 the equilibrium residuals and
+    z = (ln ŵ, ln Ê),
+
+    .. math:: \\frac{dF}{dt'} = \\frac{\\partial F}{\\partial t'} - a^\\top \\frac{\\partial H}{\\partial t'},
+              \\qquad J^\\top a = \\frac{\\partial F}{\\partial z},
+
+    one factorisation of the 2N × 2N Jacobian for all R objectives (one adjoint solve each).
+
+    Parameters
+    ----------
+    d_u, d_v
+        (R, N) partial derivatives of the objectives with respect to ln ŵ and ln Ê.
+    d_lt
+        (R, N, N, S) partial derivatives with respect to ln τ̂_ijs (through flows and prices).
+    d_t
+        Optional (R, N, N, S) direct partial derivatives with respect to t'_ijs (e.g. revenue terms).
+
+    Returns
+    -------
+    ndarray
+        (R, N, N, S). Only for a single (B = 1) equilibrium without demand shifts.
+    """
+    if eq.w_hat.shape[0] != 1:
+        raise ModelError("implicit_tariff_gradient: expected a single equilibrium (batch size 1)")
+    n = base.n
+    sg = base.sigma
+    kappa = (sg - 1.0) / sg
+    u, v = np.log(eq.w_hat), np.log(eq.e_hat)
+    t_new = eq.tariff_new
+    tau_hat = (1.0 + t_new) / (1.0 + base.tariff)
+    _, jm = _residual_jacobian(base, u, v, tau_hat, t_new, eq.nx_new, None)
+    assert jm is not None
+    xn, share, tn = eq.trade_new[0], eq.share[0], t_new[0]
+    r = d_u.shape[0]
+    adj = np.linalg.solve(jm[0].T, np.concatenate([d_u, d_v], axis=1).T).T  # (R, 2N)
+    # aᵀ ∂H/∂τ: H rows are (labour 0..N-2, numeraire, budget 0..N-1), scaled by 1/ΣE
+    scale = 1.0 / base.expenditure.sum()
+    lab_w = np.zeros((r, n))
+    lab_w[:, : n - 1] = adj[:, : n - 1]
+    bud_w = adj[:, n:]
+    cf = (
+        lab_w[:, :, None, None] * kappa + bud_w[:, :, None, None] / sg + bud_w[:, None, :, None] * tn[None]
+    ) * scale
+    _, _, dlt_h = _functional_grads(cf, xn, share, sg)
+    dh_direct = bud_w[:, None, :, None] * xn[None] * scale  # ∂ budget_j / ∂ t'_ijs (revenue), direct
+    grad = (d_lt - dlt_h) / (1.0 + tn)[None] - dh_direct
+    if d_t is not None:
+        grad = grad + d_t
+    return np.asarray(grad)
+
+
+def functional_gradient(
+    base: OssaBaseline, eq: Equilibrium, c: FloatArray, direct: FloatArray | None = None
+) -> FloatArray:
+    """Total derivative of linear functionals F_r = Σ c_r,ijs X'_ijs of the new flows with respect to
+    every tariff (weights ``c`` (R, N, N, S) held constant; ``direct`` optional ∂F/∂t'), via
+    :func:`implicit_tariff_gradient`."""
+    du, dv, dlt = _functional_grads(c, eq.trade_new[0], eq.share[0], base.sigma)
+    return implicit_tariff_gradient(base, eq, du, dv, dlt, direct)
+
+
 def gov_welfare_gradient(
     base: OssaBaseline,
     eq: Equilibrium,
@@ -464,9 +535,9 @@ def gov_welfare_gradient(
 ) -> FloatArray:
     """Exact gradient of ln Ĝ_m for each m in ``countries`` with respect to every tariff t'_ijs.
 
-    Implicit-function theorem: d ln G/dt = ∂ ln G/∂t − λᵀ ∂F/∂t with Jᵀλ = (∂ ln G/∂z)ᵀ, z = (ln ŵ, ln Ê);
-    one factorisation of the 2N × 2N Jacobian serves every objective. Only for a single (B = 1)
-    equilibrium.
+    ln Ĝ_m = ln N_m − ln P̂_m with N_m = Σ_s λ_ms (R'_ms + δ'_ms (T'_m − NX'_m)); the partial derivatives
+    of N_m (a ratio of linear functionals of the new flows) and of the price index are combined by
+    :func:`implicit_tariff_gradient` (one factorisation serves every government).
 
     Returns
     -------
@@ -479,13 +550,7 @@ def gov_welfare_gradient(
     n, s = base.n, base.s
     sg = base.sigma
     kappa = (sg - 1.0) / sg
-    u, v = np.log(eq.w_hat), np.log(eq.e_hat)
-    t_new = eq.tariff_new
-    tau_hat = (1.0 + t_new) / (1.0 + base.tariff)
-    _, jm = _residual_jacobian(base, u, v, tau_hat, t_new, eq.nx_new, None)
-    assert jm is not None
-    jac = jm[0]
-    xn, share, tn = eq.trade_new[0], eq.share[0], t_new[0]
+    xn, share, tn = eq.trade_new[0], eq.share[0], eq.tariff_new[0]
     nx = eq.nx_new[0]
     ms = list(countries)
     r = len(ms)
@@ -494,41 +559,25 @@ def gov_welfare_gradient(
     a_ = (lam * sales).sum(-1)
     b_ = (lam * kappa * sales).sum(-1)
     c_ = (kappa * sales).sum(-1)
-    rev = (tn * xn).sum(axis=(0, 2))
-    d_ = rev - nx
+    d_ = (tn * xn).sum(axis=(0, 2)) - nx
     cw = np.zeros((r, n, n, s))
     for k, m in enumerate(ms):
         cw[k, m] += (lam[m] + (d_[m] / c_[m]) * lam[m] * kappa - (d_[m] * b_[m] / c_[m] ** 2) * kappa)[None]
         cw[k, :, m, :] += (b_[m] / c_[m]) * tn[:, m, :]
     num = a_ + d_ * b_ / c_
     du_n, dv_n, dlt_n = _functional_grads(cw, xn, share, sg)
-    # ln G = ln N − ln P̂; ∂ln P̂_m/∂ln ŵ_k = Σ_s μ_ms s'_kms ; ∂/∂ln τ̂_kms = μ_ms s'_kms
-    dobj_u = np.zeros((r, n))
-    dobj_v = np.zeros((r, n))
-    dobj_lt = np.zeros((r, n, n, s))
-    dobj_t_direct = np.zeros((r, n, n, s))
+    # ∂ln P̂_m/∂ln ŵ_k = Σ_s μ_ms s'_kms ; ∂ln P̂_m/∂ln τ̂_kms = μ_ms s'_kms
+    d_u = np.zeros((r, n))
+    d_v = np.zeros((r, n))
+    d_lt = np.zeros((r, n, n, s))
+    d_t = np.zeros((r, n, n, s))
     for k, m in enumerate(ms):
-        dobj_u[k] = du_n[k] / num[m] - share[:, m, :] @ base.mu[m]
-        dobj_v[k] = dv_n[k] / num[m]
-        dobj_lt[k] = dlt_n[k] / num[m]
-        dobj_lt[k, :, m, :] -= base.mu[m] * share[:, m, :]
-        dobj_t_direct[k, :, m, :] = (b_[m] / c_[m]) * xn[:, m, :] / num[m]
-    # adjoint: Jᵀ λ = ∂obj/∂z
-    rhs = np.concatenate([dobj_u, dobj_v], axis=1).T  # (2N, R)
-    adj = np.linalg.solve(jac.T, rhs).T  # (R, 2N)
-    # λᵀ ∂F/∂τ: F rows are (labour 0..N-2, numeraire, budget 0..N-1), scaled by 1/ΣE
-    scale = 1.0 / base.expenditure.sum()
-    lab_w = np.zeros((r, n))
-    lab_w[:, : n - 1] = adj[:, : n - 1]
-    bud_w = adj[:, n:]
-    cf = (
-        lab_w[:, :, None, None] * kappa + bud_w[:, :, None, None] / sg + bud_w[:, None, :, None] * tn[None]
-    ) * scale
-    _, _, dlt_f = _functional_grads(cf, xn, share, sg)
-    dft_direct = bud_w[:, None, :, None] * xn[None] * scale  # ∂ budget_j / ∂ t'_ijs direct
-    grad_lt = dobj_lt - dlt_f
-    grad = grad_lt / (1.0 + tn)[None] + dobj_t_direct - dft_direct
-    return np.asarray(grad)
+        d_u[k] = du_n[k] / num[m] - share[:, m, :] @ base.mu[m]
+        d_v[k] = dv_n[k] / num[m]
+        d_lt[k] = dlt_n[k] / num[m]
+        d_lt[k, :, m, :] -= base.mu[m] * share[:, m, :]
+        d_t[k, :, m, :] = (b_[m] / c_[m]) * xn[:, m, :] / num[m]
+    return implicit_tariff_gradient(base, eq, d_u, d_v, d_lt, d_t)
 
 
 # --------------------------------------------------------------------------------------------
