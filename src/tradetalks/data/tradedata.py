@@ -21,6 +21,7 @@ Exporter and importer share one label set in one order. Every operation returns 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ from tradetalks.errors import ConservationError, FileFormatError, LabelError
 FloatArray = npt.NDArray[np.float64]
 
 TRADE_DIMS = ("exporter", "importer", "sector")
+
+_NETCDF_LOCK = threading.Lock()
+"""The netCDF-4/HDF5 C libraries are not thread-safe: concurrent opens from threads (e.g. the web
+service's worker pool) crash the process, so every read and write goes through this lock."""
 CONSERVATION_RTOL = 1e-9
 
 
@@ -478,7 +483,8 @@ class TradeData:
         ds = self.ds.copy(deep=True)
         ds.attrs = {k: _attr_value(v) for k, v in ds.attrs.items()}
         try:
-            ds.to_netcdf(tmp)
+            with _NETCDF_LOCK:
+                ds.to_netcdf(tmp)
             tmp.replace(p)
         finally:
             if tmp.exists():
@@ -494,7 +500,7 @@ class TradeData:
 
             raise DatasetNotFoundError(f"no file at '{p}'")
         try:
-            with xr.open_dataset(p) as opened:
+            with _NETCDF_LOCK, xr.open_dataset(p) as opened:
                 ds = opened.load()
         except (OSError, ValueError) as exc:
             raise FileFormatError(f"'{p}': expected a netCDF file written by TradeData.save; {exc}") from exc
