@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,7 @@ import numpy.typing as npt
 from scipy import optimize
 
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import ModelError, ShapeError
+from tradetalks.errors import ConvergenceError, ModelError, ShapeError
 from tradetalks.model.common import SolveInfo, SolverOptions, check_closure, finish
 from tradetalks.results.counterfactual import CounterfactualResult, build_dataset
 
@@ -383,6 +383,32 @@ def solve_equilibrium(
     return Equilibrium(np.exp(u), np.exp(v), xn, share, p_hat, t_new, nx, info, conv)
 
 
+def solve_warm(
+    base: OssaBaseline,
+    tariff_new: npt.ArrayLike,
+    x0: tuple[FloatArray, FloatArray] | None,
+    *,
+    demand_shift: npt.ArrayLike | None = None,
+    nx_new: npt.ArrayLike | None = None,
+    options: SolverOptions = SolverOptions(),
+) -> Equilibrium:
+    """:func:`solve_equilibrium` warm-started at ``x0`` (e.g. the previous point of an optimiser or a
+    root-finder), falling back to a cold start if the warm start does not converge."""
+    if x0 is not None:
+        try:
+            return solve_equilibrium(
+                base,
+                tariff_new,
+                demand_shift=demand_shift,
+                nx_new=nx_new,
+                x0=x0,
+                options=replace(options, strict=True),
+            )
+        except ConvergenceError:
+            pass
+    return solve_equilibrium(base, tariff_new, demand_shift=demand_shift, nx_new=nx_new, options=options)
+
+
 def purge_deficits(base: OssaBaseline, options: SolverOptions = SolverOptions()) -> OssaBaseline:
     """Ossa's zero-imbalance baseline: factual tariffs, NX' = 0, then recalibrate on the new flows.
 
@@ -701,10 +727,7 @@ def optimal_tariff(
         return own
 
     def solve(own: FloatArray) -> Equilibrium:
-        x0 = warm.get("x")
-        eq = solve_equilibrium(base, _embed(t0, country, own), x0=x0, options=options)
-        if not eq.info.converged:
-            eq = solve_equilibrium(base, _embed(t0, country, own), options=options)
+        eq = solve_warm(base, _embed(t0, country, own), warm.get("x"), options=options)
         warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
         return eq
 

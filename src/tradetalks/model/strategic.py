@@ -44,6 +44,7 @@ from tradetalks.model.ossa import (
     gov_welfare_hat,
     optimal_tariff,
     solve_equilibrium,
+    solve_warm,
     welfare_hat,
 )
 
@@ -312,9 +313,7 @@ def cooperative(
         return t
 
     def evaluate(y: FloatArray) -> tuple[FloatArray, FloatArray, Equilibrium]:
-        eq = solve_equilibrium(base, tariffs(y), x0=warm.get("x"), options=options)
-        if not eq.info.converged:
-            eq = solve_equilibrium(base, tariffs(y), options=options)
+        eq = solve_warm(base, tariffs(y), warm.get("x"), options=options)
         warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
         g = np.log(gov_welfare_hat(base, eq, political_weights)[0, ps]) - g_start[ps]
         grad = gov_welfare_gradient(base, eq, ps, political_weights)[:, mask] / scale  # (P, V)

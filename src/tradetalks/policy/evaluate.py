@@ -248,11 +248,17 @@ def evaluate(
     base = ossa.baseline_from_data(data, closure, options)
     nx_change, pledges = pledge_nx_change(spec, data.countries)
 
+    nx_new = None if nx_change is None else base.nx + nx_change
+    warm: dict[str, tuple[FloatArray, FloatArray]] = {}
+
+    def equilibrium(shift: FloatArray | None) -> ossa.Equilibrium:
+        # warm-started array-level solve: the root-finder below calls this many times
+        eq = ossa.solve_warm(base, matrix, warm.get("x"), demand_shift=shift, nx_new=nx_new, options=options)
+        warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
+        return eq
+
     def solve(shift: FloatArray | None) -> CounterfactualResult:
-        return ossa.solve_counterfactual(
-            data, matrix, closure=closure, demand_shift=shift, nx_change=nx_change,
-            options=options, baseline=base,
-        )
+        return ossa.result_from_equilibrium(data, base, equilibrium(shift), closure)
 
     r0 = solve(None)
     commitments = spec.purchase_commitment if spec.options.purchase_commitments == "demand_shift" else ()
@@ -280,9 +286,9 @@ def evaluate(
     def gap(q: int, lbq: float) -> float:
         lb = logb.copy()
         lb[q] = lbq
-        r = solve(shift_of(lb))
+        eq = equilibrium(shift_of(lb))
         i, j, k = cells[q]
-        return float(r.ds["trade_new"].values[i, j, k]) / targets[q] - 1.0
+        return float(eq.trade_new[0, i, j, k]) / targets[q] - 1.0
 
     result = r0
     for _sweep in range(MAX_SWEEPS):
