@@ -580,6 +580,37 @@ def solve_equilibrium(
     )
 
 
+def solve_batch(
+    base: CPBaseline,
+    tariffs: npt.ArrayLike,
+    *,
+    options: SolverOptions = SolverOptions(),
+) -> tuple[CPEquilibrium, ...]:
+    """Solve many tariff scenarios given along a leading batch axis, (B, N, N, J).
+
+    Unlike the Ossa and Armington solvers, which stack scenarios inside one vectorised Newton step, the
+    Caliendo–Parro system (N + 2NJ unknowns, solved by Newton–GMRES) is solved scenario by scenario,
+    each warm-started at the previous scenario's solution (neighbouring scenarios converge in few steps).
+
+    Returns
+    -------
+    tuple of CPEquilibrium
+        One per scenario, in order.
+    """
+    tb = np.asarray(tariffs, dtype=float)
+    if tb.ndim != 4 or tb.shape[1:] != base.trade.shape:
+        raise ShapeError(
+            "tariffs", f"shape (B, {', '.join(map(str, base.trade.shape))})", f"shape {tb.shape}"
+        )
+    out: list[CPEquilibrium] = []
+    init: tuple[FloatArray, FloatArray] | None = None
+    for k in range(tb.shape[0]):
+        eq = solve_equilibrium(base, tb[k], options=options, init=init)
+        init = (eq.w_hat, eq.p_hat)
+        out.append(eq)
+    return tuple(out)
+
+
 def rebase(base: CPBaseline, eq: CPEquilibrium) -> CPBaseline:
     """The equilibrium ``eq`` as a new baseline (same γ, io, α, θ)."""
     return CPBaseline(
