@@ -341,6 +341,9 @@ def _assumptions(p: S.PackageSpec) -> list[str]:
         "other transport equipment); US reciprocal rate on other Japanese goods "
         f"{p.reciprocal_stacking} to the 2014 applied rate, services untouched; Japan's tariffs on US goods "
         "= applied rate + change, floored at 0; purchases are incremental (energy = WIOD 'mining')",
+        "package builder: only the Japan-US tariffs move; third countries keep their 2014 rates (unlike "
+        "`tradetalks evaluate`, whose dated scenarios also apply the all-origins US duties to them, "
+        "which changes the bilateral balance through trade diversion)",
     ]
 
 
