@@ -282,3 +282,15 @@ def test_bad_input_named_errors() -> None:
         ossa.solve_equilibrium(base, base.tariff[:, :, :1])
     with pytest.raises(ModelError, match="summing to zero"):
         ossa.solve_equilibrium(base, base.tariff, nx_new=np.ones(base.n))
+
+
+def test_theta_only_dataset_uses_sigma_theta_plus_one() -> None:
+    """With only a trade elasticity θ, the Ossa model uses σ = θ + 1 (CES: X ∝ τ^{1−σ}, so θ = σ − 1)."""
+    data = random_economy(4)
+    sigma = data.param("sigma")
+    theta_only = TradeData.from_arrays(
+        data.trade, data.countries, data.sectors, data.tariff, theta=sigma - 1.0
+    )
+    a = ossa.baseline_from_data(data, "data")
+    b = ossa.baseline_from_data(theta_only, "data")
+    np.testing.assert_allclose(b.sigma, a.sigma, rtol=1e-15)

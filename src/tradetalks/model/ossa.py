@@ -822,12 +822,14 @@ def baseline_from_data(
     Raises
     ------
     DataError
-        The dataset has no ``sigma``.
+        The dataset has neither ``sigma`` nor ``theta`` (σ = θ + 1 when only θ is given).
     OptionError
         Unknown closure.
     """
     check_closure(closure)
-    base = calibrate(data.trade, data.tariff, data.param("sigma"))
+    # Krugman/CES: the trade elasticity is σ − 1, so a dataset with only θ gives σ = θ + 1
+    sigma = data.param("sigma") if data.has("sigma") or not data.has("theta") else data.param("theta") + 1.0
+    base = calibrate(data.trade, data.tariff, sigma)
     return purge_deficits(base, options) if closure == "balanced" else base
 
 
