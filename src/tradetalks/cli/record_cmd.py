@@ -7,13 +7,15 @@ store method and render a rich table or JSON (``--json``). Dates are ISO 8601; t
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
-from tradetalks.store import Record, Store, open_store, seed_japan_us
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only when a record command runs: faster CLI start-up
+    from tradetalks.store import Record, Store
 
 app = typer.Typer(
     help=(
@@ -35,6 +37,8 @@ RecordArg = Annotated[str, typer.Argument(help="Record id (a number) or key (e.g
 
 
 def _open(db: str | None) -> Store:
+    from tradetalks.store import open_store, seed_japan_us
+
     store = open_store(db)
     seed_japan_us(store)
     return store
