@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -72,6 +72,7 @@ import numpy.typing as npt
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ElasticityError, ModelError, OptionError, ShapeError
 from tradetalks.model.common import FloatArray, SolveInfo, SolverOptions, check_closure, finish
+from tradetalks.model.solver import newton
 from tradetalks.results.counterfactual import CounterfactualResult, build_dataset
 
 Deficits = Literal["additive", "multiplicative"]
@@ -142,6 +143,19 @@ class _Hat:
     active: npt.NDArray[np.bool_]  # (B, N, S) country-sectors with positive output
     anchor: int  # flat index (i*S + s) whose market-clearing equation is replaced by the numeraire
 
+    def take(self, idx: npt.NDArray[np.intp]) -> _Hat:
+        """The same problem restricted to batch members ``idx``."""
+        return replace(
+            self,
+            a=self.a[idx],
+            m_new=self.m_new[idx],
+            alpha=self.alpha[idx],
+            y=self.y[idx],
+            deficit=self.deficit[idx],
+            phi=self.phi[idx],
+            active=self.active[idx],
+        )
+
 
 def _as_batch(x: FloatArray, core_ndim: int, name: str) -> FloatArray:
     if x.ndim == core_ndim:
@@ -201,8 +215,10 @@ def _jacobian(
     yw = h.y * w
     # d rho_j / d q_kr = -θ_r α_jr L_kjr (m_kjr - mbar_jr)
     mbar = np.einsum("bijs,bijs->bjs", lam_new, h.m_new)
-    drho = -th[None, None, None, :] * h.alpha[:, :, None, :] * np.transpose(
-        lam_new * (h.m_new - mbar[:, None, :, :]), (0, 2, 1, 3)
+    drho = (
+        -th[None, None, None, :]
+        * h.alpha[:, :, None, :]
+        * np.transpose(lam_new * (h.m_new - mbar[:, None, :, :]), (0, 2, 1, 3))
     )  # (B, j, k, r)
     # d net_j / d q_kr
     eye = np.eye(n)
@@ -212,9 +228,9 @@ def _jacobian(
         spy = (h.phi * yn).sum(axis=1, keepdims=True)
         g = sy / spy
         dg = g[:, :, None] * yw * (1.0 / sy[:, :, None] - h.phi[:, :, None] / spy[:, :, None])  # (B,k,r)
-        dnet = (h.phi * g)[:, :, None, None] * eye[None, :, :, None] * yw[:, None, :, :] + (
-            h.phi * yn
-        )[:, :, None, None] * dg[:, None, :, :]
+        dnet = (h.phi * g)[:, :, None, None] * eye[None, :, :, None] * yw[:, None, :, :] + (h.phi * yn)[
+            :, :, None, None
+        ] * dg[:, None, :, :]
     else:
         dnet = eye[None, :, :, None] * yw[:, None, :, :]
     de = dnet / one_m_rho[:, :, None, None] + (e_new / one_m_rho)[:, :, None, None] * drho  # (B,j,k,r)
@@ -235,39 +251,19 @@ def _jacobian(
     return jac
 
 
-def _newton(
-    h: _Hat, q0: FloatArray, options: SolverOptions
-) -> tuple[FloatArray, FloatArray, int, bool]:
-    """Damped Newton on F(q) = 0 for a batch; returns (q, |F|_inf per batch, iterations, converged)."""
-    q = q0.copy()
-    b, n, s = q.shape
-    f, lam_new, xn, e_new, v, omr, _ = _forward(q, h)
-    norm = np.max(np.abs(f), axis=1)
-    it = 0
-    while it < options.max_iter and np.any(~(norm <= options.tol)):
-        it += 1
-        jac = _jacobian(q, h, lam_new, xn, e_new, v, omr)
-        try:
-            step = np.linalg.solve(jac, -f[:, :, None])[:, :, 0].reshape(b, n, s)
-        except np.linalg.LinAlgError:  # singular Jacobian somewhere in the batch: least squares
-            step = np.stack(
-                [np.linalg.lstsq(jac[k], -f[k], rcond=None)[0] for k in range(b)]
-            ).reshape(b, n, s)
-        done = norm <= options.tol
-        step[done] = 0.0
-        t = np.ones(b)
-        for _ in range(30):
-            q_try = q + t[:, None, None] * step
-            f_try, *rest = _forward(q_try, h)
-            n_try = np.max(np.abs(f_try), axis=1)
-            bad = ~(n_try < norm) & ~done & (n_try > options.tol)
-            if not np.any(bad):
-                break
-            t = np.where(bad, 0.5 * t, t)
-        q = q_try
-        f, lam_new, xn, e_new, v, omr, _ = f_try, *rest  # type: ignore[assignment]
-        norm = np.max(np.abs(f), axis=1)
-    return q, norm, it, bool(np.all(norm <= options.tol))
+def _newton(h: _Hat, q0: FloatArray, options: SolverOptions) -> tuple[FloatArray, FloatArray, int, bool]:
+    """Solve F(q) = 0 for a batch with the shared damped Newton solver (:mod:`tradetalks.model.solver`);
+    returns (q, |F|_inf per batch member, iterations, all converged)."""
+    b, n, s = q0.shape
+
+    def fun(x: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
+        hs = h.take(idx)
+        q = x.reshape(-1, n, s)
+        f, lam_new, xn, e_new, v, omr, _ = _forward(q, hs)
+        return f, (_jacobian(q, hs, lam_new, xn, e_new, v, omr) if want_jac else None)
+
+    res = newton(fun, q0.reshape(b, n * s), options)
+    return res.x.reshape(b, n, s), res.residual, res.iterations, bool(res.converged.all())
 
 
 def solve_hat(
@@ -495,7 +491,9 @@ def trade_costs_from_covariates(
     """
     missing = sorted(set(coefficients) - set(covariates))
     if missing:
-        raise ModelError(f"coefficients without covariates: {missing}; covariates given: {sorted(covariates)}")
+        raise ModelError(
+            f"coefficients without covariates: {missing}; covariates given: {sorted(covariates)}"
+        )
     z: FloatArray | float = 0.0
     for k, beta in coefficients.items():
         z = z + float(beta) * np.asarray(covariates[k], dtype=float)
@@ -751,8 +749,11 @@ def gravity_counterfactual(
         full = cond
         ys = y_new.sum(axis=-1, keepdims=True)
         x_full = (
-            e_new[..., None, :] * (y_new / ys)[..., :, None] * cond.omr_ratio[..., :, None]
-            * cond.imr_ratio[..., None, :] * tn
+            e_new[..., None, :]
+            * (y_new / ys)[..., :, None]
+            * cond.omr_ratio[..., :, None]
+            * cond.imr_ratio[..., None, :]
+            * tn
         )
         rgdp = p * base.imr / cond.imr
         info = SolveInfo(True, 0, 0.0, time.perf_counter() - t0, "closed form (gegravity 0.3)")
@@ -851,9 +852,11 @@ def counterfactual(
     opts = options or SolverOptions()
     cl = check_closure(closure)
     _check_option("deficits", deficits, DEFICITS)
-    th = armington_theta(data) if theta is None else np.broadcast_to(
-        np.asarray(theta, dtype=float), (data.n_sectors,)
-    ).copy()
+    th = (
+        armington_theta(data)
+        if theta is None
+        else np.broadcast_to(np.asarray(theta, dtype=float), (data.n_sectors,)).copy()
+    )
     x = np.asarray(data.trade, dtype=float)
     tar = np.asarray(data.tariff, dtype=float)
     shape = x.shape
@@ -883,7 +886,11 @@ def counterfactual(
     y = x.sum(axis=1)
     w_hat = (sol.output_new.sum(axis=1)) / y.sum(axis=1)
     info = SolveInfo(
-        sol.info.converged, sol.info.iterations, sol.info.residual, sol.info.seconds + seconds, sol.info.method
+        sol.info.converged,
+        sol.info.iterations,
+        sol.info.residual,
+        sol.info.seconds + seconds,
+        sol.info.method,
     )
     ds = build_dataset(
         data.countries,
@@ -915,4 +922,3 @@ def counterfactual(
             "tariff_revenue": "rebated lump-sum to the importer",
         },
     )
-

@@ -54,6 +54,7 @@ from scipy import optimize
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ConvergenceError, ModelError, ShapeError
 from tradetalks.model.common import SolveInfo, SolverOptions, check_closure, finish
+from tradetalks.model.solver import newton
 from tradetalks.results.counterfactual import CounterfactualResult, build_dataset
 
 FloatArray = npt.NDArray[np.float64]
@@ -331,51 +332,29 @@ def solve_equilibrium(
         raise ModelError(f"nx_new: expected net exports summing to zero; found sums {nx.sum(axis=1)}")
     tau_hat = (1.0 + t_new) / (1.0 + base.tariff)
     if x0 is None:
-        u = np.zeros((bsz, n))
-        v = np.zeros((bsz, n))
+        z0 = np.zeros((bsz, 2 * n))
     else:
-        u = np.broadcast_to(np.asarray(x0[0], dtype=float), (bsz, n)).copy()
-        v = np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n)).copy()
-    f, jm = _residual_jacobian(base, u, v, tau_hat, t_new, nx, shift)
-    norm = np.abs(f).max(axis=1)
-    it = 0
-    while it < options.max_iter and np.any(norm > options.tol):
-        it += 1
-        assert jm is not None
-        active = norm > options.tol
-        try:
-            step = np.linalg.solve(jm[active], -f[active][..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            break
-        # backtracking line search on the max-norm, per scenario
-        lam = np.ones(step.shape[0])
-        ua, va, fa_norm = u[active], v[active], norm[active]
-        sub = (
-            tau_hat[active],
-            t_new[active],
-            nx[active],
-            None if shift is None else shift[active],
+        z0 = np.concatenate(
+            [
+                np.broadcast_to(np.asarray(x0[0], dtype=float), (bsz, n)),
+                np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n)),
+            ],
+            axis=1,
         )
-        for _ in range(30):
-            un = ua + lam[:, None] * step[:, :n]
-            vn = va + lam[:, None] * step[:, n:]
-            fn, _ = _residual_jacobian(base, un, vn, *sub, jac=False)
-            nn = np.abs(fn).max(axis=1)
-            bad = ~(nn < fa_norm) & (nn > options.tol)
-            bad |= ~np.isfinite(nn)
-            if not bad.any():
-                break
-            lam = np.where(bad, lam * 0.5, lam)
-        u[active], v[active] = un, vn
-        f, jm = _residual_jacobian(base, u, v, tau_hat, t_new, nx, shift)
-        norm = np.abs(f).max(axis=1)
+
+    def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
+        sub = None if shift is None else shift[idx]
+        return _residual_jacobian(base, z[:, :n], z[:, n:], tau_hat[idx], t_new[idx], nx[idx], sub, want_jac)
+
+    res = newton(fun, z0, options)
+    u, v = res.x[:, :n], res.x[:, n:]
     xn, share, q = _flows(base, u, v, tau_hat, shift)
     p_hat = q ** (1.0 / (1.0 - base.sigma))
-    conv = norm <= options.tol
+    conv = res.converged
     info = SolveInfo(
         converged=bool(conv.all()),
-        iterations=it,
-        residual=float(norm.max()),
+        iterations=res.iterations,
+        residual=float(res.residual.max()),
         seconds=time.perf_counter() - start,
         method="newton (analytic Jacobian)",
     )
