@@ -207,8 +207,9 @@ def _two_party(
     upper_pct: float,
     political_weights: str | bool,
     escalate_items: list[str] | None,
-) -> tuple[PackageSpace, Any, Any]:
-    """Build the two-party space; returns it with λ (or None) and the escalation tariffs (or None)."""
+) -> tuple[PackageSpace, tuple[Any, Any]]:
+    """Build the two-party space; returns it with (λ or None, escalation tariffs or None) for
+    :func:`_nodeal`."""
     data = load(data_name)
     check_closure(closure)
     ps = _split(parties) or []
@@ -227,7 +228,7 @@ def _two_party(
         political_weights=political_weights,
     )
     esc = escalate(data, base.tariff, escalate_items) if escalate_items else None
-    return space, lam, esc
+    return space, (lam, esc)
 
 
 def _nodeal(space: PackageSpace, kind: str, extra: tuple[Any, Any]) -> NoDealPoint:
@@ -254,10 +255,9 @@ def frontier_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Pareto frontier of a two-party package space, restricted to the zone of agreement against a no-deal point."""
-    space, *extra_l = _two_party(
+    space, extra = _two_party(
         dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
     )
-    extra = (extra_l[0], extra_l[1])
     d = _nodeal(space, no_deal, extra)
     with _progress() as cb:
         fr = trace_frontier(space, points, nodeal=d.u, progress=cb)
@@ -358,10 +358,9 @@ def bargain_cmd(
             raise OptionError("--parties", "two parties 'A,B' (required unless --solution equal-gain)", None)
         _multilateral_equal_gain(dataset, start, players, closure, political_weights, as_json)
         return
-    space, *extra_l = _two_party(
+    space, extra = _two_party(
         dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
     )
-    extra = (extra_l[0], extra_l[1])
     d = _nodeal(space, FROM_TO_NODEAL[start], extra)
     e = _nodeal(space, impasse, extra) if impasse != FROM_TO_NODEAL[start] else d
     with _progress() as cb:
@@ -501,10 +500,9 @@ def negotiate_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate alternating offers on the Pareto frontier toward deadlines; log every round."""
-    space, *extra_l = _two_party(
+    space, extra = _two_party(
         dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
     )
-    extra = (extra_l[0], extra_l[1])
     d = _nodeal(space, no_deal, extra)
     e = _nodeal(space, impasse, extra) if impasse != no_deal else d
     dls_raw = deadline or ["2025-07-09=July 9", "2025-08-01=August 1"]
