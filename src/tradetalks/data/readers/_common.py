@@ -100,9 +100,9 @@ def long_to_cube(
     jj = df[importer].map(idx_c)
     ss = df[sector].map(idx_s) if sector is not None else pd.Series(0, index=df.index)
     keep = ii.notna() & jj.notna() & ss.notna()
-    out[
-        ii[keep].to_numpy(dtype=int), jj[keep].to_numpy(dtype=int), ss[keep].to_numpy(dtype=int)
-    ] = df.loc[keep, value].to_numpy(dtype=float)
+    out[ii[keep].to_numpy(dtype=int), jj[keep].to_numpy(dtype=int), ss[keep].to_numpy(dtype=int)] = df.loc[
+        keep, value
+    ].to_numpy(dtype=float)
     absent = np.isnan(out)
     if absent.any():
         if fill is None:
@@ -114,6 +114,13 @@ def long_to_cube(
             )
         out[absent] = fill
     return out
+
+
+def pair_covariates(
+    df: pd.DataFrame, names: Sequence[str], countries: Sequence[str], source: str
+) -> dict[str, FloatArray]:
+    """Pair covariates of a long exporter/importer table as (N, N) arrays in ``countries`` order."""
+    return {c: long_to_cube(df, "exporter", "importer", c, countries, source=source)[:, :, 0] for c in names}
 
 
 def check_option(name: str, value: Any, allowed: Sequence[Any]) -> None:

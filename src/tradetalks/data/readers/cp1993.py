@@ -118,9 +118,7 @@ def read(folder: Path, **options: Any) -> TradeData:
         io_blocks[n, j, j] = 1.0
     io_blocks /= io_blocks.sum(axis=1, keepdims=True)
     empty_txt = ", ".join(f"{COUNTRIES[n]}/{SECTORS[j]}" for n, j in empty)
-    neg_txt = ", ".join(
-        f"{COUNTRIES[n]} input {SECTORS[k]} -> {SECTORS[j]}" for n, k, j in neg
-    ) or "none"
+    neg_txt = ", ".join(f"{COUNTRIES[n]} input {SECTORS[k]} -> {SECTORS[j]}" for n, k, j in neg) or "none"
     fs = alphas.T / alphas.T.sum(axis=1, keepdims=True)
     theta = np.concatenate([t_goods, np.full(J - J_TRADABLE, THETA_NONTRADABLE)])
     attrs = {

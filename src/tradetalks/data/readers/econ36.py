@@ -27,7 +27,7 @@ def _square(folder: Path, name: str, prefix: str) -> tuple[list[str], np.ndarray
     require_columns(df, ["iso_o"], name)
     rows = [str(x) for x in df["iso_o"]]
     cols = [c for c in df.columns if c != "iso_o"]
-    labels = [c[len(prefix):] if c.startswith(prefix) else c for c in cols]
+    labels = [c[len(prefix) :] if c.startswith(prefix) else c for c in cols]
     if labels != rows:
         raise FileFormatError(
             f"'{name}': expected columns {prefix}<ISO> in the row order {rows}; found {labels}"
@@ -71,9 +71,7 @@ def read(folder: Path, **options: Any) -> TradeData:
             f"here: {', '.join(nonzero_diag) or 'none'}",
         ),
     }
-    return TradeData.from_arrays(
-        x[:, :, None], countries, ["all"], t[:, :, None], sigma=[SIGMA], attrs=attrs
-    )
+    return TradeData.from_arrays(x[:, :, None], countries, ["all"], t[:, :, None], sigma=[SIGMA], attrs=attrs)
 
 
 __all__ = ["SIGMA", "read"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tradetalks.data.readers._common import caveats, long_to_cube, read_csv, require_columns
+from tradetalks.data.readers._common import caveats, long_to_cube, pair_covariates, read_csv, require_columns
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import OptionError
 
@@ -33,10 +33,7 @@ def read(folder: Path, **options: Any) -> TradeData:
     require_columns(df, ["exporter", "importer", "year", "trade", *COVARIATES], FILE)
     countries = sorted(set(df["exporter"].astype(str)))
     trade = long_to_cube(df, "exporter", "importer", "trade", countries, source=FILE)
-    pair = {
-        c: long_to_cube(df, "exporter", "importer", c, countries, source=FILE)[:, :, 0]
-        for c in COVARIATES
-    }
+    pair = pair_covariates(df, COVARIATES, countries, FILE)
     attrs = {
         "name": "gegravity-sample",
         "source": "gegravity examples/sample_data_set.dlm (github.com/peter-herman/gegravity commit "

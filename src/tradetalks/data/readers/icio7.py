@@ -49,7 +49,9 @@ def read(folder: Path, **options: Any) -> TradeData:
     trade = long_to_cube(tf, "iso_o", "iso_d", "tradevalue", COUNTRIES, "indcode", codes, "TradeFlow2017.csv")
     ta = read_csv(folder, "tariff_prewar2017.csv")
     require_columns(ta, ["iso_o", "iso_d", "indcode", "AHS_simple"], "tariff_prewar2017.csv")
-    tariff = long_to_cube(ta, "iso_o", "iso_d", "AHS_simple", COUNTRIES, "indcode", codes, "tariff_prewar2017.csv")
+    tariff = long_to_cube(
+        ta, "iso_o", "iso_d", "AHS_simple", COUNTRIES, "indcode", codes, "tariff_prewar2017.csv"
+    )
     io = read_csv(folder, "IOshare.csv")
     require_columns(io, ["iso_o", "input_ind", "output_ind", "valueshare"], "IOshare.csv")
     # reuse the cube pivot: (country, input) play (exporter, importer) is not possible; pivot directly
@@ -57,22 +59,26 @@ def read(folder: Path, **options: Any) -> TradeData:
     ci = io["iso_o"].map({c: k for k, c in enumerate(COUNTRIES)})
     if ci.isna().any():
         raise FileFormatError(f"IOshare.csv: unknown countries {sorted(set(io['iso_o'][ci.isna()]))}")
-    io_arr[ci.to_numpy(int), io["input_ind"].to_numpy(int) - 1, io["output_ind"].to_numpy(int) - 1] = (
-        io["valueshare"].to_numpy(float)
-    )
+    io_arr[ci.to_numpy(int), io["input_ind"].to_numpy(int) - 1, io["output_ind"].to_numpy(int) - 1] = io[
+        "valueshare"
+    ].to_numpy(float)
     if np.isnan(io_arr).any():
         raise FileFormatError("IOshare.csv: expected a row for every (country, input, output)")
     io_share = io_arr / io_arr.sum(axis=1, keepdims=True)
     va = read_csv(folder, "vashare.csv")
     require_columns(va, ["iso_o", "indcode", "vashare"], "vashare.csv")
-    va_share = va.pivot(index="iso_o", columns="indcode", values="vashare").reindex(
-        index=list(COUNTRIES), columns=codes
-    ).to_numpy(float)
+    va_share = (
+        va.pivot(index="iso_o", columns="indcode", values="vashare")
+        .reindex(index=list(COUNTRIES), columns=codes)
+        .to_numpy(float)
+    )
     fs = read_csv(folder, "finalshare.csv")
     require_columns(fs, ["iso_o", "input_ind", "finalshare"], "finalshare.csv")
-    final_share = fs.pivot(index="iso_o", columns="input_ind", values="finalshare").reindex(
-        index=list(COUNTRIES), columns=codes
-    ).to_numpy(float)
+    final_share = (
+        fs.pivot(index="iso_o", columns="input_ind", values="finalshare")
+        .reindex(index=list(COUNTRIES), columns=codes)
+        .to_numpy(float)
+    )
     el = read_csv(folder, "cal_elasticities.csv", encoding="utf-8-sig")
     el.columns = [str(c).strip().lstrip("\\") for c in el.columns]
     require_columns(el, ["industry", "theta"], "cal_elasticities.csv")

@@ -101,7 +101,9 @@ def read(folder: Path, **options: Any) -> TradeData:
         raise OptionError("wiod2014 options", ("flows",), sorted(options))
     check_option("flows", flows, tuple(FLOWS))
     df = read_csv(folder, FILE)
-    require_columns(df, ["exporter", "importer", "sector16", FLOWS[flows], "tariff_imposed_by_importer"], FILE)
+    require_columns(
+        df, ["exporter", "importer", "sector16", FLOWS[flows], "tariff_imposed_by_importer"], FILE
+    )
     found = list(dict.fromkeys(df["exporter"].astype(str)))
     if sorted(found) != sorted(COUNTRIES):
         raise FileFormatError(f"'{FILE}': expected the 44 countries {COUNTRIES}; found {found}")

@@ -18,6 +18,7 @@ from tradetalks.data.readers._common import (
     caveats,
     check_option,
     long_to_cube,
+    pair_covariates,
     read_csv,
     require_columns,
 )
@@ -50,10 +51,7 @@ def read(folder: Path, **options: Any) -> TradeData:
     df = df[df["year"] == year]
     countries = list(dict.fromkeys(df["exporter"].astype(str)))
     trade = long_to_cube(df, "exporter", "importer", "trade", countries, source=FILE)
-    pair = {
-        c: long_to_cube(df, "exporter", "importer", c, countries, source=FILE)[:, :, 0]
-        for c in COVARIATES
-    }
+    pair = pair_covariates(df, COVARIATES, countries, FILE)
     if year == 2000:
         res = read_csv(folder, RESULTS)
         require_columns(res, ["exporter", "importer", "year", "new_eu_pair", "eu_effect"], RESULTS)

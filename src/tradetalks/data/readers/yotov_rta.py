@@ -19,6 +19,7 @@ from tradetalks.data.readers._common import (
     caveats,
     check_option,
     long_to_cube,
+    pair_covariates,
     read_csv,
     require_columns,
 )
@@ -45,15 +46,14 @@ def read(folder: Path, **options: Any) -> TradeData:
         raise OptionError("yotov-rta-panel options", ("year",), sorted(options))
     check_option("year", year, YEARS)
     df = read_csv(folder, FILE)
-    require_columns(df, ["exporter", "importer", "year", "trade", "DIST", "CNTG", "LANG", "CLNY", "RTA"], FILE)
+    require_columns(
+        df, ["exporter", "importer", "year", "trade", "DIST", "CNTG", "LANG", "CLNY", "RTA"], FILE
+    )
     df = df[df["year"] == year].copy()
     df["ln_dist"] = np.log(df["DIST"].astype(float))
     countries = sorted(set(df["exporter"].astype(str)))
     trade = long_to_cube(df, "exporter", "importer", "trade", countries, source=FILE)
-    pair = {
-        c: long_to_cube(df, "exporter", "importer", c, countries, source=FILE)[:, :, 0]
-        for c in ("ln_dist", "CNTG", "LANG", "CLNY", "RTA")
-    }
+    pair = pair_covariates(df, ("ln_dist", "CNTG", "LANG", "CLNY", "RTA"), countries, FILE)
     attrs = {
         "name": "yotov-rta-panel",
         "source": "Yotov et al. (2016) application files, Chapter2/Datasets/Chapter2Application2.dta "
