@@ -21,6 +21,8 @@ from tradetalks.errors import DatasetNotFoundError, ReferenceDataMissingError
 ENV_DATA_DIR = "TRADETALKS_DATA_DIR"
 ENV_REQUIRE = "TRADETALKS_REQUIRE_REFERENCE_DATA"
 BUNDLED_DIR = Path(__file__).parent / "bundled"
+#: The dataset every interface uses when the user names none (CLI, web, scenarios, demo). Change it here only.
+DEFAULT_DATASET = "world2014"
 
 
 @dataclass(frozen=True)
