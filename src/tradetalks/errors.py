@@ -224,3 +224,76 @@ class ResourceNotFoundError(ServiceError):
 
 class ServiceLimitError(ServiceError):
     """A request beyond a limit of the service (pending jobs, body size)."""
+
+
+# --- issue 15 (H15): user input at the edges, error boundary, store health ---------------------
+
+
+class InputError(TradeTalksError, ValueError):
+    """A value a user typed (CLI option, file field, request body) that is not acceptable.
+
+    Also a ``ValueError`` so that pydantic validators turn it into a field error.
+
+    Parameters
+    ----------
+    field
+        The option or field name (``--beta``, ``tol``, ``rule 'USA:JPN:*=e'``).
+    expected
+        What is allowed.
+    found
+        What was given (shortened).
+    """
+
+    def __init__(self, field: str, expected: str, found: str) -> None:
+        self.field = field
+        self.expected = expected
+        self.found = found
+        super().__init__(f"{field}: expected {expected}; found {found}")
+
+
+class NumberFormatError(InputError):
+    """Text that is not a number (``abc``, ``1.2.3``, ``e``)."""
+
+
+class NonFiniteError(InputError):
+    """NaN or an infinity where a finite number is required."""
+
+
+class BoundsError(InputError):
+    """A number, count, length or size outside its allowed range."""
+
+
+class EncodingError(FileFormatError):
+    """A text file that is not UTF-8 (UTF-16, Latin-1, binary)."""
+
+
+class NestingError(FileFormatError):
+    """A file nested too deeply to be read (recursion limit)."""
+
+
+class DataTypeError(ValidationError):
+    """A variable of a dataset with the wrong data type (strings where numbers are required)."""
+
+
+class OutputPathError(TradeTalksError):
+    """An output path that cannot be written (missing folder, no permission, a directory)."""
+
+
+class NotConvergedError(ModelError):
+    """A result that did not converge, or contains NaN/inf, where a converged one is required."""
+
+
+class ForeignDatabaseError(StoreError):
+    """A database that belongs to another application (not marked as a tradetalks store)."""
+
+
+class StoreCorruptError(DatabaseUnavailableError):
+    """The database file fails its integrity check (garbled header, corrupted page)."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """A write to a store that is open read-only (file or folder not writable)."""
+
+
+class InvalidRecordError(StoreError):
+    """A stored record (offer, run) whose content fails validation."""
