@@ -275,6 +275,10 @@ class DataTypeError(ValidationError):
     """A variable of a dataset with the wrong data type (strings where numbers are required)."""
 
 
+class FlowRangeError(ValidationError):
+    """A trade flow too large for the solvers' arithmetic (beyond ``tradetalks.inputs.FLOW_MAX``)."""
+
+
 class OutputPathError(TradeTalksError):
     """An output path that cannot be written (missing folder, no permission, a directory)."""
 
@@ -297,3 +301,45 @@ class ReadOnlyStoreError(StoreError):
 
 class InvalidRecordError(StoreError):
     """A stored record (offer, run) whose content fails validation."""
+
+
+# --- issue 12 (H12a): tariffwar_cubes reader, elasticity sets ---------------------------------
+
+
+class MatFileError(FileFormatError):
+    """A MATLAB file that is not v7.3 (HDF5) or lacks the expected variables, fields or shapes."""
+
+
+class YearNotAvailableError(DatasetNotFoundError):
+    """A data year that the reference dataset does not hold."""
+
+
+class ElasticitySetError(OptionError):
+    """An unknown elasticity set name, or a per-sector elasticity file that cannot be used."""
+
+
+# --- issue 10 (H10): facts files, the US tariff wall, table datasets -------------------------------
+
+
+class FactsError(PolicyError):
+    """A facts file (``policy/facts/*.toml``) that fails validation; the message names file and entry."""
+
+
+class MissingSourceError(FactsError):
+    """A fact or measure without a source title and address (or an explicit ``unknown`` marker)."""
+
+
+class OverlappingMeasuresError(FactsError):
+    """Two measures in force on the same goods and dates with no stacking rule between them."""
+
+
+class DateOrderError(FactsError):
+    """A measure that ends before it starts, or events out of date order."""
+
+
+class LaterChangesUnknownWarning(TradeTalksWarning):
+    """A date after the last sourced fact: changes after that date are unknown to the facts files."""
+
+
+class TableDatasetError(DataError):
+    """A registered table (not a TradeData) asked for where a trade dataset is needed."""

@@ -45,6 +45,7 @@ from tradetalks.errors import (
 
 __all__ = [
     "DISCOUNT_RANGE",
+    "ELASTICITY_MAX",
     "FLOW_MAX",
     "MAX_FILE_BYTES",
     "MAX_ID",
@@ -96,8 +97,11 @@ PCT_MAX: Final = 1000.0
 """Largest tariff in percent a user can type (tariffs are bounded at 0–1000 %)."""
 MONEY_BN_MAX: Final = 2000.0
 """Largest pledge or purchase commitment, US$ bn (a year or in total)."""
-FLOW_MAX: Final = 1.0e9
-"""Largest single trade flow accepted in a dataset, US$ millions (world GDP is about 1e8)."""
+FLOW_MAX: Final = 1.0e12
+"""Largest single trade flow accepted in a dataset (world GDP is about 1e8 US$ millions; the bound leaves
+room for datasets in US$ thousands while keeping the solvers' sums and squares finite)."""
+ELASTICITY_MAX: Final = 200.0
+"""Largest trade elasticity or elasticity of substitution accepted (Caliendo-Parro's largest theta is 69)."""
 MAX_ID: Final = 2**63 - 1
 """Largest database id (signed 64-bit)."""
 MAX_FILE_BYTES: Final = 5_000_000

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import typer
 
-from tradetalks.cli import bargain_cmd, data_cmd, evaluate_cmd, model_cmd, policy_cmd, record_cmd, serve_cmd
+from tradetalks.cli import (
+    bargain_cmd,
+    common,
+    data_cmd,
+    evaluate_cmd,
+    model_cmd,
+    policy_cmd,
+    record_cmd,
+    serve_cmd,
+)
 
 app = typer.Typer(
     name="tradetalks",
@@ -23,6 +32,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.callback()(common.root_options)  # --debug (issue 15: tracebacks only on request)
 app.add_typer(data_cmd.app, name="data")
 app.command("demo")(evaluate_cmd.demo)
 app.command("evaluate")(evaluate_cmd.evaluate_cmd)

@@ -1,22 +1,47 @@
-"""Helpers shared by the CLI adapters: consoles, JSON output, and turning errors into messages.
+"""Helpers shared by the CLI adapters: consoles, JSON output, and the error boundary.
 
-No bare traceback reaches a user: :func:`guard` turns every :class:`TradeTalksError` into a red
-message on stderr and exit code 2.
+No bare traceback reaches a user. :func:`guard` maps
+
+- every :class:`TradeTalksError` (named errors) to its message and exit code 2;
+- the expected failures of the outside world to the named error they stand for, exit code 2:
+  undecodable text (:class:`~tradetalks.errors.EncodingError`), too deep nesting
+  (:class:`~tradetalks.errors.NestingError`), numbers too large for the arithmetic or the database
+  (``OverflowError`` → :class:`~tradetalks.errors.BoundsError`), OS errors on paths
+  (:class:`~tradetalks.errors.OutputPathError`);
+- a non-converged result (:class:`~tradetalks.errors.NotConvergedError`) to exit code 3;
+- anything else to a one-line message with a log reference (exit code 70): the traceback is written to
+  the log file :func:`error_log_path`, and printed only with ``tradetalks --debug`` (or
+  ``TRADETALKS_DEBUG=1``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import math
+import os
+import secrets
+import tempfile
+import traceback
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from pathlib import Path
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
+import click
 import numpy as np
 import typer
 from rich.console import Console
 
-from tradetalks.errors import TradeTalksError
+from tradetalks.errors import (
+    BoundsError,
+    EncodingError,
+    InputError,
+    NestingError,
+    NotConvergedError,
+    OutputPathError,
+    TradeTalksError,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -24,22 +49,133 @@ err_console = Console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: Exit codes: 2 named error (bad input, missing data, ...), 3 result not converged, 70 internal error.
+EXIT_ERROR = 2
+EXIT_NOT_CONVERGED = 3
+EXIT_INTERNAL = 70
+DEBUG_ENV = "TRADETALKS_DEBUG"
+
+_state = {"debug": False}
+
+
+def set_debug(on: bool) -> None:
+    """Print tracebacks of unexpected errors (the ``--debug`` root option)."""
+    _state["debug"] = bool(on)
+
+
+def debug_enabled() -> bool:
+    """True under ``--debug`` or ``TRADETALKS_DEBUG=1``."""
+    return _state["debug"] or os.environ.get(DEBUG_ENV, "").strip() not in ("", "0", "false")
+
+
+def error_log_path() -> Path:
+    """Where tracebacks of unexpected errors are appended (``$TRADETALKS_LOG_DIR`` or the temp folder)."""
+    folder = os.environ.get("TRADETALKS_LOG_DIR") or tempfile.gettempdir()
+    return Path(folder) / "tradetalks-errors.log"
+
+
+def log_unexpected(exc: BaseException, where: str) -> str:
+    """Append the traceback of ``exc`` to the error log; return its reference (``E-<hex>``)."""
+    ref = "E-" + secrets.token_hex(4)
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        with error_log_path().open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {ref} {dt.datetime.now(dt.UTC).isoformat()} {where}\n{text}\n")
+    except OSError:
+        pass
+    return ref
+
+
+def named_error(exc: BaseException) -> TradeTalksError | None:
+    """The named error an expected outside failure stands for (``None`` for an unexpected one)."""
+    if isinstance(exc, TradeTalksError):
+        return exc
+    if isinstance(exc, UnicodeError):
+        return EncodingError(f"input: expected UTF-8 text; found undecodable bytes ({exc})"[:300])
+    if isinstance(exc, RecursionError):
+        return NestingError("input: expected a document nested at most a few dozen levels; found deeper")
+    if isinstance(exc, OverflowError):
+        return BoundsError("number", "a value small enough for 64-bit arithmetic", str(exc)[:200])
+    if isinstance(exc, OSError):
+        where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or type(exc).__name__
+        return OutputPathError(f"path{where}: expected a readable/writable path; found: {reason}")
+    return None
+
+
+def _fail(exc: BaseException, where: str) -> NoReturn:
+    named = named_error(exc)
+    if isinstance(named, NotConvergedError):
+        err_console.print(f"[bold red]not converged[/]: {named}")
+        err_console.print("[dim]pass --allow-nonconverged to accept the result anyway[/]")
+        raise typer.Exit(code=EXIT_NOT_CONVERGED) from None
+    if named is not None:
+        err_console.print(
+            f"[bold red]error[/]: {type(named).__name__}: {named}", markup=True, highlight=False
+        )
+        raise typer.Exit(code=EXIT_ERROR) from None
+    ref = log_unexpected(exc, where)
+    err_console.print(
+        f"[bold red]internal error[/] {ref}: {type(exc).__name__}: {str(exc)[:200]}\n"
+        f"[dim]the traceback is in {error_log_path()} under {ref}; `tradetalks --debug ...` prints it. "
+        "Please report it.[/]"
+    )
+    if debug_enabled():
+        err_console.print(
+            "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), markup=False
+        )
+    raise typer.Exit(code=EXIT_INTERNAL) from None
+
 
 def guard(fn: Callable[P, R]) -> Callable[P, R]:
-    """Decorator for typer commands: named errors become a message and exit code 2."""
+    """Decorator for typer commands: the error boundary (see the module docstring)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except TradeTalksError as exc:
-            err_console.print(f"[bold red]error[/]: {type(exc).__name__}: {exc}")
-            raise typer.Exit(code=2) from None
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            err_console.print(f"[bold red]error[/]: {exc}")
-            raise typer.Exit(code=2) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # the boundary: nothing escapes as a traceback
+            _fail(exc, getattr(fn, "__name__", "command"))
 
     return wrapper
+
+
+def parsed(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A typer ``callback`` that runs a :mod:`tradetalks.inputs` parser on an option's value.
+
+    ``None`` passes through; an :class:`InputError` becomes typer's usage error (exit code 2, no
+    traceback). Example: ``typer.Option("1e-8", callback=parsed(lambda v: parse_float(v, "--tol",
+    lo=0, hi=1, lo_open=True)))``.
+    """
+
+    def callback(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except InputError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def check_converged(converged: bool, what: str, allow: bool, values: Any = None) -> None:
+    """Raise :class:`NotConvergedError` unless ``converged`` and ``values`` are all finite (or ``allow``).
+
+    Adapters call it after printing a result so the user sees the numbers and gets a non-zero exit.
+    """
+    finite = True
+    if values is not None:
+        try:
+            finite = bool(np.isfinite(np.asarray(values, dtype=float)).all())
+        except (TypeError, ValueError):
+            finite = True
+    if allow or (converged and finite):
+        return
+    why = "contains NaN/inf" if not finite else "did not converge"
+    raise NotConvergedError(f"{what}: expected a converged, finite result; found one that {why}")
 
 
 def _jsonable(o: Any) -> Any:
@@ -62,3 +198,12 @@ def _jsonable(o: Any) -> Any:
 def emit_json(payload: Any) -> None:
     """Print a JSON document on stdout (NaN/inf become null)."""
     typer.echo(json.dumps(_jsonable(payload), indent=2))
+
+
+def root_options(
+    debug: bool = typer.Option(
+        False, "--debug", help="Print the traceback of an unexpected error (also TRADETALKS_DEBUG=1)."
+    ),
+) -> None:
+    """Options of the ``tradetalks`` command itself."""
+    set_debug(debug)

@@ -10,6 +10,7 @@ A CSV file of rules has columns ``importer, exporter, sector, tariff_pct`` (sets
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ import pandas as pd
 
 from tradetalks.data.tradedata import TradeData
 from tradetalks.data.validation import TARIFF_MAX
-from tradetalks.errors import FileFormatError, LabelError, TariffRangeError
+from tradetalks.errors import BoundsError, FileFormatError, LabelError, TariffRangeError
+from tradetalks.inputs import MAX_LIST, PCT_MAX, check_range, parse_float, read_text
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -55,7 +57,29 @@ class TariffEdit:
                 f"found {text!r}"
             )
         imp, exp, sec, op, val = m.groups()
-        return cls(imp, exp, sec, float(val), "add" if op == "+=" else "set")
+        pct = parse_float(val, f"tariff rule {text.strip()[:80]!r}: rate in percent", lo=-PCT_MAX, hi=PCT_MAX)
+        return cls(imp, exp, sec, pct, "add" if op == "+=" else "set").checked()
+
+    def checked(self) -> TariffEdit:
+        """This rule if its parts make sense: finite rate within ±1000 %, importer ≠ exporter.
+
+        Raises
+        ------
+        LabelError
+            A self-pair (a country cannot levy a tariff on its own goods).
+        NonFiniteError, BoundsError
+            A NaN/inf or out-of-range rate.
+        """
+        check_range(
+            self.pct, f"tariff rule {self.importer}:{self.exporter}:{self.sector}", lo=-PCT_MAX, hi=PCT_MAX
+        )
+        if self.importer != "*" and self.importer == self.exporter:
+            raise LabelError(
+                "tariff rule",
+                "an importer different from the exporter (the diagonal is domestic sales, never tariffed)",
+                f"{self.importer}:{self.exporter}:{self.sector}",
+            )
+        return self
 
 
 def read_edits(path: str | Path) -> list[TariffEdit]:
@@ -63,10 +87,13 @@ def read_edits(path: str | Path) -> list[TariffEdit]:
     p = Path(path)
     if not p.is_file():
         raise FileFormatError(f"tariff file: expected an existing CSV file; found no file at '{p}'")
+    text = read_text(p, "tariff file")
     try:
-        df = pd.read_csv(p, dtype=str)
+        df = pd.read_csv(io.StringIO(text), dtype=str, nrows=MAX_LIST + 1)
     except (ValueError, pd.errors.ParserError) as exc:
         raise FileFormatError(f"'{p}': expected CSV; {exc}") from exc
+    if len(df) > MAX_LIST:
+        raise BoundsError("tariff file", f"at most {MAX_LIST} rules", f"more in '{p}'")
     need = {"importer", "exporter", "sector", "tariff_pct"}
     if not need <= set(df.columns):
         raise FileFormatError(f"'{p}': expected columns {sorted(need)}; found {list(df.columns)}")
@@ -75,12 +102,7 @@ def read_edits(path: str | Path) -> list[TariffEdit]:
         op = str(row.get("op", "set") or "set").strip()
         if op not in ("set", "add"):
             raise FileFormatError(f"'{p}' row {k}: op: expected 'set' or 'add'; found {op!r}")
-        try:
-            pct = float(row["tariff_pct"])
-        except ValueError:
-            raise FileFormatError(
-                f"'{p}' row {k}: tariff_pct: expected a number; found {row['tariff_pct']!r}"
-            ) from None
+        pct = parse_float(row["tariff_pct"], f"'{p}' row {k}: tariff_pct", lo=-PCT_MAX, hi=PCT_MAX)
         out.append(
             TariffEdit(
                 str(row["importer"]).strip(),
@@ -88,7 +110,7 @@ def read_edits(path: str | Path) -> list[TariffEdit]:
                 str(row["sector"]).strip(),
                 pct,
                 "add" if op == "add" else "set",
-            )
+            ).checked()
         )
     return out
 
@@ -114,6 +136,7 @@ def apply_edits(data: TradeData, edits: Iterable[TariffEdit], base: FloatArray |
     t = np.array(data.tariff if base is None else base, dtype=float)
     c, s = data.countries, data.sectors
     for e in edits:
+        e.checked()
         ii = _pick(c, e.exporter, "exporter")
         jj = _pick(c, e.importer, "importer")
         ss = _pick(s, e.sector, "sector")

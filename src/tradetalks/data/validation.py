@@ -10,7 +10,9 @@ import numpy as np
 import xarray as xr
 
 from tradetalks.errors import (
+    DataTypeError,
     ElasticityError,
+    FlowRangeError,
     LabelError,
     MissingDomesticSalesError,
     MissingValueError,
@@ -19,6 +21,7 @@ from tradetalks.errors import (
     ShareError,
     TariffRangeError,
 )
+from tradetalks.inputs import ELASTICITY_MAX, FLOW_MAX
 
 TARIFF_MIN = 0.0
 TARIFF_MAX = 10.0
@@ -33,7 +36,9 @@ def _where(da: xr.DataArray, mask: np.ndarray) -> str:
     idx = np.argwhere(mask)
     out = []
     for row in idx[:MAX_LISTED]:
-        labels = [str(da[d].values[k]) if d in da.coords else str(k) for d, k in zip(da.dims, row, strict=True)]
+        labels = [
+            str(da[d].values[k]) if d in da.coords else str(k) for d, k in zip(da.dims, row, strict=True)
+        ]
         out.append(f"({', '.join(labels)})={float(da.values[tuple(row)]):.6g}")
     more = f" and {len(idx) - MAX_LISTED} more" if len(idx) > MAX_LISTED else ""
     return ", ".join(out) + more
@@ -61,15 +66,21 @@ def _check_labels(ds: xr.Dataset) -> None:
             f"exporter={exp[:8]}..., importer={imp[:8]}...",
         )
     if "country" in ds.dims and [str(v) for v in ds["country"].values] != exp:
-        raise LabelError("country", "the exporter labels in the same order", str(list(ds["country"].values))[:200])
+        raise LabelError(
+            "country", "the exporter labels in the same order", str(list(ds["country"].values))[:200]
+        )
     if "input_sector" in ds.dims and [str(v) for v in ds["input_sector"].values] != [
         str(v) for v in ds["sector"].values
     ]:
-        raise LabelError("input_sector", "the sector labels in the same order", str(list(ds["input_sector"].values))[:200])
+        raise LabelError(
+            "input_sector", "the sector labels in the same order", str(list(ds["input_sector"].values))[:200]
+        )
 
 
 def _check_finite(ds: xr.Dataset, name: str) -> None:
     da = ds[name]
+    if not (np.issubdtype(da.dtype, np.floating) or np.issubdtype(da.dtype, np.integer)) or da.dtype == bool:
+        raise DataTypeError(name, "numbers (a float or integer variable)", f"dtype {da.dtype}")
     bad = ~np.isfinite(da.values)
     if bad.any():
         raise MissingValueError(name, "finite numbers", f"NaN/inf at {_where(da, bad)}")
@@ -84,9 +95,13 @@ def validate_dataset(ds: xr.Dataset) -> None:
     TariffRangeError, ElasticityError, ShareError
     """
     if "trade" not in ds.data_vars:
-        raise ShapeError("trade", "a variable 'trade' (exporter, importer, sector)", f"variables {list(ds.data_vars)}")
+        raise ShapeError(
+            "trade", "a variable 'trade' (exporter, importer, sector)", f"variables {list(ds.data_vars)}"
+        )
     if "tariff" not in ds.data_vars:
-        raise ShapeError("tariff", "a variable 'tariff' (exporter, importer, sector)", f"variables {list(ds.data_vars)}")
+        raise ShapeError(
+            "tariff", "a variable 'tariff' (exporter, importer, sector)", f"variables {list(ds.data_vars)}"
+        )
     _check_labels(ds)
     for name in ("trade", "tariff"):
         if ds[name].dims != ("exporter", "importer", "sector"):
@@ -94,6 +109,11 @@ def validate_dataset(ds: xr.Dataset) -> None:
         _check_finite(ds, name)
 
     trade = ds["trade"]
+    huge = trade.values > FLOW_MAX
+    if huge.any():
+        raise FlowRangeError(
+            "trade", f"flows at most {FLOW_MAX:.0e} (keeps the solvers finite)", _where(trade, huge)
+        )
     neg = trade.values < 0
     if neg.any():
         raise NegativeFlowError("trade", "non-negative flows", f"negative at {_where(trade, neg)}")
@@ -117,16 +137,22 @@ def validate_dataset(ds: xr.Dataset) -> None:
     eye = np.eye(n, dtype=bool)[:, :, None] & np.ones(ds.sizes["sector"], dtype=bool)
     diag_nz = eye & (tariff.values != 0)
     if diag_nz.any():
-        raise TariffRangeError("tariff", "zero on the diagonal (no tariff on domestic sales)", _where(tariff, diag_nz))
+        raise TariffRangeError(
+            "tariff", "zero on the diagonal (no tariff on domestic sales)", _where(tariff, diag_nz)
+        )
 
     for name, lower, strict_desc in (("sigma", 1.0, "> 1"), ("theta", 0.0, "> 0")):
         if name in ds.data_vars:
             _check_finite(ds, name)
             if ds[name].dims != ("sector",):
                 raise ShapeError(name, "dims (sector,)", f"dims {ds[name].dims}")
-            bad = ds[name].values <= lower
+            bad = (ds[name].values <= lower) | (ds[name].values > ELASTICITY_MAX)
             if bad.any():
-                raise ElasticityError(name, f"values {strict_desc} in every sector", _where(ds[name], bad))
+                raise ElasticityError(
+                    name,
+                    f"values {strict_desc} and <= {ELASTICITY_MAX:g} in every sector",
+                    _where(ds[name], bad),
+                )
 
     if "va_share" in ds.data_vars:
         _check_finite(ds, "va_share")
@@ -145,7 +171,9 @@ def validate_dataset(ds: xr.Dataset) -> None:
         bad = np.abs(tot.values - 1.0) > SHARE_ATOL
         if bad.any():
             raise ShareError(
-                "io_share", f"shares summing to 1 over input_sector (±{SHARE_ATOL})", f"sums {_where(tot, bad)}"
+                "io_share",
+                f"shares summing to 1 over input_sector (±{SHARE_ATOL})",
+                f"sums {_where(tot, bad)}",
             )
     if "final_share" in ds.data_vars:
         _check_finite(ds, "final_share")
@@ -155,7 +183,9 @@ def validate_dataset(ds: xr.Dataset) -> None:
         tot = fs.sum("sector")
         bad = np.abs(tot.values - 1.0) > SHARE_ATOL
         if bad.any():
-            raise ShareError("final_share", f"shares summing to 1 over sector (±{SHARE_ATOL})", f"sums {_where(tot, bad)}")
+            raise ShareError(
+                "final_share", f"shares summing to 1 over sector (±{SHARE_ATOL})", f"sums {_where(tot, bad)}"
+            )
     known = {"trade", "tariff", "sigma", "theta", "io_share", "va_share", "final_share"}
     for var in map(str, ds.data_vars):
         if var in known or var.startswith("pair_"):
