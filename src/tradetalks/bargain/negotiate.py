@@ -45,6 +45,7 @@ import pandas as pd
 
 from tradetalks.bargain.solutions import UtilityFrontier
 from tradetalks.errors import BargainingError
+from tradetalks.inputs import check_text, parse_float
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -347,6 +348,7 @@ def simulate(
 def parse_strategy(text: str) -> Strategy:
     """Parse ``"boulware"``, ``"conceder"``, ``"linear"``, ``"time:0.5"``, ``"tit-for-tat"``, ``"model"``,
     optionally followed by ``",const=<u>"`` (AC_const) or ``",fit"`` (opponent model)."""
+    check_text(text, "strategy", allow_empty=True)
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
         raise BargainingError(
@@ -355,10 +357,9 @@ def parse_strategy(text: str) -> Strategy:
     head = parts[0]
     e: float | None = None
     if head.startswith("time:"):
-        try:
-            e = float(head.split(":", 1)[1])
-        except ValueError:
-            raise BargainingError(f"strategy: expected 'time:<e>' with a number; found {head!r}") from None
+        e = parse_float(
+            head.split(":", 1)[1], f"strategy {head!r}: exponent e", lo=0.0, hi=100.0, lo_open=True
+        )
         kind = "time"
     else:
         kind = head
@@ -369,7 +370,7 @@ def parse_strategy(text: str) -> Strategy:
     model: Literal["none", "time-fit"] = "time-fit" if kind == "model" else "none"
     for p in parts[1:]:
         if p.startswith("const="):
-            acc = Acceptance("const", float(p.split("=", 1)[1]))
+            acc = Acceptance("const", parse_float(p.split("=", 1)[1], f"strategy option {p!r}"))
         elif p == "fit":
             model = "time-fit"
         else:

@@ -40,6 +40,15 @@ from tradetalks.bargain.space import NoDealPoint, PackageSpace
 from tradetalks.cli.common import console, emit_json, err_console, guard
 from tradetalks.data import load
 from tradetalks.errors import OptionError
+from tradetalks.inputs import (
+    MAX_ITERATIONS,
+    MAX_POINTS,
+    MAX_ROUNDS,
+    WEIGHT_MAX,
+    parse_float,
+    parse_floats,
+    parse_int,
+)
 from tradetalks.model.common import check_closure
 from tradetalks.model.ossa import baseline_from_data, solve_equilibrium, welfare_hat
 from tradetalks.model.strategic import START_POINTS, cooperative, start_tariffs, trade_war
@@ -151,6 +160,8 @@ def war_cmd(
     Prints per region the median import tariff (pooled over partners and sectors, unweighted), the welfare
     change and the government-welfare change, in %, relative to the baseline.
     """
+    tol = parse_float(tol, "--tol", lo=0.0, hi=1.0, lo_open=True)  # issue 15: bounded, finite
+    max_rounds = parse_int(max_rounds, "--max-rounds", lo=1, hi=MAX_ITERATIONS)
     data = load(dataset)
     check_closure(closure)
     lam = political_weights_array(data, political_weights)
@@ -255,6 +266,7 @@ def frontier_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Pareto frontier of a two-party package space, restricted to the zone of agreement against a no-deal point."""
+    points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: bounded
     space, extra = _two_party(
         dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
     )
@@ -353,6 +365,9 @@ def bargain_cmd(
         raise OptionError("--solution", SOLUTIONS, solution)
     if start not in START_POINTS:
         raise OptionError("--from", START_POINTS, start)
+    points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
+    b_ = list(parse_floats(beta, "--beta", n=2, lo=0.0, hi=WEIGHT_MAX, lo_open=True))
+    dl = list(parse_floats(delta, "--delta", n=2, lo=0.0, hi=1.0, lo_open=True, hi_open=True))
     if parties is None:
         if solution != "equal-gain":
             raise OptionError("--parties", "two parties 'A,B' (required unless --solution equal-gain)", None)
@@ -366,8 +381,6 @@ def bargain_cmd(
     with _progress() as cb:
         fr = trace_frontier(space, points, nodeal=d.u, progress=cb)
     curve = fr.curve()
-    b_ = [float(v) for v in beta.split(",")]
-    dl = [float(v) for v in delta.split(",")]
     sol = solve(solution, curve, d.u, beta=b_, delta=dl, impasse=e.u)
     pkg = to_package(space, fr, sol)
     a, b = space.parties
@@ -500,6 +513,10 @@ def negotiate_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate alternating offers on the Pareto frontier toward deadlines; log every round."""
+    points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
+    rounds = [parse_int(r, "--rounds", lo=1, hi=MAX_ROUNDS) for r in rounds or []] or None
+    delta_ab = list(parse_floats(delta, "--delta", n=2, lo=0.0, hi=1.0, lo_open=True, hi_open=True))
+    strategies = (neg.parse_strategy(strategy_a), neg.parse_strategy(strategy_b))
     space, extra = _two_party(
         dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
     )
@@ -524,14 +541,13 @@ def negotiate_cmd(
     with _progress() as cb:
         fr = trace_frontier(space, points, nodeal=d.u, progress=cb)
     curve = fr.curve()
-    strategies = (neg.parse_strategy(strategy_a), neg.parse_strategy(strategy_b))
     res = neg.simulate(
         curve,
         d.u,
         strategies,
         deadlines,
         impasse=e.u,
-        delta=[float(v) for v in delta.split(",")],
+        delta=delta_ab,
         dates=dates,
         parties=space.parties,
         package_of=fr.package_near,
