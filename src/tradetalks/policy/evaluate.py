@@ -1,6 +1,7 @@
 r"""Evaluate a scenario or package deal with the Ossa (2014) GE model.
 
-:func:`evaluate` builds the tariff matrix in force on the scenario's date (:func:`tariffs_on`),
+:func:`evaluate` takes a :class:`~tradetalks.policy.package.Package` (or a scenario spec) to its tariff matrix
+with :func:`~tradetalks.policy.package.package_tariffs` (the one package -> tariffs path),
 converts investment pledges into net-export changes, solves the counterfactual with
 :func:`tradetalks.model.ossa.solve_counterfactual`, and then solves the import-demand shifters that make
 every purchase commitment hold in the new equilibrium.
@@ -33,7 +34,7 @@ Brent, R. P. (1973). Algorithms for Minimization without Derivatives, ch. 4.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,11 +43,11 @@ import numpy.typing as npt
 from scipy import optimize
 
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import PolicyError, SpecError
+from tradetalks.errors import PolicyError
 from tradetalks.model.common import SolverOptions
-from tradetalks.policy.mapping import default_mapping
-from tradetalks.policy.spec import ScenarioSpec, check_labels
-from tradetalks.policy.tariffs import TariffChange, TariffsInForce, effective_rates, tariffs_on
+from tradetalks.policy.package import Package, Purchase, package_tariffs, pledge_nx_change
+from tradetalks.policy.spec import ScenarioSpec
+from tradetalks.policy.tariffs import TariffsInForce, effective_rates
 from tradetalks.results.counterfactual import CounterfactualResult
 
 FloatArray = npt.NDArray[np.float64]
@@ -57,7 +58,8 @@ MAX_LOG_SHIFT = 40.0
 
 @dataclass(frozen=True)
 class CommitmentOutcome:
-    """A purchase commitment in the solved equilibrium (values in the dataset's units, US$ millions)."""
+    """A purchase commitment in the solved equilibrium (values in the dataset's units, US$ millions);
+    ``kind`` in the file spelling (``"incremental"`` | ``"level"``)."""
 
     name: str
     exporter: str
@@ -96,10 +98,10 @@ class PackageResult:
 
     Attributes
     ----------
-    spec
-        The scenario.
+    package
+        The evaluated :class:`~tradetalks.policy.package.Package`.
     tariffs
-        Tariffs in force on the scenario's date (matrix, groups, sectors, notes).
+        Tariffs of the package (matrix, groups, sectors, notes): :func:`package_tariffs`.
     result
         The GE counterfactual with every modelled item.
     result_tariffs_only
@@ -113,7 +115,7 @@ class PackageResult:
         Every modelling choice and scope note, to print with the results.
     """
 
-    spec: ScenarioSpec
+    package: Package
     tariffs: TariffsInForce
     result: CounterfactualResult
     result_tariffs_only: CounterfactualResult
@@ -144,8 +146,8 @@ class PackageResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary of the side items and assumptions (the GE result has its own tables)."""
         return {
-            "scenario": self.spec.name,
-            "date": self.spec.date.isoformat(),
+            "scenario": self.package.name,
+            "date": self.package.base_date.isoformat(),
             "dataset": self.result.dataset,
             "closure": self.result.closure,
             "converged": self.result.converged,
@@ -157,73 +159,40 @@ class PackageResult:
         }
 
 
-def _changes(spec: ScenarioSpec) -> tuple[TariffChange, ...]:
-    return tuple(
-        TariffChange(tc.importer, tc.exporter, tc.rate_pct, tc.mode, tc.sector, tc.group, tc.note)
-        for tc in spec.tariff_change
-    )
+def as_package(spec_or_package: ScenarioSpec | Package) -> Package:
+    """A :class:`Package` from a validated scenario spec (or the package itself)."""
+    return spec_or_package if isinstance(spec_or_package, Package) else Package.from_spec(spec_or_package)
 
 
-def scenario_tariffs(spec: ScenarioSpec, data: TradeData) -> TariffsInForce:
-    """The tariffs in force for a scenario on a dataset (labels checked, mapping overrides applied).
-
-    Raises
-    ------
-    SpecError
-        A label the dataset lacks, or a mapping override that does not fit.
-    """
-    check_labels(spec, data.countries, data.sectors)
-    src = spec.source_file or spec.name
-    try:
-        mp = default_mapping(data).with_weights(spec.mapping)
-    except PolicyError as exc:
-        raise SpecError(src, "mapping", "weights that fit the dataset's default mapping", str(exc)) from None
-    return tariffs_on(
-        spec.date,
-        data,
-        switch_on=spec.measures.on,
-        switch_off=spec.measures.off,
-        mapping=mp,
-        third_countries=spec.options.third_countries,
-        changes=_changes(spec),
-    )
+def scenario_tariffs(spec: ScenarioSpec | Package, data: TradeData) -> TariffsInForce:
+    """The tariffs of a scenario or package on a dataset (:func:`~tradetalks.policy.package.package_tariffs`)."""
+    return package_tariffs(as_package(spec), data)
 
 
-def pledge_nx_change(spec: ScenarioSpec, countries: Sequence[str]) -> tuple[FloatArray | None, tuple[PledgeOutcome, ...]]:
-    """Net-export changes (US$ millions, sum zero) implied by the scenario's investment pledges."""
-    if not spec.investment_pledge or spec.options.investment_pledges == "ignore":
+def _pledges(package: Package, countries: Sequence[str]) -> tuple[FloatArray | None, tuple[PledgeOutcome, ...]]:
+    d = pledge_nx_change(package, countries)
+    if d is None:
         return None, ()
-    d = np.zeros(len(countries))
-    outs = []
-    for p in spec.investment_pledge:
-        v = p.nx_change_usd_m()
-        d[list(countries).index(p.investor)] += v
-        d[list(countries).index(p.host)] -= v
-        if p.mode == "capital_flow":
-            desc = (f"capital flow {p.usd_bn:g}bn x additionality {p.additionality:g} / {p.horizon_years:g} years "
-                    f"= {v:,.0f} US$m a year: {p.investor} net exports +, {p.host} -")
-        else:
-            desc = (f"returns transfer {p.usd_bn:g}bn x additionality {p.additionality:g} x return "
-                    f"{p.expected_return_pct:g} % x host profit share {p.profit_share_host:g} = {v:,.0f} US$m a year "
-                    f"from {p.investor} to {p.host}")
-        outs.append(PledgeOutcome(p.name, p.investor, p.host, p.mode, v, desc))
-    return d, tuple(outs)
+    outs = tuple(PledgeOutcome(p.name, p.investor, p.host, p.valuation, p.nx_change_usd_m(), p.describe())
+                 for p in package.pledges if p.valuation != "ignore")
+    return d, outs
 
 
 def evaluate(
-    spec: ScenarioSpec,
+    package: Package | ScenarioSpec,
     data: TradeData,
     *,
     options: SolverOptions = SolverOptions(),
 ) -> PackageResult:
-    """Evaluate a scenario with the Ossa model (see the module docstring).
+    """Evaluate a package (or a validated scenario spec) with the Ossa model (see the module docstring).
 
     Parameters
     ----------
-    spec
-        Validated scenario.
+    package
+        The package; a :class:`~tradetalks.policy.spec.ScenarioSpec` is converted with
+        :meth:`Package.from_spec`.
     data
-        Dataset with ``sigma`` (the scenario's ``dataset`` field names the default; the caller loads it).
+        Dataset with ``sigma`` (the package's ``dataset`` field names the default; the caller loads it).
     options
         Solver options of every GE solve.
 
@@ -240,13 +209,13 @@ def evaluate(
     """
     from tradetalks.model import ossa
 
-    tf = scenario_tariffs(spec, data)
-    if tf.matrix is None:  # pragma: no cover - tariffs_on always builds a matrix with data
-        raise PolicyError("no tariff matrix was built")
+    pkg = as_package(package)
+    tf = package_tariffs(pkg, data)
     matrix = tf.matrix
-    closure = spec.options.closure
+    assert matrix is not None
+    closure = pkg.options.closure
     base = ossa.baseline_from_data(data, closure, options)
-    nx_change, pledges = pledge_nx_change(spec, data.countries)
+    nx_change, pledges = _pledges(pkg, data.countries)
 
     nx_new = None if nx_change is None else base.nx + nx_change
     warm: dict[str, tuple[FloatArray, FloatArray]] = {}
@@ -261,9 +230,22 @@ def evaluate(
         return ossa.result_from_equilibrium(data, base, equilibrium(shift), closure)
 
     r0 = solve(None)
-    commitments = spec.purchase_commitment if spec.options.purchase_commitments == "demand_shift" else ()
+    commitments = pkg.purchases if pkg.options.purchase_commitments == "demand_shift" else ()
     if not commitments:
-        return PackageResult(spec, tf, r0, r0, (), pledges, None, nx_change, _assumptions(spec, tf, data, pledges))
+        return PackageResult(pkg, tf, r0, r0, (), pledges, None, nx_change, _assumptions(pkg, tf, data, pledges))
+    result, outs, shift = _meet_commitments(data, commitments, r0, equilibrium, solve, pkg.options.commitment_rtol)
+    return PackageResult(pkg, tf, result, r0, outs, pledges, shift, nx_change, _assumptions(pkg, tf, data, pledges))
+
+
+def _meet_commitments(
+    data: TradeData,
+    commitments: Sequence[Purchase],
+    r0: CounterfactualResult,
+    equilibrium: Callable[[FloatArray | None], Any],
+    solve: Callable[[FloatArray | None], CounterfactualResult],
+    rtol: float,
+) -> tuple[CounterfactualResult, tuple[CommitmentOutcome, ...], FloatArray]:
+    """Gauss–Seidel sweeps of Brent root-finds on the demand shifters (see the module docstring)."""
     n, s = data.n_countries, data.n_sectors
     cells = [(data.index(c.exporter), data.index(c.importer), data.sector_index(c.sector)) for c in commitments]
     x0 = r0.ds["trade_new"].values
@@ -271,11 +253,10 @@ def evaluate(
     targets = []
     for c, (i, j, k) in zip(commitments, cells, strict=True):
         amount = c.usd_bn_per_year * 1000.0
-        targets.append(float(x0[i, j, k]) + amount if c.kind == "incremental" else amount)
-    binding = [c.kind == "incremental" or targets[q] > float(x0[i, j, k])
+        targets.append(float(x0[i, j, k]) + amount if c.meaning == "increment" else amount)
+    binding = [c.meaning == "increment" or targets[q] > float(x0[i, j, k])
                for q, (c, (i, j, k)) in enumerate(zip(commitments, cells, strict=True))]
     logb = np.zeros(len(commitments))
-    rtol = spec.options.commitment_rtol
 
     def shift_of(lb: FloatArray) -> FloatArray:
         arr = np.ones((n, n, s))
@@ -293,24 +274,8 @@ def evaluate(
     result = r0
     for _sweep in range(MAX_SWEEPS):
         for q in range(len(commitments)):
-            if not binding[q]:
-                continue
-            width = 1.0
-            lo, hi = logb[q] - width, logb[q] + width
-            while gap(q, lo) > 0 and lo > -MAX_LOG_SHIFT:
-                width *= 2.0
-                lo = logb[q] - width
-            width = 1.0
-            while gap(q, hi) < 0:
-                width *= 2.0
-                hi = logb[q] + width
-                if hi >= MAX_LOG_SHIFT:
-                    c = commitments[q]
-                    raise PolicyError(
-                        f"purchase commitment '{c.name}': no demand shift up to exp({MAX_LOG_SHIFT:g}) meets "
-                        f"{targets[q]:,.0f} US$m of {c.sector} from {c.exporter} to {c.importer}"
-                    )
-            logb[q] = optimize.brentq(lambda v, q=q: gap(q, v), lo, hi, xtol=1e-13, rtol=1e-14, maxiter=200)
+            if binding[q]:
+                logb[q] = _root(q, logb[q], gap, commitments[q], targets[q])
         result = solve(shift_of(logb))
         xn = result.ds["trade_new"].values
         errs = [abs(float(xn[i, j, k]) / targets[q] - 1.0) for q, (i, j, k) in enumerate(cells) if binding[q]]
@@ -321,32 +286,53 @@ def evaluate(
     xn = result.ds["trade_new"].values
     outs = tuple(
         CommitmentOutcome(
-            c.name, c.exporter, c.importer, c.sector, c.kind, c.usd_bn_per_year * 1000.0, targets[q],
+            c.name, c.exporter, c.importer, c.sector, "incremental" if c.meaning == "increment" else "level",
+            c.usd_bn_per_year * 1000.0, targets[q],
             float(xb[i, j, k]), float(x0[i, j, k]), float(xn[i, j, k]), float(np.exp(logb[q])), binding[q],
         )
         for q, (c, (i, j, k)) in enumerate(zip(commitments, cells, strict=True))
     )
-    return PackageResult(spec, tf, result, r0, outs, pledges, shift_of(logb), nx_change,
-                         _assumptions(spec, tf, data, pledges))
+    return result, outs, shift_of(logb)
 
 
-def _assumptions(spec: ScenarioSpec, tf: TariffsInForce, data: TradeData,
+def _root(q: int, start: float, gap: Callable[[int, float], float], c: Purchase, target: float) -> float:
+    """Bracket and solve ``gap(q, .) = 0`` around ``start`` (Brent)."""
+    width = 1.0
+    lo, hi = start - width, start + width
+    while gap(q, lo) > 0 and lo > -MAX_LOG_SHIFT:
+        width *= 2.0
+        lo = start - width
+    width = 1.0
+    while gap(q, hi) < 0:
+        width *= 2.0
+        hi = start + width
+        if hi >= MAX_LOG_SHIFT:
+            raise PolicyError(
+                f"purchase commitment '{c.name}': no demand shift up to exp({MAX_LOG_SHIFT:g}) meets "
+                f"{target:,.0f} US$m of {c.sector} from {c.exporter} to {c.importer}"
+            )
+    return float(optimize.brentq(lambda v: gap(q, v), lo, hi, xtol=1e-13, rtol=1e-14, maxiter=200))
+
+
+def _assumptions(spec: Package, tf: TariffsInForce, data: TradeData,
                  pledges: tuple[PledgeOutcome, ...]) -> tuple[str, ...]:
-    out = [f"Tariffs in force on {spec.date.isoformat()}"
-           + (f"; measures switched on: {', '.join(spec.measures.on)}" if spec.measures.on else "")
-           + (f"; switched off: {', '.join(spec.measures.off)}" if spec.measures.off else "")]
+    out = [f"Tariffs in force on {spec.base_date.isoformat()}"
+           + (f"; measures switched on: {', '.join(spec.measures_on)}" if spec.measures_on else "")
+           + (f"; switched off: {', '.join(spec.measures_off)}" if spec.measures_off else "")]
     out += list(tf.notes)
+    out += [f"Tariff measure: {t.importer} on {t.exporter}, {t.group or t.sector}: {t.mode} {t.rate_pct:g} %"
+            + (f" ({t.note})" if t.note else "") for t in spec.tariffs]
     out += spec.options.describe()
     if spec.mapping:
         out.append(f"Mapping overrides: {dict(spec.mapping)}")
-    if spec.purchase_commitment:
+    if spec.purchases:
         out.append("Purchase commitments: US$ amounts applied as stated to the dataset "
                    f"({data.name}, {data.attrs.get('year', '?')}, {data.attrs.get('units', 'US$ millions')}) "
-                   "without deflation; incremental = over the scenario's flow without commitments")
+                   "without deflation; increment = over the package's flow without commitments, level = the flow to reach")
     out += [f"Pledge {p.name}: {p.description}" for p in pledges]
     out += [f"Not modelled: {u.description} ({u.value}): {u.reason}" for u in spec.unmodelled]
     return tuple(out)
 
 
-__all__ = ["CommitmentOutcome", "PackageResult", "PledgeOutcome", "effective_rates", "evaluate",
-           "pledge_nx_change", "scenario_tariffs"]
+__all__ = ["CommitmentOutcome", "PackageResult", "PledgeOutcome", "as_package", "effective_rates", "evaluate",
+           "scenario_tariffs"]

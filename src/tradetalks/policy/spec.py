@@ -7,7 +7,7 @@ A scenario file::
     description = "..."
     date = 2025-09-16                   # the tariffs in force on this date (TOML date or "YYYY-MM-DD")
     baseline = "jp-us-2024-baseline"    # optional: the scenario it is compared with
-    dataset = "world2014"               # optional, default world2014
+    dataset = "world2014"               # optional, default tradetalks.data.registry.DEFAULT_DATASET
 
     [measures]                          # optional: switch measures of the timeline on / off
     on = ["ieepa-jp-25-letter"]         # forced in force whatever their dates
@@ -23,8 +23,10 @@ A scenario file::
     [mapping]                           # optional overrides of product -> sector weights
     "motor_vehicles.cars" = 0.8
 
-    [[tariff_change]]                   # explicit changes after the measures
+    [[tariff_change]]                   # explicit measures after those in force on `date`
     importer = "USA"; exporter = "JPN"; group = "cars"; rate_pct = 15; mode = "set"
+    # mode: "set" | "add" | "cut" (t' = max(0, t - rate)) | "all-in" (t' = max(t, rate)); groups: set/add
+    # a `sector = "..."` instead of `group` applies to a model sector (any importer)
 
     [[purchase_commitment]]             # purchases of `importer` from `exporter` in `sector`
     name = "energy"; sector = "mining"; exporter = "USA"; importer = "JPN"
@@ -56,8 +58,10 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictS
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass
 
+from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import PolicyError, SpecError
 from tradetalks.policy.measures import default_measures
+from tradetalks.vocabulary import DEFAULT_CLOSURE, DEFAULT_THIRD_COUNTRIES, Closure, ThirdCountries
 
 _CONFIG = ConfigDict(extra="forbid")
 
@@ -175,12 +179,14 @@ class InvestmentPledge:
 
 @dataclass(frozen=True, config=_CONFIG)
 class TariffChangeSpec:
-    """An explicit tariff change (see :class:`tradetalks.policy.tariffs.TariffChange`)."""
+    """An explicit tariff measure (see :class:`tradetalks.policy.package.TariffMeasure`): ``mode`` is
+    ``"set"``, ``"add"``, ``"cut"`` (t' = max(0, t - rate)) or ``"all-in"`` (t' = max(t, rate)); product
+    groups take ``"set"`` or ``"add"``."""
 
     importer: Country
     exporter: CountryOrAll
     rate_pct: NonNeg
-    mode: Literal["set", "add"] = "set"
+    mode: Literal["set", "add", "cut", "all-in"] = "set"
     sector: Text | None = None
     group: Text | None = None
     note: Text = ""
@@ -210,8 +216,8 @@ class MeasureSwitches:
 class ModelOptions:
     """Every modelling choice of a scenario, with its default (printed with the results)."""
 
-    closure: Literal["data", "balanced"] = "data"
-    third_countries: Literal["all_origins", "japan_only"] = "all_origins"
+    closure: Closure = DEFAULT_CLOSURE
+    third_countries: ThirdCountries = DEFAULT_THIRD_COUNTRIES
     purchase_commitments: Literal["demand_shift", "ignore"] = "demand_shift"
     investment_pledges: Literal["transfer", "ignore"] = "transfer"
     commitment_rtol: Annotated[float, BeforeValidator(_to_float), Field(gt=0.0, le=1e-2)] = 1e-6
@@ -242,7 +248,7 @@ class ScenarioSpec:
     title: Text = ""
     description: Text = ""
     baseline: Slug | None = None
-    dataset: Annotated[StrictStr, Field(min_length=1)] = "world2014"
+    dataset: Annotated[StrictStr, Field(min_length=1)] = DEFAULT_DATASET
     measures: MeasureSwitches = field(default_factory=MeasureSwitches)
     options: ModelOptions = field(default_factory=ModelOptions)
     mapping: dict[Text, Share] = field(default_factory=dict)
@@ -332,6 +338,8 @@ def _check_semantics(spec: ScenarioSpec, source: str) -> None:
             raise SpecError(source, f, "exactly one of 'sector' or 'group'",
                             f"sector={tc.sector!r}, group={tc.group!r}")
         if tc.group is not None:
+            if tc.mode not in ("set", "add"):
+                raise SpecError(source, f + ".mode", "'set' or 'add' for a product group", repr(tc.mode))
             if tc.group not in groups:
                 raise SpecError(source, f + ".group", f"a product group, one of {sorted(groups)}", repr(tc.group))
             if tc.importer != "USA":
@@ -410,27 +418,9 @@ def check_labels(spec: ScenarioSpec, countries: list[str], sectors: list[str]) -
     SpecError
         A label the dataset does not have.
     """
-    src = spec.source_file or spec.name
+    from tradetalks.policy.package import Package
 
-    def need(field_: str, value: str, allowed: list[str]) -> None:
-        if value not in allowed:
-            raise SpecError(src, field_, f"one of the dataset's labels {allowed}", repr(value))
-
-    for k, tc in enumerate(spec.tariff_change):
-        need(f"tariff_change[{k}].importer", tc.importer, countries)
-        if tc.exporter != "*":
-            need(f"tariff_change[{k}].exporter", tc.exporter, countries)
-        if tc.sector is not None:
-            need(f"tariff_change[{k}].sector", tc.sector, sectors)
-    for k, pc in enumerate(spec.purchase_commitment):
-        need(f"purchase_commitment[{k}].sector", pc.sector, sectors)
-        need(f"purchase_commitment[{k}].exporter", pc.exporter, countries)
-        need(f"purchase_commitment[{k}].importer", pc.importer, countries)
-    for k, ip in enumerate(spec.investment_pledge):
-        need(f"investment_pledge[{k}].investor", ip.investor, countries)
-        need(f"investment_pledge[{k}].host", ip.host, countries)
-    for key in spec.mapping:
-        need(f"mapping.{key}", key.split(".")[0], sectors)
+    Package.from_spec(spec).check_labels(countries, sectors)
 
 
 __all__ = [
