@@ -11,8 +11,10 @@ from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import TradeData, load
+from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import OptionError
 from tradetalks.policy.evaluate import PackageResult, evaluate
+from tradetalks.policy.outcome import outcome
 from tradetalks.policy.report import comparison_frame, sector_chart_html, sector_chart_png, sector_effects
 from tradetalks.policy.scenarios import resolve
 
@@ -46,13 +48,19 @@ def _table(
             f"{names.get(diff[0], diff[0])} - {names.get(diff[1], diff[1])}", justify="right", style="bold"
         )
     for metric, row in df.iterrows():
-        pct = row["unit"] == "%"
+        pct = str(row["unit"]).startswith("%") or "equivalent variation" in str(metric)
         vals = ["" if pd.isna(row["before"]) else f"{row['before']:,.1f}"]
-        vals += [f"{row[c]:+,.2f}" if pct else f"{row[c]:,.1f}" for c in cols]
+        vals += [_num(row[c], pct) for c in cols]
         if diff:
-            vals.append(f"{row[diff[0]] - row[diff[1]]:+,.2f}")
+            vals.append(_num(row[diff[0]] - row[diff[1]], True))
         tab.add_row(str(metric), str(row["unit"]), *vals)
     return tab
+
+
+def _num(v: float, signed: bool) -> str:
+    if pd.isna(v):
+        return "n/a"
+    return f"{v:+,.2f}" if signed else f"{v:,.1f}"
 
 
 def _assumptions(results: dict[str, PackageResult]) -> list[str]:
@@ -75,8 +83,10 @@ def _render(
     console.print(_table(df, title, diff, names))
     first = next(iter(results.values()))
     console.print(
-        f"[dim]model: Ossa (2014) on {first.result.dataset}; closure '{first.result.closure}'; changes vs the "
-        f"dataset's 2014 baseline; US$bn per year at baseline prices; converged="
+        f"[dim]model: Ossa (2014) on {first.result.dataset}; closure '{first.result.closure}' (balances "
+        f"{'as in the data' if first.result.closure == 'data' else 'purged to zero first'}); changes vs the "
+        f"dataset's baseline; US$bn per year at baseline prices; welfare as % of GDP, as an equivalent "
+        f"variation (US$bn a year) and, labelled, as % of gross (tariff-inclusive) absorption; converged="
         f"{all(r.result.converged for r in results.values())}[/]"
     )
     for name, pr in results.items():
@@ -106,7 +116,8 @@ def evaluate_cmd(
         str | None, typer.Option("--vs", help="A second scenario to compare with (difference column).")
     ] = None,
     dataset: Annotated[
-        str | None, typer.Option(help="Override the scenario's dataset (default world2014).")
+        str | None, typer.Option(help="Override the scenario's dataset (default: the scenario's, "
+                                      f"else {DEFAULT_DATASET}).")
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (headline figures, side items, assumptions).")
@@ -143,6 +154,7 @@ def evaluate_cmd(
                     k: {
                         **v.as_dict(),
                         "headline": df[k].to_dict(),
+                        "outcome": outcome(v).as_dict(),
                         "countries": {
                             str(c): row.to_dict() for c, row in v.result.to_frame("country").iterrows()
                         },
@@ -166,7 +178,7 @@ DEMO_SCENARIOS = ("jp-us-2024-baseline", "jp-us-no-deal", "jp-us-deal")
 @guard
 def demo() -> None:
     """The main job: the July 2025 Japan-US deal against no deal and against the pre-2025 baseline, on the
-    embedded world2014 data (no reference folder needed)."""
+    embedded default data (no reference folder needed)."""
     results = _evaluate_many(list(DEMO_SCENARIOS), None)
     console.rule("[bold]The Japan-US tariff deal of July 2025, in a general-equilibrium model[/]")
     console.print(

@@ -124,6 +124,8 @@ class PackageResult:
     demand_shift: FloatArray | None
     nx_change: FloatArray | None
     assumptions: tuple[str, ...]
+    gdp_usd_m: FloatArray | None = None
+    """GDP by country (US$ millions) when the dataset carries a ``gdp`` variable, else ``None``."""
 
     def effective_rate(self, importer: str = "USA", after: bool = False) -> dict[str, float]:
         """Trade-weighted tariff (percent) of an importer by partner, at baseline or new flows."""
@@ -232,9 +234,21 @@ def evaluate(
     r0 = solve(None)
     commitments = pkg.purchases if pkg.options.purchase_commitments == "demand_shift" else ()
     if not commitments:
-        return PackageResult(pkg, tf, r0, r0, (), pledges, None, nx_change, _assumptions(pkg, tf, data, pledges))
+        return PackageResult(pkg, tf, r0, r0, (), pledges, None, nx_change, _assumptions(pkg, tf, data, pledges),
+                             _gdp(data))
     result, outs, shift = _meet_commitments(data, commitments, r0, equilibrium, solve, pkg.options.commitment_rtol)
-    return PackageResult(pkg, tf, result, r0, outs, pledges, shift, nx_change, _assumptions(pkg, tf, data, pledges))
+    return PackageResult(pkg, tf, result, r0, outs, pledges, shift, nx_change, _assumptions(pkg, tf, data, pledges),
+                         _gdp(data))
+
+
+def _gdp(data: TradeData) -> FloatArray | None:
+    """The dataset's GDP by country (variable ``gdp``, dims ``country`` or ``exporter``), if it has one."""
+    for name in ("gdp", "gdp_usd_m"):
+        if name in data.ds.data_vars:
+            v = np.asarray(data.ds[name].values, dtype=float)
+            if v.shape == (data.n_countries,):
+                return v
+    return None
 
 
 def _meet_commitments(

@@ -1,0 +1,289 @@
+r"""The one outcome report of an evaluated package (issue 9, item 2; units per issue 10, item 3).
+
+:func:`outcome` turns a :class:`~tradetalks.policy.evaluate.PackageResult` into a frozen :class:`Outcome`:
+welfare, nominal and real wages, the bilateral balance in levels (with the closure that produced it),
+effective tariff rates, auto output, tariff revenue, side items, assumptions and units. The CLI table
+(``evaluate``, ``demo``), the web JSON, CSV export and stored runs only render it; every label and unit
+is defined once, in :data:`METRICS`.
+
+Definitions (Ossa 2014 model; levels in US$bn a year at baseline prices; the dataset is in US$ m):
+
+* welfare, % of gross absorption: :math:`100(\hat W_j - 1)`, with :math:`\hat W_j = \hat E_j/\hat P_j`
+  and :math:`E_j = \sum_i\sum_s (1+t_{ijs})X_{ijs}` tariff-inclusive spending (about twice GDP);
+* equivalent variation: :math:`EV_j = (\hat W_j - 1)\,E_j` (homothetic preferences: the change of
+  income at baseline prices worth the change of utility), US$bn a year;
+* welfare, % of GDP: :math:`100\,EV_j / GDP_j` with GDP from the dataset's ``gdp`` variable. Datasets of
+  gross flows (intermediate + final, e.g. WIOD's ``world2014``) do not identify value added, so without a
+  ``gdp`` variable the figure is NaN ("n/a"): the model's income (gross output) is not GDP;
+* nominal wage :math:`100(\hat w_j - 1)`; real wage :math:`100(\hat w_j/\hat P_j - 1)`,
+  :math:`\hat P_j = \hat E_j/\hat W_j` the consumer price index;
+* bilateral balance of a with b: exports minus imports at pre-tariff values, goods and services
+  (the dataset's sectors), before and after, under the closure stated;
+* effective rate of i on j: trade-weighted mean tariff, weights the baseline flows ("statutory") or the
+  flows after the change ("at new flows");
+* others' welfare: the unweighted mean over third countries (Ossa's table convention), and their
+  summed equivalent variation.
+
+Slots ``steps`` (step decomposition: tariffs → retaliation → purchases → pledge) and ``channels``
+(terms of trade, volume, profit shifting, revenue) are filled by :mod:`tradetalks.policy.decompose` and
+:mod:`tradetalks.model.channels` where available; ``None`` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradetalks.errors import LabelError
+from tradetalks.policy.evaluate import PackageResult
+from tradetalks.results.counterfactual import CounterfactualResult
+from tradetalks.vocabulary import DEFAULT_PARTIES, UNITS
+
+AUTO_SECTOR = "motor_vehicles"
+MN_PER_BN = 1000.0
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One headline figure's definition: key template, label shown to readers, unit."""
+
+    key: str
+    label: str
+    unit: str
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("{a}.welfare_ev", "{a} welfare (equivalent variation)", UNITS["welfare_ev"]),
+    Metric("{b}.welfare_ev", "{b} welfare (equivalent variation)", UNITS["welfare_ev"]),
+    Metric("{a}.welfare_gdp_pct", "{a} welfare", UNITS["welfare_gdp"]),
+    Metric("{b}.welfare_gdp_pct", "{b} welfare", UNITS["welfare_gdp"]),
+    Metric("{a}.welfare_pct", "{a} welfare, gross absorption", UNITS["welfare_absorption"]),
+    Metric("{b}.welfare_pct", "{b} welfare, gross absorption", UNITS["welfare_absorption"]),
+    Metric("others.welfare_pct", "others' welfare (unweighted mean), gross absorption", UNITS["welfare_absorption"]),
+    Metric("others.welfare_ev", "others' welfare (sum, equivalent variation)", UNITS["welfare_ev"]),
+    Metric("{a}.real_wage_pct", "{a} real wage", UNITS["wage"]),
+    Metric("{b}.real_wage_pct", "{b} real wage", UNITS["wage"]),
+    Metric("{a}.wage_pct", "{a} nominal wage", UNITS["wage"]),
+    Metric("{b}.wage_pct", "{b} nominal wage", UNITS["wage"]),
+    Metric("balance.{a}-{b}.after", "{a} balance with {b}", UNITS["balance"]),
+    Metric("{a}.tariff_on_{b}_statutory_pct", "{a} tariff on {b}", UNITS["rate"]),
+    Metric("{a}.tariff_on_{b}_after_response_pct", "  at new flows", UNITS["rate"]),
+    Metric("{b}.tariff_on_{a}_statutory_pct", "{b} tariff on {a}", UNITS["rate"]),
+    Metric("{b}.auto_output_pct", "{b} auto output", UNITS["output"]),
+    Metric("{b}.auto_exports_to_{a}_pct", "{b} auto exports to {a}", UNITS["output"]),
+    Metric("{a}.auto_output_pct", "{a} auto output", UNITS["output"]),
+    Metric("{a}.exports_after", "{a} exports", UNITS["trade"]),
+    Metric("{a}.imports_after", "{a} imports", UNITS["trade"]),
+    Metric("{b}.exports_after", "{b} exports", UNITS["trade"]),
+    Metric("{b}.imports_after", "{b} imports", UNITS["trade"]),
+    Metric("{a}.revenue_after", "{a} tariff revenue", UNITS["revenue"]),
+    Metric("{b}.revenue_after", "{b} tariff revenue", UNITS["revenue"]),
+)
+"""Rows of every headline table (CLI, demo, CSV): % changes, rates, or US$bn levels after the change
+(the ``before`` column of a comparison holds the levels before)."""
+
+
+@dataclass(frozen=True)
+class CountryOutcome:
+    """One country's figures (see the module docstring for definitions and units)."""
+
+    country: str
+    welfare_pct: float
+    welfare_gdp_pct: float
+    welfare_ev_usd_bn: float
+    gdp_usd_bn: float
+    gov_welfare_pct: float
+    wage_pct: float
+    real_wage_pct: float
+    exports_before: float
+    exports_after: float
+    imports_before: float
+    imports_after: float
+    revenue_before: float
+    revenue_after: float
+    auto_output_before: float
+    auto_output_after: float
+
+    @property
+    def auto_output_pct(self) -> float:
+        b = self.auto_output_before
+        return 100.0 * (self.auto_output_after / b - 1.0) if b > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The outcome report of one evaluated package (build with :func:`outcome`)."""
+
+    name: str
+    dataset: str
+    closure: str
+    converged: bool
+    residual: float
+    parties: tuple[str, str]
+    auto_sector: str
+    countries: tuple[CountryOutcome, ...]
+    balance_before: float
+    balance_after: float
+    rates: Mapping[str, float]
+    auto_exports_pct: Mapping[str, float]
+    sector_output_pct: pd.DataFrame = field(repr=False)
+    commitments: tuple[Any, ...] = ()
+    pledges: tuple[Any, ...] = ()
+    unmodelled: tuple[Any, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    steps: Any | None = None
+    channels: Any | None = None
+    units: Mapping[str, str] = field(default_factory=lambda: dict(UNITS))
+
+    def country(self, c: str) -> CountryOutcome:
+        """The figures of one country (raises :class:`LabelError`)."""
+        for x in self.countries:
+            if x.country == c:
+                return x
+        raise LabelError("country", f"one of {[x.country for x in self.countries]}", repr(c))
+
+    @property
+    def others(self) -> tuple[CountryOutcome, ...]:
+        return tuple(x for x in self.countries if x.country not in self.parties)
+
+    def headline(self) -> dict[str, float]:
+        """Flat ``<country>.<metric>`` figures (keys of :data:`METRICS` and their ``_before`` levels)."""
+        a, b = self.parties
+        out: dict[str, float] = {f"balance.{a}-{b}.before": self.balance_before,
+                                 f"balance.{a}-{b}.after": self.balance_after}
+        for x, y in ((a, b), (b, a)):
+            c = self.country(x)
+            for k in ("welfare_pct", "welfare_gdp_pct", "wage_pct", "real_wage_pct", "exports_before",
+                      "exports_after", "imports_before", "imports_after", "revenue_before", "revenue_after"):
+                out[f"{x}.{k}"] = float(getattr(c, k))
+            out[f"{x}.welfare_ev"] = c.welfare_ev_usd_bn
+            out[f"{x}.auto_output_pct"] = c.auto_output_pct
+            out[f"{x}.auto_exports_to_{y}_pct"] = self.auto_exports_pct[x]
+            for k in ("statutory", "after_response"):
+                out[f"{x}.tariff_on_{y}_{k}_pct"] = self.rates[f"{x}.{k}"]
+            out[f"{x}.tariff_on_{y}_before_pct"] = self.rates[f"{x}.before"]
+        oth = self.others
+        out["others.welfare_pct"] = float(np.mean([c.welfare_pct for c in oth])) if oth else float("nan")
+        out["others.welfare_ev"] = float(sum(c.welfare_ev_usd_bn for c in oth)) if oth else float("nan")
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per country, the :class:`CountryOutcome` fields as columns (units in ``attrs``)."""
+        df = pd.DataFrame([c.__dict__ for c in self.countries]).set_index("country")
+        df["auto_output_pct"] = [c.auto_output_pct for c in self.countries]
+        df.attrs["closure"] = self.closure
+        return df
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: headline figures, per-country rows, side items, assumptions, units."""
+        return {
+            "name": self.name, "dataset": self.dataset, "closure": self.closure, "converged": self.converged,
+            "residual": self.residual, "parties": list(self.parties), "headline": self.headline(),
+            "countries": {c.country: {**c.__dict__, "auto_output_pct": c.auto_output_pct} for c in self.countries},
+            "assumptions": list(self.assumptions), "units": dict(self.units),
+            "steps": self.steps, "channels": self.channels,
+        }
+
+
+def _weighted(t: Any, x: Any) -> float:
+    tot = float(x.sum())
+    return float(100.0 * (t * x).sum() / tot) if tot > 0 else 0.0
+
+
+def _country(res: CounterfactualResult, k: int, s: int, gdp_usd_m: float) -> CountryOutcome:
+    ds = res.ds
+    w_pct = float(ds["welfare_pct"].values[k])
+    e0 = float(ds["income_base"].values[k])
+    e_hat = float(ds["income_new"].values[k]) / e0
+    w_hat = float(ds["wage_hat"].values[k])
+    p_hat = e_hat / (1.0 + w_pct / 100.0)
+    gdp = gdp_usd_m
+    ev = w_pct / 100.0 * e0
+    gw = float(ds["gov_welfare_pct"].values[k]) if "gov_welfare_pct" in ds else w_pct
+    return CountryOutcome(
+        country=res.countries[k], welfare_pct=w_pct, welfare_gdp_pct=100.0 * ev / gdp if gdp > 0 else float("nan"),
+        welfare_ev_usd_bn=ev / MN_PER_BN, gdp_usd_bn=gdp / MN_PER_BN, gov_welfare_pct=gw,
+        wage_pct=100.0 * (w_hat - 1.0), real_wage_pct=100.0 * (w_hat / p_hat - 1.0),
+        exports_before=float(res.exports("base")[k]) / MN_PER_BN, exports_after=float(res.exports("new")[k]) / MN_PER_BN,
+        imports_before=float(res.imports("base")[k]) / MN_PER_BN, imports_after=float(res.imports("new")[k]) / MN_PER_BN,
+        revenue_before=float(ds["revenue_base"].values[k]) / MN_PER_BN,
+        revenue_after=float(ds["revenue_new"].values[k]) / MN_PER_BN,
+        auto_output_before=float(ds["output_base"].values[k, s]) / MN_PER_BN,
+        auto_output_after=float(ds["output_new"].values[k, s]) / MN_PER_BN,
+    )
+
+
+def outcome(
+    pr: PackageResult,
+    parties: Sequence[str] = DEFAULT_PARTIES,
+    sector: str = AUTO_SECTOR,
+    *,
+    steps: Any | None = None,
+    channels: Any | None = None,
+) -> Outcome:
+    """The outcome report of an evaluated package (see the module docstring).
+
+    Raises
+    ------
+    LabelError
+        A party or the auto sector missing from the dataset.
+    """
+    res = pr.result
+    cs = res.countries
+    a, b = parties
+    for x in (a, b):
+        if x not in cs:
+            raise LabelError("country", f"one of {cs}", repr(x))
+    if sector not in res.sectors:
+        raise LabelError("sector", f"one of {res.sectors}", repr(sector))
+    s = res.sectors.index(sector)
+    ds = res.ds
+    xb, xn = ds["trade_base"].values, ds["trade_new"].values
+    tb, tn = ds["tariff_base"].values, ds["tariff_new"].values
+    rates: dict[str, float] = {}
+    autos: dict[str, float] = {}
+    for x, y in ((a, b), (b, a)):
+        i, j = cs.index(y), cs.index(x)  # x imports from y
+        rates[f"{x}.before"] = _weighted(tb[i, j], xb[i, j])
+        rates[f"{x}.statutory"] = _weighted(tn[i, j], xb[i, j])
+        rates[f"{x}.after_response"] = _weighted(tn[i, j], xn[i, j])
+        e0, e1 = xb[j, i, s], xn[j, i, s]  # x's auto exports to y
+        autos[x] = 100.0 * float(e1 / e0 - 1.0) if e0 > 0 else float("nan")
+    before, after = res.bilateral_balance(a, b)
+    sec = res.to_frame("sector")["output_pct"].unstack("country")[[a, b]]
+    return Outcome(
+        name=pr.package.name, dataset=res.dataset, closure=res.closure, converged=bool(res.converged),
+        residual=float(res.info.residual), parties=(a, b), auto_sector=sector,
+        countries=tuple(_country(res, k, s, float("nan") if pr.gdp_usd_m is None else float(pr.gdp_usd_m[k]))
+                        for k in range(len(cs))),
+        balance_before=before / MN_PER_BN, balance_after=after / MN_PER_BN, rates=rates, auto_exports_pct=autos,
+        sector_output_pct=sec, commitments=pr.commitments, pledges=pr.pledges, unmodelled=pr.package.unmodelled,
+        assumptions=pr.assumptions, steps=steps, channels=channels,
+    )
+
+
+def comparison_frame(outcomes: Mapping[str, Outcome]) -> pd.DataFrame:
+    """Rows = :data:`METRICS` (labelled, with units); columns ``unit``, ``before`` (baseline level of the
+    US$bn rows, NaN for changes and rates) and one column per outcome, in the given order."""
+    heads = {name: o.headline() for name, o in outcomes.items()}
+    first_o = next(iter(outcomes.values()))
+    first = heads[next(iter(heads))]
+    a, b = first_o.parties
+    rows = []
+    for m in METRICS:
+        k = m.key.format(a=a, b=b)
+        before = float("nan")
+        if k.endswith("_after"):
+            before = first[k[: -len("_after")] + "_before"]
+        elif k.startswith("balance.") and k.endswith(".after"):
+            before = first[k[: -len(".after")] + ".before"]
+        rows.append({"metric": m.label.format(a=a, b=b), "unit": m.unit, "before": before,
+                     **{n: h[k] for n, h in heads.items()}})
+    return pd.DataFrame(rows).set_index("metric")
+
+
+__all__ = ["AUTO_SECTOR", "METRICS", "CountryOutcome", "Metric", "Outcome", "comparison_frame", "outcome"]
