@@ -6,6 +6,7 @@ and printed in percent; trade values are US$ millions (dataset) or US$ bn (facts
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 from typing import Annotated, Any
 
@@ -13,14 +14,15 @@ import typer
 from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
-from tradetalks.data import load
-from tradetalks.errors import OptionError
+from tradetalks.data import available, load
+from tradetalks.errors import LaterChangesUnknownWarning, OptionError
 from tradetalks.policy.mapping import default_mapping
 from tradetalks.policy.measures import default_measures
 from tradetalks.policy.scenarios import BUILTIN, list_scenarios, resolve
 from tradetalks.policy.spec import describe_schema
 from tradetalks.policy.tariffs import tariffs_on
 from tradetalks.policy.timeline import EVENT_KINDS, timeline
+from tradetalks.policy.wall import Wall, japan_schedule, later_changes_warning, us_wall
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document instead of tables.")]
 
@@ -158,12 +160,25 @@ def tariffs_cmd(
         day = _date(on) if on else date.today()
     tf = tariffs_on(day, data, exporter=exporter, importer=importer, switch_on=switch_on,
                     switch_off=switch_off, third_countries=third)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LaterChangesUnknownWarning)
+        late = later_changes_warning(day)
+        wall = us_wall(day) if importer == "USA" and scenario is None and available("us-imports-hs2-2024") else None
     if as_json:
         payload: dict[str, Any] = tf.as_dict()
         if scenario is not None:
             payload["scenario"] = scenario
+        payload["warnings"] = [] if late is None else [late]
+        if wall is not None:
+            payload["wall"] = wall.as_dict()
+        if importer == "JPN":
+            payload["japan_schedule"] = [_jp_row(t) for t in japan_schedule()]
         emit_json(payload)
         return
+    if late is not None:
+        console.print(f"[bold yellow]warning (LaterChangesUnknownWarning):[/] {late}")
+    if importer == "JPN":
+        _print_japan_schedule()
     title = f"{importer} tariffs on goods from {exporter} in force on {day.isoformat()}"
     if scenario:
         title += f" (scenario {scenario})"
@@ -189,6 +204,44 @@ def tariffs_cmd(
     console.print(st)
     for n in tf.notes:
         console.print(f"[dim]- {n}[/]")
+    if wall is not None:
+        _print_wall(wall)
+
+
+def _print_wall(w: Wall, top: int = 25) -> None:
+    named = {"JPN", "CHN", "CAN", "MEX", "EU", "KOR", "GBR", "IND", "TWN", "VNM", "CHE"}
+    tab = Table(title=f"US tariff wall on {w.on.isoformat()}, trade-weighted at 2024 US imports (%)")
+    for col in ("partner", "imports 2024 US$bn", "effective", "statutory", "collected 2024"):
+        tab.add_column(col, justify="right" if col != "partner" else "left")
+    rows = [r for i, r in enumerate(w.partners) if i < top or r.partner in named]
+    for r in rows:
+        tab.add_row(f"{r.partner} ({r.name.title()})" if r.partner != r.name else r.name.title(),
+                    f"{r.imports_usd_bn:.1f}", f"{r.effective_pct:.2f}", f"{r.statutory_pct:.2f}",
+                    f"{r.collected_2024_pct:.2f}")
+    tab.add_row("ALL partners", f"{sum(r.imports_usd_bn for r in w.partners):.1f}",
+                f"{w.overall_effective_pct:.2f}", f"{w.overall_statutory_pct:.2f}",
+                f"{w.overall_collected_2024_pct:.2f}")
+    console.print(tab)
+    for n in w.notes:
+        console.print(f"[dim]- {n}[/]")
+    console.print("[dim]- assumptions: " + "; ".join(w.assumptions) + "[/]")
+
+
+def _jp_row(t: Any) -> dict[str, Any]:
+    return {"id": t.id, "label": t.label, "sector": t.sector, "rate_pct": t.rate_pct,
+            "range_pct": list(t.range_pct) if t.range_pct else None, "specific": t.specific, "note": t.note,
+            "source_title": t.source.title, "source_address": t.source.address}
+
+
+def _print_japan_schedule() -> None:
+    tab = Table(title="Japan's tariffs on US goods (facts; percent or specific duty)")
+    for col in ("product", "sector", "rate", "note", "source"):
+        tab.add_column(col, overflow="fold")
+    for t in japan_schedule():
+        rate = (f"{t.rate_pct:g} %" if t.rate_pct is not None
+                else f"{t.range_pct[0]:g} -> {t.range_pct[1]:g} %" if t.range_pct else t.specific or "unknown")
+        tab.add_row(t.label, t.sector, rate, t.note, t.source.title)
+    console.print(tab)
 
 
 def _bn(v: float) -> str:

@@ -83,6 +83,9 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("icio7-2017", "econ7115_7x44_2017", "icio7",
                     "econ7115 teaching data: 7 regions x 44 sectors, 2017, IO shares, prewar tariffs",
                     "7x44", "2017"),
+        DatasetInfo("us-imports-hs2-2024", "us_imports_hs2_2024", "us_imports_hs2",
+                    "US imports and duties by partner x HS2 chapter, 2024 (a table for the US tariff "
+                    "wall, not a trade dataset)", "partners x 98", "2024"),
         DatasetInfo("econ36-2001", "econ7115_36c_2001", "econ36",
                     "econ7115 teaching data: 36 countries, aggregate, 2001, tariffs",
                     "36x1", "2001"),

@@ -32,7 +32,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from tradetalks.errors import PolicyError
+from tradetalks.errors import DateOrderError, MissingSourceError, PolicyError
 
 Kind = Literal["additional", "all_in", "exemption", "cap"]
 Status = Literal["enacted", "announced", "threatened", "superseded"]
@@ -389,6 +389,15 @@ def parse_measures(doc: Mapping[str, Any], origin: str = "measures.toml") -> Mea
             if status not in STATUSES:
                 raise PolicyError(
                     f"{origin}: measure '{m['id']}': status expected one of {STATUSES}; found {status!r}"
+                )
+            if not str(m.get("source_title", "")).strip() or not str(m.get("source_address", "")).strip():
+                raise MissingSourceError(
+                    f"{origin}: measure '{m['id']}': expected source_title and source_address; found "
+                    f"{m.get('source_title')!r}, {m.get('source_address')!r}"
+                )
+            if m.get("end") is not None and m["end"] < m["start"]:
+                raise DateOrderError(
+                    f"{origin}: measure '{m['id']}': end {m['end']} is before start {m['start']}; expected end >= start"
                 )
             grp = tuple(str(x) for x in m["groups"])
             bad = [x for x in grp if x != ALL and x not in gids]
