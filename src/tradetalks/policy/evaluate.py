@@ -52,6 +52,9 @@ from tradetalks.results.counterfactual import CounterfactualResult
 
 FloatArray = npt.NDArray[np.float64]
 
+EVALUATE_OPTIONS = SolverOptions(tol=1e-11)
+"""Solver options of every package evaluation (CLI, web, Python): one tolerance, so every surface gives
+the same figures to the last digits."""
 MAX_SWEEPS = 50
 MAX_LOG_SHIFT = 40.0
 
@@ -184,7 +187,7 @@ def evaluate(
     package: Package | ScenarioSpec,
     data: TradeData,
     *,
-    options: SolverOptions = SolverOptions(),
+    options: SolverOptions = EVALUATE_OPTIONS,
 ) -> PackageResult:
     """Evaluate a package (or a validated scenario spec) with the Ossa model (see the module docstring).
 
@@ -348,5 +351,5 @@ def _assumptions(spec: Package, tf: TariffsInForce, data: TradeData,
     return tuple(out)
 
 
-__all__ = ["CommitmentOutcome", "PackageResult", "PledgeOutcome", "as_package", "effective_rates", "evaluate",
+__all__ = ["EVALUATE_OPTIONS", "CommitmentOutcome", "PackageResult", "PledgeOutcome", "as_package", "effective_rates", "evaluate",
            "scenario_tariffs"]

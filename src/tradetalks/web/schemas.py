@@ -11,6 +11,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tradetalks.vocabulary import (
+    DEFAULT_CLOSURE,
+    DEFAULT_DATASET,
+    DEFAULT_PLEDGE_VALUATION,
+    DEFAULT_PURCHASE_MEANING,
+    DEFAULT_RECIPROCAL_STACKING,
+    DEFAULT_SOLUTION,
+    Closure,
+    PurchaseMeaning,
+    ReciprocalStacking,
+    SolutionName,
+)
+
 MAX_RULES = 50
 MAX_TEXT = 2000
 
@@ -37,30 +50,50 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------------------------
 
 
-class PackageSpec(Strict):
-    """A Japan-US package, mapped onto the dataset's tariff array (US = party A, Japan = party B)."""
+BaseScenario = Literal[
+    "jp-us-2024-baseline", "jp-us-2025-04", "jp-us-liberation-day", "jp-us-2025-07-letter", "jp-us-deal",
+    "jp-us-2026-s122", "jp-us-no-deal",
+]
+"""Built-in scenarios a desk package starts from (:data:`tradetalks.policy.scenarios.BUILTIN`)."""
 
-    dataset: DatasetName = "world2014"
-    closure: Literal["data", "balanced"] = "data"
+
+class PackageSpec(Strict):
+    """A Japan-US package from the desk: a built-in scenario's package (``base``) with the sliders'
+    instruments on top; a slider left ``null`` keeps the base's value. The policy layer builds the one
+    :class:`~tradetalks.policy.package.Package` from it (:func:`tradetalks.web.services.desk_package`)."""
+
+    dataset: DatasetName = DEFAULT_DATASET
+    closure: Closure = DEFAULT_CLOSURE
+    base: BaseScenario = Field(
+        "jp-us-2024-baseline",
+        description="built-in scenario whose package (dated tariffs, side items) the sliders modify; "
+                    "'jp-us-deal' alone is exactly `tradetalks evaluate jp-us-deal`")
     us_auto_tariff_pct: float | None = Field(
         None, ge=0, le=100,
-        description="US tariff on Japanese motor vehicles, all-in %, (null: the dataset's applied rate)")
-    us_reciprocal_pct: float = Field(
-        0.0, ge=0, le=100, description="US 'reciprocal' rate on all other Japanese goods, %")
-    reciprocal_stacking: Literal["additional", "all-in"] = Field(
-        "additional",
-        description="'additional': on top of the applied (MFN) rate; 'all-in': max(MFN, rate) (the 2025 deal)")
+        description="US tariff on Japanese cars and parts (product groups, HS 8703/8708), all-in %; null: as in the base")
+    us_reciprocal_pct: float | None = Field(
+        None, ge=0, le=100,
+        description="US 'reciprocal' rate on every other Japanese goods sector, %; null: as in the base")
+    reciprocal_stacking: ReciprocalStacking = Field(
+        DEFAULT_RECIPROCAL_STACKING,
+        description="'additional': on top of the rate in force; 'all-in': max(rate in force, rate) (the 2025 deal)")
     jp_tariff_change_pp: float = Field(
         0.0, ge=-50, le=50, description="change of Japan's tariffs on US goods, percentage points (floor 0)")
-    purchases_agriculture_usd_bn: float = Field(0.0, ge=0, le=100, description="Japan's extra purchases of US farm goods, US$ bn/yr")
-    purchases_energy_usd_bn: float = Field(0.0, ge=0, le=100, description="Japan's extra purchases of US energy (mining), US$ bn/yr")
-    investment_usd_bn: float = Field(0.0, ge=0, le=2000, description="Japan's investment pledge in the US, US$ bn")
+    purchases_agriculture_usd_bn: float | None = Field(
+        None, ge=0, le=100, description="Japan's purchases of US farm goods, US$ bn/yr; null: as in the base")
+    purchases_energy_usd_bn: float | None = Field(
+        None, ge=0, le=100, description="Japan's purchases of US energy (mining), US$ bn/yr; null: as in the base")
+    purchase_meaning: PurchaseMeaning = Field(
+        DEFAULT_PURCHASE_MEANING,
+        description="'increment': on top of the flow without the commitment; 'level': the flow to reach")
+    investment_usd_bn: float | None = Field(
+        None, ge=0, le=2000, description="Japan's investment pledge in the US, US$ bn; null: as in the base")
     investment_years: float = Field(3.5, ge=0.5, le=30, description="horizon of the pledge, years")
-    investment_mode: Literal["capital-flow", "returns-transfer", "objective-only"] = Field(
-        "capital-flow",
-        description="'capital-flow': pledge/years a year raises Japan's net exports and lowers the US's; "
-                    "'returns-transfer': the US share of a return on the pledge is a transfer to the US; "
-                    "'objective-only': no effect in the equilibrium")
+    investment_mode: Literal["capital-flow", "returns-transfer", "ignore", "objective-only"] = Field(
+        DEFAULT_PLEDGE_VALUATION,
+        description="'returns-transfer': the US share of a return on the pledge is a transfer to the US; "
+                    "'capital-flow': pledge/years a year raises Japan's net exports and lowers the US's; "
+                    "'ignore' (alias 'objective-only'): listed, no effect in the equilibrium")
     investment_return_pct: float = Field(5.0, ge=0, le=50, description="expected return ('returns-transfer'), %")
     investment_us_profit_share: float = Field(0.9, ge=0, le=1, description="US share of the returns")
     extra_rules: list[Rule] = Field(
@@ -70,9 +103,12 @@ class PackageSpec(Strict):
 
 class SideImpact(BaseModel):
     country: str
-    welfare_pct: float
+    welfare_pct: float = Field(description="welfare, % of gross (tariff-inclusive) absorption")
+    welfare_ev_usd_bn: float = Field(0.0, description="welfare as an equivalent variation, US$bn a year")
+    welfare_gdp_pct: float | None = Field(None, description="welfare, % of GDP (null: the dataset has no GDP)")
     gov_welfare_pct: float
-    wage_pct: float
+    wage_pct: float = Field(description="nominal wage change, %")
+    real_wage_pct: float = Field(0.0, description="real wage change (wage / consumer prices), %")
     objective: float = Field(description="100 ln Ĝ")
     exports_base_usd_bn: float
     exports_new_usd_bn: float
@@ -152,7 +188,7 @@ class ScenarioOut(BaseModel):
 
 
 class ScenarioRequest(Strict):
-    dataset: DatasetName = "world2014"
+    dataset: DatasetName = DEFAULT_DATASET
 
 
 class ScenarioResult(BaseModel):
@@ -165,15 +201,16 @@ class ScenarioResult(BaseModel):
 # bargaining
 # --------------------------------------------------------------------------------------------
 
-NoDealName = Literal["status-quo", "escalation", "trade-war"]
-SolutionName = Literal["nash", "ks", "egalitarian", "equal-gain", "rubinstein"]
+NoDealName = Literal["status-quo", "escalation", "bilateral-war", "trade-war"]
+"""Kinds of no-deal point the desk offers (:data:`tradetalks.vocabulary.NoDealKind`; ``trade-war`` is the
+old spelling of ``bilateral-war``)."""
 
 
 class FrontierSpec(Strict):
-    dataset: DatasetName = "world2014"
-    closure: Literal["data", "balanced"] = "data"
+    dataset: DatasetName = DEFAULT_DATASET
+    closure: Closure = DEFAULT_CLOSURE
     n_points: int = Field(12, ge=3, le=25)
-    nodeal: NoDealName = "escalation"
+    nodeal: NoDealName = "status-quo"  # = vocabulary.DEFAULT_BREAKDOWN (tests/test_vocabulary.py)
     upper_pct: float = Field(60.0, ge=5, le=200, description="upper bound of every tariff instrument, %")
     us_balance_weight: float = Field(0.0, ge=0, le=1, description="US weight per US$ bn of balance with Japan")
     jp_auto_weight: float = Field(0.0, ge=0, le=1, description="Japan weight per % of its auto output")
@@ -220,14 +257,14 @@ class FrontierOut(BaseModel):
 
 
 class BargainSpec(FrontierSpec):
-    solution: SolutionName = "nash"
+    solution: SolutionName = DEFAULT_SOLUTION
     beta: tuple[Annotated[float, Field(gt=0, le=100)], Annotated[float, Field(gt=0, le=100)]] = (1.0, 1.0)
     delta: tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]] = (0.95, 0.95)
 
 
 class WarSpec(Strict):
-    dataset: DatasetName = "world2014"
-    closure: Literal["data", "balanced"] = "data"
+    dataset: DatasetName = DEFAULT_DATASET
+    closure: Closure = DEFAULT_CLOSURE
     players: list[Label] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=3)
     mfn: bool = False
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -37,7 +37,7 @@ from tradetalks.bargain import objectives as bobj
 from tradetalks.bargain import solutions as bsol
 from tradetalks.bargain import space as bspace
 from tradetalks.data import registry
-from tradetalks.data.edits import TariffEdit, apply_edits
+from tradetalks.data.edits import TariffEdit
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import (
     BargainingError,
@@ -47,7 +47,9 @@ from tradetalks.errors import (
     ReferenceDataMissingError,
 )
 from tradetalks.model import ossa
-from tradetalks.model.common import SolverOptions
+from tradetalks.policy.evaluate import EVALUATE_OPTIONS
+from tradetalks.policy.package import Package, Pledge, Purchase, TariffMeasure, TariffMode, package_tariffs
+from tradetalks.vocabulary import DEFAULT_DATASET, PledgeValuation, normalise_no_deal
 from tradetalks.web import schemas as S
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,8 +58,9 @@ US, JP = "USA", "JPN"
 AUTO = "motor_vehicles"
 NONGOODS = ("services",)
 PURCHASE_SECTORS = {"agriculture": "agriculture", "energy": "mining"}
+AUTO_GROUPS = ("cars", "parts")
 MN_PER_BN = 1000.0
-OPTIONS = SolverOptions(tol=1e-11)
+OPTIONS = EVALUATE_OPTIONS
 UNITS = "100 ln Ĝ (≈ % change of government welfare, Ossa 2014)"
 
 _lock = threading.Lock()
@@ -151,74 +154,70 @@ def package_defaults(name: str) -> S.PackageDefaults:
 # --------------------------------------------------------------------------------------------
 
 
-def package_tariff(d: TradeData, p: S.PackageSpec) -> FloatArray:
-    """Tariff array (fractions) of a package (see the module docstring for the mapping)."""
-    u, j, a = japan_us(d)
-    t = np.array(d.tariff, dtype=float)
+def desk_package(p: S.PackageSpec) -> Package:
+    """The one :class:`~tradetalks.policy.package.Package` of a desk request (see the module docstring).
+
+    The base scenario's package (its date's tariffs, measures and side items) with the sliders on top; a
+    slider left ``None`` keeps the base's value, so ``PackageSpec(base="jp-us-deal")`` is exactly the
+    package ``tradetalks evaluate jp-us-deal`` evaluates.
+    """
+    from tradetalks.policy.scenarios import builtin_spec
+
+    d = dataset(p.dataset)
+    japan_us(d)
+    base = Package.from_spec(builtin_spec(p.base))
+    opts = replace(base.options, closure=p.closure)
+    tariffs: list[TariffMeasure] = []
     if p.us_auto_tariff_pct is not None:
-        t[j, u, a] = p.us_auto_tariff_pct / 100.0
-    other = [k for k in _goods(d) if k != a]
-    r = p.us_reciprocal_pct / 100.0
-    if p.reciprocal_stacking == "additional":
-        t[j, u, other] = t[j, u, other] + r
-    else:
-        t[j, u, other] = np.maximum(t[j, u, other], r)
-    goods = _goods(d)
-    t[u, j, goods] = np.maximum(0.0, t[u, j, goods] + p.jp_tariff_change_pp / 100.0)
-    if p.extra_rules:
-        t = apply_edits(d, [TariffEdit.parse(r) for r in p.extra_rules], base=t)
-    return t
+        tariffs += [TariffMeasure(US, JP, p.us_auto_tariff_pct, "set", group=g, note="desk: US auto tariff")
+                    for g in AUTO_GROUPS]
+    if p.us_reciprocal_pct is not None:
+        mode: TariffMode = "add" if p.reciprocal_stacking == "additional" else "all-in"
+        tariffs += [TariffMeasure(US, JP, p.us_reciprocal_pct, mode, sector=d.sectors[k], note="desk: reciprocal")
+                    for k in _goods(d) if d.sectors[k] != AUTO]
+    if p.jp_tariff_change_pp:
+        dpp = p.jp_tariff_change_pp
+        tariffs += [TariffMeasure(JP, US, abs(dpp), "add" if dpp > 0 else "cut", sector=d.sectors[k],
+                                  note="desk: Japan's tariff change") for k in _goods(d)]
+    tariffs += _rules(d, p.extra_rules)
+    buys: dict[str, Purchase | None] = {}
+    for name, v in (("agriculture", p.purchases_agriculture_usd_bn), ("energy", p.purchases_energy_usd_bn)):
+        if v is not None:
+            buys[name] = Purchase(name, PURCHASE_SECTORS[name], US, JP, v, p.purchase_meaning) if v > 0 else None
+    pledges = None
+    if p.investment_usd_bn is not None:
+        valuation: PledgeValuation = "ignore" if p.investment_mode == "objective-only" else p.investment_mode
+        pledges = [Pledge("investment-pledge", JP, US, p.investment_usd_bn, p.investment_years, valuation,
+                          p.investment_us_profit_share, 1.0, p.investment_return_pct)] if p.investment_usd_bn > 0 else []
+    return base.with_overrides(name=f"desk-{p.base}", tariffs=tariffs, purchases=buys, pledges=pledges, options=opts)
 
 
-def _changes(d: TradeData, t: FloatArray) -> list[dict[str, Any]]:
-    """Cells where a tariff array differs from the dataset's, as the policy layer's sector 'set' changes."""
-    cs, ss = d.countries, d.sectors
-    out = []
-    for i, j, k in np.argwhere(np.abs(t - d.tariff) > 1e-12):
-        out.append({"importer": cs[j], "exporter": cs[i], "sector": ss[k],
-                    "rate_pct": float(100.0 * t[i, j, k]), "mode": "set"})
+def _rules(d: TradeData, rules: list[str]) -> list[TariffMeasure]:
+    """Desk tariff rules 'IMPORTER:EXPORTER:SECTOR=PCT' / '+=PCT' as sector measures ('*' expands)."""
+    out: list[TariffMeasure] = []
+    for text in rules:
+        e = TariffEdit.parse(text)
+        imps = d.countries if e.importer == "*" else [e.importer]
+        secs = d.sectors if e.sector == "*" else [e.sector]
+        mode: TariffMode = "set" if e.op == "set" else ("add" if e.pct >= 0 else "cut")
+        for imp in imps:
+            for sec in secs:
+                out.append(TariffMeasure(imp, e.exporter, abs(e.pct) if e.op == "add" else e.pct, mode,
+                                         sector=sec, note=f"rule {text.strip()}"))
     return out
 
 
-def package_scenario(p: S.PackageSpec) -> Any:
-    """The package as a policy-layer scenario (:func:`tradetalks.policy.spec.parse_spec`): tariffs of the
-    pre-2025 baseline date plus the package's tariff changes, purchase commitments (incremental) and the
-    investment pledge."""
-    from tradetalks.policy.scenarios import builtin_spec
-    from tradetalks.policy.spec import parse_spec
-
-    d = dataset(p.dataset)
-    t = package_tariff(d, p)
-    doc: dict[str, Any] = {
-        "name": "web-package",
-        "date": builtin_spec(BASELINE_SCENARIO).date,
-        "title": "package from the web package builder",
-        "dataset": p.dataset,
-        "options": {"closure": p.closure,
-                    "investment_pledges": "ignore" if p.investment_mode == "objective-only" else "transfer"},
-        "tariff_change": _changes(d, t),
-        "purchase_commitment": [
-            {"name": name, "sector": PURCHASE_SECTORS[name], "exporter": US, "importer": JP,
-             "usd_bn_per_year": v, "kind": "incremental"}
-            for name, v in (("agriculture", p.purchases_agriculture_usd_bn), ("energy", p.purchases_energy_usd_bn))
-            if v > 0
-        ],
-    }
-    if p.investment_usd_bn > 0:
-        doc["investment_pledge"] = [{
-            "name": "investment-pledge", "investor": JP, "host": US, "usd_bn": p.investment_usd_bn,
-            "horizon_years": p.investment_years, "profit_share_host": p.investment_us_profit_share,
-            "expected_return_pct": p.investment_return_pct,
-            "mode": "returns_transfer" if p.investment_mode == "returns-transfer" else "capital_flow",
-        }]
-    return parse_spec(doc, "web package")
+def package_scenario(p: S.PackageSpec) -> Package:
+    """The desk request as the policy layer's package (alias of :func:`desk_package`)."""
+    return desk_package(p)
 
 
 BASELINE_SCENARIO = "jp-us-2024-baseline"
 
 
 def evaluate_spec(spec: Any) -> Any:
-    """:func:`tradetalks.policy.evaluate.evaluate` on the spec's dataset (cached in memory)."""
+    """:func:`tradetalks.policy.evaluate.evaluate` of a package (or scenario spec) on its dataset (the
+    dataset cached in memory)."""
     from tradetalks.policy.evaluate import evaluate
 
     if spec.dataset not in registry.DATASETS:
@@ -245,68 +244,54 @@ def objective_point(res: Any, us_balance_weight: float = 0.0, jp_auto_weight: fl
 
 
 def impact_of(pr: Any, source: str) -> S.Impact:
-    """The web summary of a policy-layer :class:`~tradetalks.policy.evaluate.PackageResult`."""
+    """The web rendering of the one outcome report (:func:`tradetalks.policy.outcome.outcome`) of a
+    policy-layer :class:`~tradetalks.policy.evaluate.PackageResult`."""
+    from tradetalks.policy.outcome import outcome
+
     res = pr.result
     cs = res.countries
     if US not in cs or JP not in cs or AUTO not in res.sectors:
         raise LabelError("dataset", f"countries {US}, {JP} and sector '{AUTO}'", f"{cs} in '{res.dataset}'")
-    u, j, a = cs.index(US), cs.index(JP), res.sectors.index(AUTO)
-    cf = res.to_frame("country")
-    sec = res.to_frame("sector")
-    ds = res.ds
-    gw = ds["gov_welfare_pct"].values
+    o = outcome(pr, (US, JP), AUTO)
     ou, oj = objective_point(res)
 
-    def side(c: str, k: int, obj: float) -> S.SideImpact:
-        row = cf.loc[c]
-        ob, on = float(ds["output_base"].values[k, a]), float(ds["output_new"].values[k, a])
+    def side(c: str, obj: float) -> S.SideImpact:
+        x = o.country(c)
         return S.SideImpact(
-            country=c, welfare_pct=float(row["welfare_pct"]), gov_welfare_pct=float(gw[k]),
-            wage_pct=float(row["wage_pct"]), objective=obj,
-            exports_base_usd_bn=float(row["exports_base"]) / MN_PER_BN,
-            exports_new_usd_bn=float(row["exports_new"]) / MN_PER_BN,
-            imports_base_usd_bn=float(row["imports_base"]) / MN_PER_BN,
-            imports_new_usd_bn=float(row["imports_new"]) / MN_PER_BN,
-            revenue_base_usd_bn=float(row["revenue_base"]) / MN_PER_BN,
-            revenue_new_usd_bn=float(row["revenue_new"]) / MN_PER_BN,
-            auto_output_base_usd_bn=ob / MN_PER_BN, auto_output_new_usd_bn=on / MN_PER_BN,
-            auto_output_pct=100.0 * (on / ob - 1.0) if ob > 0 else 0.0,
+            country=c, welfare_pct=x.welfare_pct, welfare_ev_usd_bn=x.welfare_ev_usd_bn,
+            welfare_gdp_pct=x.welfare_gdp_pct if np.isfinite(x.welfare_gdp_pct) else None,
+            gov_welfare_pct=x.gov_welfare_pct, wage_pct=x.wage_pct, real_wage_pct=x.real_wage_pct, objective=obj,
+            exports_base_usd_bn=x.exports_before, exports_new_usd_bn=x.exports_after,
+            imports_base_usd_bn=x.imports_before, imports_new_usd_bn=x.imports_after,
+            revenue_base_usd_bn=x.revenue_before, revenue_new_usd_bn=x.revenue_after,
+            auto_output_base_usd_bn=x.auto_output_before, auto_output_new_usd_bn=x.auto_output_after,
+            auto_output_pct=x.auto_output_pct,
         )
 
-    before, after = res.bilateral_balance(US, JP)
-    xb = ds["trade_base"].values
-    tb, tn = ds["tariff_base"].values, ds["tariff_new"].values
+    sec = o.sector_output_pct
     return S.Impact(
-        dataset=res.dataset, closure=res.closure, converged=bool(res.converged), residual=float(res.info.residual),
-        us=side(US, u, ou), jp=side(JP, j, oj),
-        balance_before_usd_bn=before / MN_PER_BN, balance_after_usd_bn=after / MN_PER_BN,
-        us_tariff_on_jp_before_pct=_weighted(tb[j, u], xb[j, u]),
-        us_tariff_on_jp_after_pct=_weighted(tn[j, u], xb[j, u]),
-        jp_tariff_on_us_before_pct=_weighted(tb[u, j], xb[u, j]),
-        jp_tariff_on_us_after_pct=_weighted(tn[u, j], xb[u, j]),
-        sectors=[
-            S.SectorRow(sector=s, usa_output_pct=_finite(sec.loc[(US, s), "output_pct"]),
-                        jpn_output_pct=_finite(sec.loc[(JP, s), "output_pct"]))
-            for s in res.sectors
-        ],
-        others=[S.CountryWelfare(country=c, welfare_pct=float(cf.loc[c, "welfare_pct"]))
-                for c in cs if c not in (US, JP)],
+        dataset=o.dataset, closure=o.closure, converged=o.converged, residual=o.residual,
+        us=side(US, ou), jp=side(JP, oj),
+        balance_before_usd_bn=o.balance_before, balance_after_usd_bn=o.balance_after,
+        us_tariff_on_jp_before_pct=o.rates[f"{US}.before"], us_tariff_on_jp_after_pct=o.rates[f"{US}.statutory"],
+        jp_tariff_on_us_before_pct=o.rates[f"{JP}.before"], jp_tariff_on_us_after_pct=o.rates[f"{JP}.statutory"],
+        sectors=[S.SectorRow(sector=s, usa_output_pct=_finite(sec.loc[s, US]), jpn_output_pct=_finite(sec.loc[s, JP]))
+                 for s in res.sectors],
+        others=[S.CountryWelfare(country=c.country, welfare_pct=c.welfare_pct) for c in o.others],
         purchases=[
             S.PurchaseCheck(sector=c.sector, target_usd_bn=c.amount / MN_PER_BN,
                             met_usd_bn=(c.flow_achieved - c.flow_without) / MN_PER_BN, demand_shift=c.shifter)
-            for c in pr.commitments
+            for c in o.commitments
         ],
-        assumptions=list(pr.assumptions),
+        assumptions=list(o.assumptions),
         source=source,
     )
 
 
 def impact(p: S.PackageSpec) -> S.Impact:
-    """Evaluate a package: both sides' welfare, the bilateral balance, auto output, revenue, by sector."""
-    d = dataset(p.dataset)
-    japan_us(d)
-    pr = evaluate_spec(package_scenario(p))
-    out = impact_of(pr, "tradetalks.policy.evaluate.evaluate (package mapped by tradetalks.web.services)")
+    """Evaluate a desk package: both sides' welfare, the bilateral balance, auto output, revenue, by sector."""
+    pr = evaluate_spec(desk_package(p))
+    out = impact_of(pr, "tradetalks.policy.evaluate.evaluate (package built by tradetalks.web.services.desk_package)")
     out.assumptions[:0] = _assumptions(p)
     return out
 
@@ -337,13 +322,12 @@ def _plain_dict(d: dict[str, Any]) -> dict[str, object]:
 
 def _assumptions(p: S.PackageSpec) -> list[str]:
     return [
-        f"package builder: US tariff on Japanese '{AUTO}' set to the all-in rate (the sector includes "
-        "other transport equipment); US reciprocal rate on other Japanese goods "
-        f"{p.reciprocal_stacking} to the 2014 applied rate, services untouched; Japan's tariffs on US goods "
-        "= applied rate + change, floored at 0; purchases are incremental (energy = WIOD 'mining')",
-        "package builder: only the Japan-US tariffs move; third countries keep their 2014 rates (unlike "
-        "`tradetalks evaluate`, whose dated scenarios also apply the all-origins US duties to them, "
-        "which changes the bilateral balance through trade diversion)",
+        f"package desk: the package of the built-in scenario '{p.base}' (its date's tariffs in force, measures "
+        "and side items) with the sliders on top; a slider left empty keeps the base's value",
+        f"package desk: US auto tariff on Japan = the product groups {', '.join(AUTO_GROUPS)} set all-in (mapped "
+        f"to '{AUTO}' with trade weights); reciprocal rate on Japan's other goods sectors {p.reciprocal_stacking} "
+        "(services untouched); Japan's tariffs on US goods = rate in force + change, floored at 0; purchases: "
+        f"{p.purchase_meaning} (energy = WIOD 'mining')",
     ]
 
 
@@ -376,17 +360,25 @@ def _space(spec: S.FrontierSpec) -> bspace.PackageSpace:
     return bspace.PackageSpace(base, np.array(d.tariff, dtype=float), ins, objs, tuple(d.countries), tuple(d.sectors))
 
 
-ESCALATION = S.PackageSpec.model_validate({"us_auto_tariff_pct": 27.5, "us_reciprocal_pct": 24.0})
-"""No deal carried out: Section 232 autos 25 % on 2.5 % MFN, the announced 24 % reciprocal rate."""
+NO_DEAL_SCENARIO = "jp-us-no-deal"
+"""The escalation no-deal point is this built-in scenario's package (the one definition of 'no deal':
+the July 7 letter's 25 % on top of MFN and the all-origins Section 232 duties, no deal carve-outs)."""
 
 
 def _nodeal(space: bspace.PackageSpace, spec: S.FrontierSpec) -> bspace.NoDealPoint:
-    if spec.nodeal == "status-quo":
+    kind = normalise_no_deal(spec.nodeal)
+    if kind == "status-quo":
         return bspace.status_quo(space)
-    if spec.nodeal == "escalation":
-        d = dataset(spec.dataset)
-        t = package_tariff(d, ESCALATION.model_copy(update={"dataset": spec.dataset, "closure": spec.closure}))
-        return bspace.escalation(space, t, "escalation (27.5 % autos, +24 % reciprocal)")
+    if kind == "escalation":
+        from tradetalks.policy.scenarios import builtin_spec
+
+        # only the Japan-US tariffs of the no-deal scenario: the package space moves only those, so third
+        # countries stay at their reference rates in both (a bilateral disagreement point)
+        nd = Package.from_spec(builtin_spec(NO_DEAL_SCENARIO))
+        pkg = replace(nd, dataset=spec.dataset, options=replace(nd.options, third_countries="japan_only"))
+        t = package_tariffs(pkg, dataset(spec.dataset)).matrix
+        assert t is not None
+        return bspace.escalation(space, t, f"escalation (the '{NO_DEAL_SCENARIO}' scenario's tariffs on Japan)")
     return bspace.trade_war_point(space)
 
 
@@ -421,7 +413,7 @@ def trace(spec: S.FrontierSpec, progress: ProgressFn | None = None) -> Traced:
             return _traced[key]
     space = _space(spec)
     nd = _nodeal(space, spec)
-    sq = bspace.status_quo(space) if spec.nodeal != "status-quo" else nd
+    sq = bspace.status_quo(space) if nd.name != "status-quo" else nd
     fr = bfrontier.trace_frontier(space, n_points=spec.n_points, nodeal=nd.u, progress=progress)
     out = Traced(fr, nd, sq, space)
     with _trace_lock:
@@ -554,39 +546,39 @@ def simulate(spec: S.SimulationSpec, progress: ProgressFn | None = None) -> dict
 # --------------------------------------------------------------------------------------------
 
 
-def in_force(date: dt.date, dataset_name: str = "world2014") -> S.Impact:
+def in_force(date: dt.date, dataset_name: str = DEFAULT_DATASET) -> S.Impact:
     """The US measures on Japan in force on a date (policy layer, no side items), evaluated."""
     return _in_force(date, dataset_name)
 
 
 @lru_cache(maxsize=128)
 def _in_force(date: dt.date, dataset_name: str) -> S.Impact:
-    from tradetalks.policy.spec import parse_spec
-
-    spec = parse_spec({"name": f"in-force-{date.isoformat()}", "date": date, "dataset": dataset_name,
-                       "title": f"tariffs in force on {date.isoformat()}"}, "web timeline")
-    return impact_of(evaluate_spec(spec), "tradetalks.policy.evaluate.evaluate (tariffs in force on the date)")
+    pkg = Package(name=f"in-force-{date.isoformat()}", base_date=date, dataset=dataset_name,
+                  title=f"tariffs in force on {date.isoformat()}", source="web timeline")
+    return impact_of(evaluate_spec(pkg), "tradetalks.policy.evaluate.evaluate (tariffs in force on the date)")
 
 
 def evaluate_offer(package: dict[str, Any]) -> S.Impact:
     """Evaluate a stored offer's package: ``{"scenario": NAME, ...}`` (a built-in scenario),
     ``{"spec": {...}}`` (a scenario document) or ``{"web_package": {...}}`` (a package-builder spec)."""
     from tradetalks.policy.scenarios import BUILTIN, builtin_spec
-    from tradetalks.policy.spec import parse_spec
 
     if "web_package" in package:
         return impact(S.PackageSpec.model_validate(package["web_package"]))
+    if isinstance(package.get("package"), dict):
+        pkg = Package.from_payload(package["package"], "stored offer")
+        return impact_of(evaluate_spec(pkg), "tradetalks.policy.evaluate.evaluate (stored package)")
     name = package.get("scenario")
     if isinstance(name, str) and name in BUILTIN:
         return impact_of(evaluate_spec(builtin_spec(name)), "tradetalks.policy.evaluate.evaluate")
     if isinstance(package.get("spec"), dict):
-        spec = dict(package["spec"])
-        spec.pop("source_file", None)
-        return impact_of(evaluate_spec(parse_spec(spec, "stored offer")), "tradetalks.policy.evaluate.evaluate")
-    raise ModelError("offer package: expected {'scenario': NAME}, {'spec': {...}} or {'web_package': {...}}")
+        return impact_of(evaluate_spec(Package.from_payload(package["spec"], "stored offer")),
+                         "tradetalks.policy.evaluate.evaluate")
+    raise ModelError("offer package: expected {'scenario': NAME}, {'package': {...}}, {'spec': {...}} or "
+                     "{'web_package': {...}}")
 
 
-def timeline_events(rounds: list[Any], dataset_name: str = "world2014") -> list[S.TimelineEvent]:
+def timeline_events(rounds: list[Any], dataset_name: str = DEFAULT_DATASET) -> list[S.TimelineEvent]:
     """Every event of the talks (policy timeline) with the tariffs in force evaluated, and the stored
     rounds' offers evaluated."""
     from tradetalks.policy.timeline import events
