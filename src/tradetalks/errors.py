@@ -370,3 +370,32 @@ class LaterChangesUnknownWarning(TradeTalksWarning):
 
 class TableDatasetError(DataError):
     """A registered table (not a TradeData) asked for where a trade dataset is needed."""
+
+
+# --- issue 13 (H13): uncertainty draws and sweeps ------------------------------------------------
+
+
+class SweepError(TradeTalksError):
+    """An uncertainty analysis or a sweep that cannot run as asked."""
+
+
+class SweepSpecError(SweepError):
+    """A bad sweep spec or uncertainty option (found before any work starts).
+
+    Parameters
+    ----------
+    field
+        The spec field or option (``draws``, ``datasets``, ``elasticity_sets``, ...).
+    expected, found
+        What is allowed and what was given.
+    """
+
+    def __init__(self, field: str, expected: str, found: str) -> None:
+        self.field = field
+        self.expected = expected
+        self.found = found
+        super().__init__(f"{field}: expected {expected}; found {found}")
+
+
+class SweepRunError(SweepError):
+    """A sweep run folder that is missing, incomplete, or holds a different spec than the one resumed."""
