@@ -184,7 +184,9 @@ def elasticities_of(data: TradeData) -> tuple[FloatArray, str]:
     DataError
         The dataset has neither.
     """
-    src = str(data.attrs.get("elasticities", data.attrs.get("sigma_source", data.attrs.get("theta_source", ""))))
+    src = str(
+        data.attrs.get("elasticities", data.attrs.get("sigma_source", data.attrs.get("theta_source", "")))
+    )
     if data.has("sigma"):
         return np.asarray(data.param("sigma"), dtype=float) - 1.0, src
     return np.asarray(data.param("theta"), dtype=float), src
@@ -230,7 +232,11 @@ class _Pt:
 
 
 def _tariffs_at(cx: _Ctx, idx: IntArray, tc: FloatArray | None) -> FloatArray:
-    base = cx.tariffs[idx] if cx.tariffs.shape[0] > 1 else np.broadcast_to(cx.tariffs, (idx.size, *cx.tariffs.shape[1:]))
+    base = (
+        cx.tariffs[idx]
+        if cx.tariffs.shape[0] > 1
+        else np.broadcast_to(cx.tariffs, (idx.size, *cx.tariffs.shape[1:]))
+    )
     if tc is None or cx.choosers.size == 0:
         return np.asarray(base)
     tn = np.array(base)
@@ -467,7 +473,9 @@ def _unpack(cx: _Ctx, xv: FloatArray, tn: FloatArray, info: SolveInfo, d: FloatA
 
 def _check_tariffs(base: LBaseline, tariffs: FloatArray) -> None:
     if tariffs.shape[-3:] != base.trade.shape:
-        raise ShapeError("tariff_new", f"shape (..., {', '.join(map(str, base.trade.shape))})", f"shape {tariffs.shape}")
+        raise ShapeError(
+            "tariff_new", f"shape (..., {', '.join(map(str, base.trade.shape))})", f"shape {tariffs.shape}"
+        )
     if np.any(~(tariffs >= 0)):
         raise ModelError("tariff_new: expected non-negative finite tariffs; found negative or NaN")
 
@@ -517,7 +525,11 @@ def solve_batch(
     d = _deficits(base, deficit_new)
     cx = _ctx(base, tb, d)
     n = base.n
-    x0 = np.zeros((tb.shape[0], 2 * n)) if init is None else np.broadcast_to(np.asarray(init, float), (tb.shape[0], 2 * n))
+    x0 = (
+        np.zeros((tb.shape[0], 2 * n))
+        if init is None
+        else np.broadcast_to(np.asarray(init, float), (tb.shape[0], 2 * n))
+    )
     res = newton(_make_fun(cx), x0, options)
     out = []
     for b in range(tb.shape[0]):
@@ -529,7 +541,9 @@ def solve_batch(
             method="Newton (analytic Jacobian, batched)",
         )
         out.append(_unpack(cx, res.x[b], tb[b], info, d))
-    worst = SolveInfo(bool(res.converged.all()), res.iterations, float(res.residual.max()), time.perf_counter() - t0)
+    worst = SolveInfo(
+        bool(res.converged.all()), res.iterations, float(res.residual.max()), time.perf_counter() - t0
+    )
     finish(worst, "Lashkaripour equilibrium", options)
     return tuple(out)
 
@@ -563,8 +577,13 @@ def purge_deficits(base: LBaseline, options: SolverOptions = SolverOptions()) ->
     # the baseline's own budgets include D: Ŷ Y = ŵ R + T' (D' = 0) is the purge
     res = newton(_make_fun(cx), np.zeros((1, 2 * base.n)), options)
     t0 = time.perf_counter()
-    info = SolveInfo(bool(res.converged[0]), res.iterations, float(res.residual[0]), time.perf_counter() - t0,
-                     "Newton (analytic Jacobian): deficits purged at factual tariffs")
+    info = SolveInfo(
+        bool(res.converged[0]),
+        res.iterations,
+        float(res.residual[0]),
+        time.perf_counter() - t0,
+        "Newton (analytic Jacobian): deficits purged at factual tariffs",
+    )
     finish(info, "Lashkaripour balanced-trade baseline", options)
     eq = _unpack(cx, res.x[0], base.tariff, info, np.zeros(base.n))
     del scale
@@ -634,8 +653,13 @@ def _solve_choosers(
     cx = _ctx(base, others[None], np.zeros(n), c)
     x0 = np.concatenate([np.zeros(2 * n), np.broadcast_to(np.asarray(start, float), (c.size,))])[None]
     res = newton(_make_fun(cx), x0, options)
-    info = SolveInfo(bool(res.converged[0]), res.iterations, float(res.residual[0]), time.perf_counter() - t0,
-                     f"Newton (analytic Jacobian), {2 * n + c.size} unknowns: {what}")
+    info = SolveInfo(
+        bool(res.converged[0]),
+        res.iterations,
+        float(res.residual[0]),
+        time.perf_counter() - t0,
+        f"Newton (analytic Jacobian), {2 * n + c.size} unknowns: {what}",
+    )
     finish(info, f"Lashkaripour {what}", options)
     tc = res.x[0, 2 * n :]
     tn = _tariffs_at(cx, np.zeros(1, dtype=np.intp), tc[None])[0]
@@ -800,8 +824,16 @@ def war_from_data(
     sol = nash_war(base, options)
     res = result_from_equilibrium(data, base, sol.eq, {"scenario": "global Nash tariff war"})
     _, src = elasticities_of(data)
-    return WarResult("nash", data.name, src, tuple(data.countries), sol.tariffs, res, sol.eq.info,
-                     _war_frame(data.countries, sol.tariffs, res))
+    return WarResult(
+        "nash",
+        data.name,
+        src,
+        tuple(data.countries),
+        sol.tariffs,
+        res,
+        sol.eq.info,
+        _war_frame(data.countries, sol.tariffs, res),
+    )
 
 
 def optimal_from_data(
@@ -817,11 +849,21 @@ def optimal_from_data(
     sol = optimal_uniform_tariff(base, i, options=options)
     res = result_from_equilibrium(data, base, sol.eq, {"scenario": f"optimal uniform tariff of {country}"})
     x = base.trade
-    tw = (base.tariff * x).sum(axis=(0, 2)) / np.maximum((x * (1.0 - np.eye(base.n))[:, :, None]).sum(axis=(0, 2)), 1e-300)
+    tw = (base.tariff * x).sum(axis=(0, 2)) / np.maximum(
+        (x * (1.0 - np.eye(base.n))[:, :, None]).sum(axis=(0, 2)), 1e-300
+    )
     tw[i] = sol.tariffs[0]
     _, src = elasticities_of(data)
-    return WarResult("optimal", data.name, src, tuple(data.countries), tw, res, sol.eq.info,
-                     _war_frame(data.countries, tw, res))
+    return WarResult(
+        "optimal",
+        data.name,
+        src,
+        tuple(data.countries),
+        tw,
+        res,
+        sol.eq.info,
+        _war_frame(data.countries, tw, res),
+    )
 
 
 __all__ = [
