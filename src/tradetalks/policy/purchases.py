@@ -1,0 +1,125 @@
+r"""Purchase commitments whose cost falls on the buyer.
+
+Model (stated with every result)
+--------------------------------
+The buyer's government makes its market buy at least :math:`\bar M` a year of sector s from the
+seller, paying a per-unit subsidy (a purchase wedge) financed by lump-sum taxes on the buyer's
+households. The market's demand for the seller's variety is CES, :math:`M(p) = M_0 (p/p_0)^{-\sigma}`
+(value at baseline prices; :math:`\sigma` the sector's elasticity of substitution), and the seller
+supplies it at a rising price, :math:`p_w = p_0 (M/M_0)^{1/\varepsilon}` (export-supply elasticity
+:math:`\varepsilon`, infinite = constant price). Quantities are in baseline US$, prices indexed to 1.
+
+* The target binds only above the market's own purchases. A *level* target :math:`L` gives
+  :math:`\bar M = \max(M_0, L)`; an *increment* :math:`\Delta` gives :math:`\bar M = M_0 + \Delta`.
+* To buy :math:`\bar M` the consumer price must fall to :math:`p_c = p_0 (\bar M/M_0)^{-1/\sigma}` while
+  the seller is paid :math:`p_w = p_0(\bar M/M_0)^{1/\varepsilon}`; the wedge costs the government
+  :math:`G = (p_w - p_c)\bar M`.
+* Buyer's welfare change (US$, money metric) :math:`\Delta W = \Delta CS - G`, with
+  :math:`\Delta CS = \int_{p_c}^{p_0} M(p)\,dp`.
+
+Since :math:`M(p) \le \bar M` on :math:`[p_c, p_0]`, :math:`\Delta CS \le (p_0 - p_c)\bar M`, so
+:math:`\Delta W \le (p_0 - p_w)\bar M \le 0`: being made to buy never raises the buyer's welfare; it
+is zero exactly when the target does not bind. The loss is the Harberger triangle of the wedge plus the
+terms-of-trade loss on all units bought from the seller (:math:`(p_w - p_0)\bar M`), which is the seller's
+gain. Partial equilibrium, one sector: cross-sector and general-equilibrium effects are ignored.
+
+Reference figures: US food and agricultural exports to Japan were about US$14bn (14.6 in 2022, USDA via
+AgroSpectrum; ``trade_by_product.csv``) against the deal's US$8bn a year of agricultural purchases: as a level
+target, it does not bind.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from tradetalks.errors import InputError
+
+TargetKind = Literal["level", "increment"]
+
+MODEL = ("purchase wedge financed by the buyer's government (lump-sum taxes); CES demand for the seller's "
+         "variety (sigma), export supply elasticity epsilon; partial equilibrium; never raises the buyer's welfare")
+
+
+@dataclass(frozen=True)
+class PurchaseCommitment:
+    """A commitment: the buyer buys ``usd_bn`` a year of ``sector`` from ``seller`` (a level or an increment)."""
+
+    buyer: str
+    seller: str
+    sector: str
+    usd_bn: float
+    kind: TargetKind = "increment"
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PurchaseCost:
+    """Cost to the buyer of one commitment (US$bn a year; welfare_change <= 0)."""
+
+    commitment: PurchaseCommitment
+    baseline_usd_bn: float
+    target_usd_bn: float
+    binds: bool
+    consumer_price: float
+    seller_price: float
+    subsidy_cost_usd_bn: float
+    consumer_gain_usd_bn: float
+    welfare_change_usd_bn: float
+    tot_transfer_usd_bn: float
+    sigma: float
+    epsilon: float
+    model: str = MODEL
+
+    def line(self) -> str:
+        c = self.commitment
+        if not self.binds:
+            return (f"{c.buyer} buys {c.sector} from {c.seller}: target {self.target_usd_bn:.1f} US$bn <= "
+                    f"market purchases {self.baseline_usd_bn:.1f}: does not bind, cost 0")
+        return (f"{c.buyer} buys {c.sector} from {c.seller}: {self.baseline_usd_bn:.1f} -> {self.target_usd_bn:.1f} "
+                f"US$bn; wedge cost {self.subsidy_cost_usd_bn:.2f}, buyer welfare {self.welfare_change_usd_bn:+.3f} "
+                f"US$bn/yr (of which {self.tot_transfer_usd_bn:.3f} to the seller)")
+
+
+def purchase_cost(c: PurchaseCommitment, baseline_usd_bn: float, sigma: float,
+                  epsilon: float = math.inf) -> PurchaseCost:
+    """Cost to the buyer of meeting a purchase commitment (equations in the module docstring).
+
+    Parameters
+    ----------
+    c
+        The commitment.
+    baseline_usd_bn
+        The market's purchases of the sector from the seller without the commitment, US$bn a year.
+    sigma
+        Elasticity of substitution of the sector (> 0).
+    epsilon
+        Export-supply elasticity of the seller (> 0; ``inf`` = constant seller price).
+
+    Raises
+    ------
+    InputError
+        Negative amounts, non-positive elasticities.
+    """
+    if baseline_usd_bn < 0 or c.usd_bn < 0 or not math.isfinite(baseline_usd_bn):
+        raise InputError("purchase", "non-negative finite US$bn", f"baseline={baseline_usd_bn}, target={c.usd_bn}")
+    if not sigma > 0 or not epsilon > 0:
+        raise InputError("elasticities", "sigma > 0 and epsilon > 0", f"sigma={sigma}, epsilon={epsilon}")
+    m0 = baseline_usd_bn
+    target = max(m0, c.usd_bn) if c.kind == "level" else m0 + c.usd_bn
+    if target <= m0:
+        return PurchaseCost(c, m0, c.usd_bn if c.kind == "level" else target, False, 1.0, 1.0, 0.0, 0.0, 0.0,
+                            0.0, sigma, epsilon)
+    if m0 <= 0:
+        raise InputError("purchase baseline", "positive market purchases for a binding target (CES demand)",
+                         f"{m0}")
+    ratio = target / m0
+    pc = ratio ** (-1.0 / sigma)
+    pw = 1.0 if math.isinf(epsilon) else ratio ** (1.0 / epsilon)
+    gov = (pw - pc) * target
+    # consumer surplus gain: integral of m0 p^-sigma from pc to 1
+    cs = m0 * (-math.log(pc) if abs(sigma - 1.0) < 1e-12 else (1.0 - pc ** (1.0 - sigma)) / (1.0 - sigma))
+    dw = cs - gov
+    return PurchaseCost(c, m0, target, True, pc, pw, gov, cs, dw,
+                        (pw - 1.0) * target, sigma, epsilon)
