@@ -47,6 +47,7 @@ __all__ = [
     "NO_DEAL_KINDS",
     "NO_DEAL_ROLES",
     "PLEDGE_VALUATIONS",
+    "PUBLISHED_BALANCED",
     "PURCHASE_MEANINGS",
     "RECIPROCAL_STACKINGS",
     "SOLUTIONS",
@@ -62,6 +63,7 @@ __all__ = [
     "SolutionName",
     "ThirdCountries",
     "check",
+    "default_closure",
     "fraction_to_pct",
     "normalise_no_deal",
     "pct_to_fraction",
@@ -76,6 +78,17 @@ DEFAULT_CLOSURE: Final[Closure] = "data"
 """Every surface (``solve``, ``evaluate``, ``war``, ``bargain``, ``frontier``, ``negotiate``, the web)
 defaults to imbalances held at their data values, so the US–Japan deficit a user asks about is the one
 in the data. Ossa's (2014) tables are reproduced with ``closure="balanced"`` passed explicitly."""
+
+PUBLISHED_BALANCED: Final[frozenset[str]] = frozenset({"ossa2014"})
+"""Datasets whose published results are relative to the purged zero-imbalance baseline (Ossa 2014's
+tables): a command that leaves the closure unset uses ``"balanced"`` on them, so it reproduces the paper."""
+
+
+def default_closure(dataset: str | None) -> Closure:
+    """The closure a surface uses when the user gives none: :data:`DEFAULT_CLOSURE`, except
+    ``"balanced"`` on the datasets of :data:`PUBLISHED_BALANCED` (one rule for every surface)."""
+    return "balanced" if dataset in PUBLISHED_BALANCED else DEFAULT_CLOSURE
+
 
 # --- no-deal points -----------------------------------------------------------------------------
 NoDealKind = Literal["status-quo", "escalation", "bilateral-war", "global-war", "free-trade"]
@@ -95,7 +108,9 @@ NoDealRole = Literal["impasse", "breakdown"]
 """``impasse``: payoff while talks drag on; ``breakdown``: payoff if talks collapse."""
 NO_DEAL_ROLES: Final[tuple[NoDealRole, ...]] = ("impasse", "breakdown")
 DEFAULT_IMPASSE: Final[NoDealKind] = "status-quo"
-DEFAULT_BREAKDOWN: Final[NoDealKind] = "status-quo"
+DEFAULT_BREAKDOWN: Final[NoDealKind] = "bilateral-war"
+"""Issue 11: two-party bargaining is against the bilateral war by default (the global war lets both
+parties gain at third countries' expense, leaving no zone of agreement)."""
 
 # --- bargaining solutions -----------------------------------------------------------------------
 SolutionName = Literal["nash", "ks", "egalitarian", "equal-gain", "rubinstein"]

@@ -17,6 +17,11 @@ from tradetalks.errors import OptionError
 from tradetalks.model.api import MODELS, solve
 from tradetalks.model.common import SolverOptions, check_closure
 from tradetalks.results.counterfactual import CounterfactualResult
+from tradetalks.results.strategic import tariff_outcome
+from tradetalks.vocabulary import DEFAULT_DATASET, DEFAULT_MODEL, PUBLISHED_BALANCED, default_closure
+
+CLOSURE_HELP = ("Trade imbalances: 'data' (held as in the data) or 'balanced' (purged first). Default: "
+                f"'data'; 'balanced' on {', '.join(sorted(PUBLISHED_BALANCED))} (as in the published tables).")
 
 
 def _country_table(res: CounterfactualResult, title: str) -> Table:
@@ -50,8 +55,8 @@ def _country_table(res: CounterfactualResult, title: str) -> Table:
 def solve_cmd(
     dataset: Annotated[
         str, typer.Option(help="Dataset name (see `tradetalks data list`) or a .nc file.")
-    ] = "world2014",
-    model: Annotated[str, typer.Option(help=f"GE model: one of {', '.join(MODELS)}.")] = "ossa",
+    ] = DEFAULT_DATASET,
+    model: Annotated[str, typer.Option(help=f"GE model: one of {', '.join(MODELS)}.")] = DEFAULT_MODEL,
     tariff: Annotated[
         list[str] | None,
         typer.Option(
@@ -65,8 +70,8 @@ def solve_cmd(
         Path | None, typer.Option(help="CSV of rules: importer, exporter, sector, tariff_pct[, op=set|add].")
     ] = None,
     closure: Annotated[
-        str, typer.Option(help="Trade imbalances: 'data' (held as in the data) or 'balanced' (purged first).")
-    ] = "data",
+        str | None, typer.Option(help=CLOSURE_HELP)
+    ] = None,
     tol: Annotated[float, typer.Option(help="Solver tolerance (max-norm of scaled residuals).")] = 1e-10,
     max_iter: Annotated[int, typer.Option(help="Solver iteration limit.")] = 200,
     strict: Annotated[bool, typer.Option(help="Fail (exit 2) if the solver does not converge.")] = False,
@@ -78,7 +83,7 @@ def solve_cmd(
     is exports minus imports of goods and services in the model; rates are in percent. The closure
     printed with the result says how imbalances were treated.
     """
-    check_closure(closure)
+    closure = check_closure(closure or default_closure(dataset))
     if model not in MODELS:
         raise OptionError("model", MODELS, model)
     data = load(dataset)
@@ -123,10 +128,10 @@ def optimal_tariff_cmd(
             "in government welfare; default lambda = 1 (welfare).",
         ),
     ] = False,
-    closure: Annotated[
-        str, typer.Option(help="'balanced' (Ossa: purge imbalances first) or 'data'.")
-    ] = "balanced",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    closure: Annotated[str | None, typer.Option(help=CLOSURE_HELP)] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON (with the full optimal tariff vector) instead of tables.")
+    ] = False,
 ) -> None:
     """Best-response (optimal) tariffs of one country, others' tariffs fixed (Ossa 2014 model).
 
@@ -135,7 +140,7 @@ def optimal_tariff_cmd(
     """
     from tradetalks.model import ossa
 
-    check_closure(closure)
+    closure = check_closure(closure or default_closure(dataset))
     data = load(dataset)
     j = data.index(country)
     lam = data.param("lambda_pol") if political_weights else None
@@ -145,6 +150,10 @@ def optimal_tariff_cmd(
     seconds = time.perf_counter() - start
     own = r.own[np.arange(data.n_countries) != j]
     by_sector = {s: 100 * float(np.median(own[:, k])) for k, s in enumerate(data.sectors)}
+    res = tariff_outcome("optimal-tariff", base, r, data.countries, data.sectors, [j], closure=closure,
+                         iterations=r.iterations, residual=r.projected_gradient,
+                         info={"mfn": mfn, "political_weights": political_weights})
+    table = res.to_frame("country")
     payload = {
         "dataset": data.name,
         "country": country,
@@ -154,12 +163,18 @@ def optimal_tariff_cmd(
         "median_tariff_pct": 100 * r.median_tariff(),
         "median_tariff_by_sector_pct": by_sector,
         "countries": {
-            c: {
-                "welfare_pct": 100 * (r.welfare_hat[k] - 1),
-                "gov_welfare_pct": 100 * (r.gov_welfare_hat[k] - 1),
+            str(c): {
+                "welfare_pct": float(row["welfare_pct"]),
+                "gov_welfare_pct": float(row["gov_welfare_pct"]),
+                "wage_pct": float(row["wage_pct"]),
+                "profit_pct": float(row["profit_pct"]),
             }
-            for k, c in enumerate(data.countries)
+            for c, row in table.iterrows()
         },
+        "tariffs_pct": res.tariffs_of(country),
+        "units": {"tariffs_pct": f"% ({country}'s tariff by partner and sector)",
+                  "wage_pct": "pp relative to the mean wage change (Ossa)",
+                  "profit_pct": "% change deflated by the own wage (Ossa)"},
         "converged": r.converged,
         "iterations": r.iterations,
         "projected_gradient": r.projected_gradient,
@@ -172,8 +187,11 @@ def optimal_tariff_cmd(
     tab.add_column("country")
     tab.add_column("welfare %", justify="right")
     tab.add_column("gov. welfare %", justify="right")
+    tab.add_column("wage (pp vs mean)", justify="right")
+    tab.add_column("profits %", justify="right")
     for c, v in payload["countries"].items():  # type: ignore[attr-defined]
-        tab.add_row(c, f"{v['welfare_pct']:+.2f}", f"{v['gov_welfare_pct']:+.2f}")
+        tab.add_row(c, f"{v['welfare_pct']:+.2f}", f"{v['gov_welfare_pct']:+.2f}", f"{v['wage_pct']:+.2f}",
+                    f"{v['profit_pct']:+.2f}")
     console.print(tab)
     console.print(
         f"median optimal tariff of {country}: {payload['median_tariff_pct']:.1f} %  "

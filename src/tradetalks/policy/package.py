@@ -296,6 +296,16 @@ class Package:
             doc["baseline"] = self.baseline
         return doc
 
+    def to_toml(self) -> str:
+        """The package as a scenario file (TOML text; :func:`tradetalks.policy.spec.load_spec` reads it)."""
+        import tomli_w
+
+        doc = self.to_payload()
+        doc["date"] = self.base_date
+        if not doc["mapping"]:
+            del doc["mapping"]
+        return tomli_w.dumps(doc)
+
     def with_overrides(
         self,
         *,

@@ -210,7 +210,7 @@ class FrontierSpec(Strict):
     dataset: DatasetName = DEFAULT_DATASET
     closure: Closure = DEFAULT_CLOSURE
     n_points: int = Field(12, ge=3, le=25)
-    nodeal: NoDealName = "status-quo"  # = vocabulary.DEFAULT_BREAKDOWN (tests/test_vocabulary.py)
+    nodeal: NoDealName = "bilateral-war"  # = vocabulary.DEFAULT_BREAKDOWN (tests/test_vocabulary.py)
     upper_pct: float = Field(60.0, ge=5, le=200, description="upper bound of every tariff instrument, %")
     us_balance_weight: float = Field(0.0, ge=0, le=1, description="US weight per US$ bn of balance with Japan")
     jp_auto_weight: float = Field(0.0, ge=0, le=1, description="Japan weight per % of its auto output")

@@ -25,37 +25,45 @@ document.querySelectorAll(".tab").forEach((b) => b.addEventListener("click", () 
 }));
 
 // ---- package builder ---------------------------------------------------------------------
+// The desk sends a built-in scenario ("base": its dated tariffs and side items) plus the sliders the user
+// moved; an untouched slider keeps the base's value. The server builds the one Package from it
+// (tradetalks.web.services.desk_package): no tariff, level or increment logic lives here.
 const SLIDERS = ["auto", "recip", "jp", "agri", "energy", "invest"];
+const FIELD = { auto: "us_auto_tariff_pct", recip: "us_reciprocal_pct", agri: "purchases_agriculture_usd_bn",
+                energy: "purchases_energy_usd_bn", invest: "investment_usd_bn" };
+const BASES = { "p-base": "jp-us-2024-baseline", "p-april": "jp-us-2025-04", "p-deal": "jp-us-deal", "p-nodeal": "jp-us-no-deal" };
+state.base = "jp-us-2024-baseline";
+state.touched = new Set();
 function packageSpec() {
-  return {
-    us_auto_tariff_pct: +$("s-auto").value,
-    us_reciprocal_pct: +$("s-recip").value,
+  const spec = {
+    base: state.base,
     reciprocal_stacking: $("s-stack").value,
     jp_tariff_change_pp: +$("s-jp").value,
-    purchases_agriculture_usd_bn: +$("s-agri").value,
-    purchases_energy_usd_bn: +$("s-energy").value,
-    investment_usd_bn: +$("s-invest").value,
+    purchase_meaning: $("s-pmeaning").value,
     investment_years: Math.min(30, Math.max(0.5, +$("s-years").value || 3.5)),
     investment_mode: $("s-imode").value,
   };
+  for (const [k, f] of Object.entries(FIELD)) { if (state.touched.has(k)) spec[f] = +$(`s-${k}`).value; }
+  return spec;
 }
-function showOutputs() { SLIDERS.forEach((k) => { $(`o-${k}`).textContent = $(`s-${k}`).value; }); }
+function showOutputs() {
+  SLIDERS.forEach((k) => { $(`o-${k}`).textContent = (k in FIELD && !state.touched.has(k)) ? "as in base" : $(`s-${k}`).value; });
+  $("base-note").textContent = `Base: ${state.base} (moved sliders apply on top)`;
+}
 
 let timer = null;
 function schedule() { showOutputs(); clearTimeout(timer); timer = setTimeout(evaluate, 120); }
-SLIDERS.forEach((k) => $(`s-${k}`).addEventListener("input", schedule));
-["s-stack", "s-years", "s-imode"].forEach((id) => $(id).addEventListener("change", schedule));
+SLIDERS.forEach((k) => $(`s-${k}`).addEventListener("input", () => { state.touched.add(k); schedule(); }));
+["s-stack", "s-pmeaning"].forEach((id) => $(id).addEventListener("change", schedule));
+["s-years", "s-imode"].forEach((id) => $(id).addEventListener("change", () => { state.touched.add("invest"); schedule(); }));
 
-function setPackage(p) {
-  for (const [k, v] of Object.entries(p)) { if ($(k)) $(k).value = v; }
+function setBase(name) {
+  state.base = name;
+  state.touched = new Set();
+  $("s-jp").value = 0;
   schedule();
 }
-$("p-base").onclick = () => setPackage({ "s-auto": fmt(state.defaults.us_auto_tariff_pct, 1), "s-recip": 0, "s-stack": "additional", "s-jp": 0, "s-agri": 0, "s-energy": 0, "s-invest": 0 });
-$("p-april").onclick = () => setPackage({ "s-auto": 27.5, "s-recip": 10, "s-stack": "additional", "s-jp": 0, "s-agri": 0, "s-energy": 0, "s-invest": 0 });
-// The deal's $8bn/yr of farm purchases is a level (White House fact sheet, 2025-09-05), as in the built-in
-// jp-us-deal scenario; the slider adds purchases, so the preset sets the increment over the data's flow.
-$("p-deal").onclick = () => setPackage({ "s-auto": 15, "s-recip": 15, "s-stack": "all-in", "s-jp": 0, "s-agri": fmt(Math.max(0, 8 - state.defaults.us_agri_exports_to_jp_bn), 1), "s-energy": 7, "s-invest": 550, "s-years": 3.4, "s-imode": "returns-transfer" });
-$("p-nodeal").onclick = () => setPackage({ "s-auto": 27.5, "s-recip": 25, "s-stack": "additional", "s-jp": 0, "s-agri": 0, "s-energy": 0, "s-invest": 0 });
+for (const [id, name] of Object.entries(BASES)) $(id).onclick = () => setBase(name);
 
 async function evaluate() {
   const seq = ++state.seq;
@@ -70,19 +78,28 @@ async function evaluate() {
   } catch (e) { status(`error: ${e.message}`); }
 }
 
+// What the impact chart plots: each bar's label names the field it shows (tests/test_package_paths.py).
+const IMPACT_BARS = [
+  { label: "welfare (% of gross absorption)", field: "welfare_pct" },
+  { label: "real wage", field: "real_wage_pct" },
+  { label: "nominal wage", field: "wage_pct" },
+  { label: "auto output", field: "auto_output_pct" },
+];
 function renderImpact(im) {
-  $("k-us-welfare").textContent = fmt(im.us.welfare_pct, 3);
-  $("k-jp-welfare").textContent = fmt(im.jp.welfare_pct, 3);
+  $("k-us-welfare").textContent = fmt(im.us.welfare_ev_usd_bn, 1);
+  $("k-jp-welfare").textContent = fmt(im.jp.welfare_ev_usd_bn, 1);
+  $("k-us-welfare-pct").textContent = fmt(im.us.welfare_pct, 3);
+  $("k-jp-welfare-pct").textContent = fmt(im.jp.welfare_pct, 3);
   $("k-balance-before").textContent = fmt(im.balance_before_usd_bn, 1);
   $("k-balance-after").textContent = fmt(im.balance_after_usd_bn, 1);
   $("k-us-auto").textContent = fmt(im.us.auto_output_pct, 2);
   $("k-jp-auto").textContent = fmt(im.jp.auto_output_pct, 2);
   $("k-us-rev").textContent = `${fmt(im.us.revenue_base_usd_bn, 1)} → ${fmt(im.us.revenue_new_usd_bn, 1)}`;
   $("k-jp-rev").textContent = `${fmt(im.jp.revenue_base_usd_bn, 1)} → ${fmt(im.jp.revenue_new_usd_bn, 1)}`;
-  const cats = ["welfare", "real wage", "auto output"];
+  const cats = IMPACT_BARS.map((b) => b.label);
   Plotly.react("c-impact", [
-    { type: "bar", name: "United States", x: cats, y: [im.us.welfare_pct, im.us.wage_pct, im.us.auto_output_pct], marker: { color: US_C } },
-    { type: "bar", name: "Japan", x: cats, y: [im.jp.welfare_pct, im.jp.wage_pct, im.jp.auto_output_pct], marker: { color: JP_C } },
+    { type: "bar", name: "United States", x: cats, y: IMPACT_BARS.map((b) => im.us[b.field]), marker: { color: US_C } },
+    { type: "bar", name: "Japan", x: cats, y: IMPACT_BARS.map((b) => im.jp[b.field]), marker: { color: JP_C } },
   ], { title: { text: "Impact on both sides", font: { size: 13 } }, barmode: "group", margin: { l: 55, r: 10, t: 30, b: 40 },
        yaxis: { title: { text: "change, %" }, zeroline: true }, xaxis: { title: { text: "" } }, legend: { orientation: "h", y: -0.2 } }, CFG);
   Plotly.react("c-balance", [
@@ -211,7 +228,7 @@ function play(res) {
   try {
     state.defaults = await api("/api/package/defaults");
     $("s-auto").value = state.defaults.us_auto_tariff_pct.toFixed(1);
-    $("defaults-note").textContent = `Start: 2014 applied rates (US on Japanese autos ${fmt(state.defaults.us_auto_tariff_pct, 1)} %, other goods ${fmt(state.defaults.us_other_tariff_pct, 1)} %; Japan on US goods ${fmt(state.defaults.jp_tariff_pct, 1)} %), world2014 data, Ossa (2014) model.`;
+    $("defaults-note").textContent = `Data's applied rates: US on Japanese autos ${fmt(state.defaults.us_auto_tariff_pct, 1)} %, other goods ${fmt(state.defaults.us_other_tariff_pct, 1)} %; Japan on US goods ${fmt(state.defaults.jp_tariff_pct, 1)} % (${state.defaults.dataset} data, Ossa (2014) model). The presets are the built-in scenarios of \`tradetalks evaluate\`.`;
   } catch (e) { status(`error: ${e.message}`); }
   schedule();
 })();
