@@ -13,6 +13,7 @@ from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import TradeData, load
 from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import OptionError
+from tradetalks.policy.decompose import decomposition_for
 from tradetalks.policy.evaluate import PackageResult, evaluate
 from tradetalks.policy.outcome import outcome
 from tradetalks.policy.report import comparison_frame, sector_chart_html, sector_chart_png, sector_effects
@@ -147,14 +148,17 @@ def evaluate_cmd(
     if chart is not None:
         frames = {k: sector_effects(v) for k, v in results.items()}
         (sector_chart_html if chart.suffix == ".html" else sector_chart_png)(frames, str(chart))
+    dec = decomposition_for(scenario, vs, dataset)  # issue 10: steps, channels, pledge band, horizons
     if as_json:
         emit_json(
             {
+                "decomposition": dec.as_dict(),
                 "scenarios": {
                     k: {
                         **v.as_dict(),
                         "headline": df[k].to_dict(),
-                        "outcome": outcome(v).as_dict(),
+                        "outcome": (outcome(v, steps=dec.as_dict()["steps"], channels=dec.as_dict()["channels"])
+                                    if k == keys[0] else outcome(v)).as_dict(),
                         "countries": {
                             str(c): row.to_dict() for c, row in v.result.to_frame("country").iterrows()
                         },
@@ -166,6 +170,8 @@ def evaluate_cmd(
         )
         return
     _render(results, diff, f"{' vs '.join(keys)}", assumptions)
+    for line in dec.lines():
+        console.print(line, markup=False, highlight=False)
     if csv is not None:
         console.print(f"wrote {csv}")
     if chart is not None:
