@@ -18,6 +18,7 @@ from tradetalks.cli import (
     policy_cmd,
     record_cmd,
     serve_cmd,
+    sweep_cmd,
 )
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ policy_cmd.register(app)  # timeline, scenarios, tariffs
 bargain_cmd.register(app)
 app.command("serve")(serve_cmd.serve_cmd)  # web service (imports FastAPI only when run)
 app.add_typer(record_cmd.app, name="record")  # negotiation record
+app.add_typer(sweep_cmd.app, name="sweep")  # sweeps on Dask, Parquet runs (issue 13)
 
 
 def main() -> None:

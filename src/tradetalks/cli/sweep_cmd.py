@@ -1,0 +1,171 @@
+"""``tradetalks sweep run SPEC.toml`` / ``tradetalks sweep show RUN``, and the band table of
+``tradetalks evaluate --uncertainty N``.
+
+Thin adapters: parse, call :mod:`tradetalks.sweep`, render rich tables (progress on stderr) or JSON.
+Bands are 5–95 % ranges over elasticity draws, named elasticity sets and side-item cases (see
+:mod:`tradetalks.sweep.uncertainty`); units as in the headline table (% changes and rates, US$bn levels).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tradetalks.cli.common import console, emit_json, err_console, guard
+from tradetalks.errors import OptionError
+
+app = typer.Typer(
+    help="Sweeps over scenarios x datasets x retaliation x elasticity draws x side items, on Dask.\n\n"
+    "Results go to partitioned Parquet with a manifest (data checksums, version, git commit, seed); "
+    "running the same spec into the same folder resumes from the finished partitions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _rows(parties: tuple[str, str], keys: list[str]) -> list[tuple[str, str, str]]:
+    """(key, label, unit) of the headline rows, from the outcome report's definitions when available."""
+    a, b = parties
+    try:
+        from tradetalks.policy.outcome import METRICS
+    except ImportError:  # pragma: no cover - before the outcome report of issue 9
+        from tradetalks.sweep.uncertainty import unit_of
+
+        return [(k, k, unit_of(k)) for k in keys if not k.endswith("_before")]
+    out = []
+    for m in METRICS:
+        k = m.key.format(a=a, b=b)
+        if k in keys:
+            out.append((k, m.label.format(a=a, b=b), m.unit))
+    return out
+
+
+def _fmt(v: float, unit: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    return f"{v:+,.2f}" if "%" in unit else f"{v:,.1f}"
+
+
+def band_table(u: Any, title: str, over: str = "all", diff: tuple[str, str] | None = None,
+               names: dict[str, str] | None = None, parties: tuple[str, str] = ("USA", "JPN")) -> Table:
+    """A rich table: one row per headline figure, per scenario ``central [p5, p95]``."""
+    names = names or {}
+    frames = [u.band_frame(over)] + ([u.band_frame(over, diff)] if diff else [])
+    import pandas as pd
+
+    df = pd.concat(frames)
+    scen = list(dict.fromkeys(df.index.get_level_values("scenario")))
+    metrics = list(dict.fromkeys(df.index.get_level_values("metric")))
+    tab = Table(title=title, title_justify="left")
+    tab.add_column("")
+    tab.add_column("unit")
+    for s in scen:
+        label = " - ".join(names.get(x, x) for x in s.split(" - "))
+        tab.add_column(f"{label}\ncentral [5 %, 95 %]", justify="right", style="bold" if " - " in s else None)
+    for key, label, unit in _rows(parties, metrics):
+        cells = []
+        for s in scen:
+            r = df.loc[(s, key)]
+            cells.append(f"{_fmt(r['central'], unit)} [{_fmt(r['p5'], unit)}, {_fmt(r['p95'], unit)}]")
+        tab.add_row(label, unit, *cells)
+    return tab
+
+
+def render_bands(u: Any, diff: tuple[str, str] | None = None, names: dict[str, str] | None = None) -> None:
+    """Print the band table and the line saying what the bands span (for ``evaluate --uncertainty``)."""
+    console.print(band_table(u, "Bands (5-95 %) over elasticity draws, sets and side items", "all", diff, names))
+    console.print(f"[dim]{u.describe()}; non-converged solves are counted and left out of the bands.[/]")
+    for k, note in u.side_notes.items():
+        console.print(f"[dim]side items '{k}': {note}[/]")
+
+
+def parse_sets(text: str | None) -> tuple[str, ...]:
+    """``"CP,IS"`` -> ("CP", "IS")."""
+    return tuple(s.strip() for s in text.split(",") if s.strip()) if text else ()
+
+
+@app.command("run")
+@guard
+def run_cmd(
+    spec_file: Annotated[Path, typer.Argument(help="Sweep spec (TOML; see `tradetalks.sweep.spec`).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: runs/<spec name>).")] = None,
+    scheduler: Annotated[
+        str, typer.Option("--scheduler", help="'local' (a LocalCluster for this run), 'none' (in this "
+                          "process) or the address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+    ] = "local",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Workers of the LocalCluster.")] = 2,
+    threads: Annotated[bool, typer.Option("--threads", help="LocalCluster of threads instead of processes.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run statistics as JSON.")] = False,
+) -> None:
+    """Run (or resume) a sweep: partitions of batched solves on Dask, streamed to Parquet."""
+    from tradetalks.sweep.run import run_sweep
+    from tradetalks.sweep.spec import load_spec
+
+    spec = load_spec(spec_file)
+    folder = out or Path("runs") / spec.name
+    sched = None if scheduler == "none" else scheduler
+    if sched is not None and sched != "local" and "://" not in sched:
+        raise OptionError("--scheduler", "'local', 'none' or an address like tcp://host:8786", scheduler)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err_console, transient=True) as prog:
+        task = prog.add_task(f"sweep {spec.name}", total=None)
+
+        def cb(stats: Any, done: int, total: int) -> None:
+            prog.update(task, completed=done, total=total)
+
+        stats = run_sweep(spec, folder, scheduler=sched, n_workers=workers, processes=not threads, on_partition=cb)
+    if as_json:
+        emit_json(stats.__dict__)
+        return
+    console.print(
+        f"sweep '{spec.name}' -> {stats.path}: {stats.partitions} partitions ({stats.computed} computed, "
+        f"{stats.skipped} already finished), {stats.solves} solves, {stats.converged} converged, "
+        f"{stats.seconds:.1f} s. `tradetalks sweep show {stats.path}` summarises it."
+    )
+
+
+@app.command("show")
+@guard
+def show_cmd(
+    run: Annotated[Path, typer.Argument(help="Run folder written by `tradetalks sweep run`.")],
+    over: Annotated[str, typer.Option(help="Band source: all, mc, sets or side.")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest and bands as JSON.")] = False,
+) -> None:
+    """Summarise a run: manifest (data checksums, commit, seed), progress, and bands per dataset and
+    retaliation mode, with the difference of the first two scenarios."""
+    from tradetalks.sweep.run import open_run
+    from tradetalks.sweep.uncertainty import BAND_SOURCES
+
+    if over not in BAND_SOURCES:
+        raise OptionError("--over", BAND_SOURCES, over)
+    r = open_run(run)
+    spec = r.spec
+    done = r.finished()
+    diff = (spec.scenarios[0], spec.scenarios[1]) if len(spec.scenarios) > 1 else None
+    diff = tuple(Path(s).stem if s.endswith(".toml") else s for s in diff) if diff else None  # type: ignore[assignment]
+    results = {}
+    if done:
+        for d in spec.datasets:
+            for ret in spec.retaliation:
+                results[(d, ret)] = r.uncertainty(d, ret)
+    if as_json:
+        emit_json({"manifest": r.manifest, "finished": len(done),
+                   "bands": {f"{d}/{ret}": u.summary_dict(diff) for (d, ret), u in results.items()}})
+        return
+    m = r.manifest
+    console.print(f"[bold]sweep '{m['name']}'[/] at {r.path}: {len(done)} of {len(m['partitions'])} partitions "
+                  f"finished; seed {m['seed']}; tradetalks {m['package_version']} (git {m['git_commit'][:10]}); "
+                  f"created {m['created']}")
+    for d, info in m["data"].items():
+        console.print(f"[dim]data {d}: {info['checksum'][:19]}...[/]")
+    for (d, ret), u in results.items():
+        console.print(band_table(u, f"{d}, retaliation {ret}: bands over '{over}'", over, diff,  # type: ignore[arg-type]
+                                 parties=tuple(spec.parties)))  # type: ignore[arg-type]
+        console.print(f"[dim]{u.describe()}[/]")
