@@ -120,7 +120,14 @@ def _rounds(n: int, offers_per_round: int = 2) -> list[RoundSpec]:
                 OfferSpec(
                     ("JPN", "USA")[j % 2],
                     f"offer {k}.{j}",
-                    {"us_auto_tariff_pct": 25.0 - k, "purchases_usd_bn": [8, 7], "note": "é ü 日本"},
+                    {
+                        "scenario": "jp-us-deal",
+                        "meta": {
+                            "us_auto_tariff_pct": 25.0 - k,
+                            "purchases_usd_bn": [8, 7],
+                            "note": "é ü 日本",
+                        },
+                    },
                 )
                 for j in range(offers_per_round)
             ),
@@ -142,7 +149,7 @@ def _table_counts(s: Store) -> dict[str, int]:
 
 def test_migrate_to_head_and_idempotent(store: Store) -> None:
     """open_store migrates to the shipped head; migrating again changes nothing."""
-    assert store.revision() == head_revision() == "0001_initial"
+    assert store.revision() == head_revision() == "0002_meta"
     assert store.migrate() == head_revision()
     assert store.migrate() == head_revision()
     assert _table_counts(store) == dict.fromkeys(
@@ -199,7 +206,10 @@ def test_database_constraints_hold_without_the_api(store: Store) -> None:
         "INSERT INTO parties (code, name) VALUES ('JPN', 'again')",
     ]
     for sql in bad:
-        with pytest.raises(Exception, match=r"(?i)unique|foreign|null|check|constraint"), store.engine.begin() as c:
+        with (
+            pytest.raises(Exception, match=r"(?i)unique|foreign|null|check|constraint"),
+            store.engine.begin() as c,
+        ):
             c.execute(text(sql))
 
 
@@ -208,9 +218,7 @@ def test_database_constraints_hold_without_the_api(store: Store) -> None:
 
 def test_create_record_round_trip(store: Store) -> None:
     before = dt.datetime.now(dt.UTC)
-    rec = store.create_record(
-        "Japan-US talks", [JPN, USA], key="jp-us", description="d", rounds=_rounds(3)
-    )
+    rec = store.create_record("Japan-US talks", [JPN, USA], key="jp-us", description="d", rounds=_rounds(3))
     after = dt.datetime.now(dt.UTC)
     assert rec.title == "Japan-US talks" and rec.key == "jp-us" and rec.description == "d"
     assert rec.parties == (JPN, USA)
@@ -222,15 +230,23 @@ def test_create_record_round_trip(store: Store) -> None:
     assert [r.number for r in rounds] == [1, 2, 3]
     assert [r.date for r in rounds] == [dt.date(2025, 4, 1), dt.date(2025, 4, 8), dt.date(2025, 4, 15)]
     r0 = rounds[0]
-    assert (r0.title, r0.place, r0.counterparts, r0.kind) == ("Round 1", "Washington", "Akazawa / Lutnick", "round")
+    assert (r0.title, r0.place, r0.counterparts, r0.kind) == (
+        "Round 1",
+        "Washington",
+        "Akazawa / Lutnick",
+        "round",
+    )
     assert (r0.source_title, r0.source_address, r0.notes) == ("src", "https://example.org/r", "n")
     assert [o.party for o in r0.offers] == ["JPN", "USA"]
-    assert r0.offers[1].package == {"us_auto_tariff_pct": 25.0, "purchases_usd_bn": [8, 7], "note": "é ü 日本"}
+    assert r0.offers[1].package == {
+        "scenario": "jp-us-deal",
+        "meta": {"us_auto_tariff_pct": 25.0, "purchases_usd_bn": [8, 7], "note": "é ü 日本"},
+    }
     assert store.get_round(r0.id) == r0
     assert store.get_offer(r0.offers[0].id) == r0.offers[0]
     d = rec.as_dict()
     assert d["parties"] == [{"code": "JPN", "name": "Japan"}, {"code": "USA", "name": "United States"}]
-    assert r0.as_dict()["offers"][0]["package"]["note"] == "é ü 日本"
+    assert r0.as_dict()["offers"][0]["package"]["meta"]["note"] == "é ü 日本"
 
 
 def test_parties_by_code_and_existing_names_kept(store: Store) -> None:
@@ -257,7 +273,9 @@ def test_add_round_numbers_and_duplicates(store: Store) -> None:
     assert store.add_round(rec.id, RoundSpec(date=dt.date(2025, 8, 2), title="y")).number == 11
     counts = _table_counts(store)
     with pytest.raises(DuplicateError, match=r"round number: expected a number not yet used.*found 2"):
-        store.add_round(rec.id, RoundSpec(date=dt.date(2025, 8, 3), title="z", number=2, offers=_rounds(1)[0].offers))
+        store.add_round(
+            rec.id, RoundSpec(date=dt.date(2025, 8, 3), title="z", number=2, offers=_rounds(1)[0].offers)
+        )
     assert _table_counts(store) == counts  # neither the round nor its offers
     assert store.get_record(rec.id).n_rounds == 5
 
@@ -265,10 +283,17 @@ def test_add_round_numbers_and_duplicates(store: Store) -> None:
 def test_add_offer(store: Store) -> None:
     rec = store.create_record("t", [JPN, USA], rounds=_rounds(1, offers_per_round=0))
     rid = store.list_rounds(rec.id)[0].id
-    off = store.add_offer(rid, OfferSpec("USA", "counter", {"rate": np.float64(15.0), "v": np.arange(3)}))
-    assert off.package == {"rate": 15.0, "v": [0, 1, 2]} and off.party == "USA"
+    pkg = {"scenario": "jp-us-deal", "meta": {"rate": np.float64(15.0), "v": np.arange(3)}}
+    off = store.add_offer(rid, OfferSpec("USA", "counter", pkg))
+    assert (
+        off.package == {"scenario": "jp-us-deal", "meta": {"rate": 15.0, "v": [0, 1, 2]}}
+        and off.party == "USA"
+    )
     assert store.get_round(rid).offers == (off,)
-    with pytest.raises(StoreInputError, match=r"offer party: expected one of the record's parties \['JPN', 'USA'\]; found 'KOR'"):
+    with pytest.raises(
+        StoreInputError,
+        match=r"offer party: expected one of the record's parties \['JPN', 'USA'\]; found 'KOR'",
+    ):
         store.add_offer(rid, OfferSpec("KOR", "x", {}))
 
 
@@ -276,7 +301,10 @@ def test_failed_create_record_writes_nothing(store: Store) -> None:
     """One transaction: a bad offer in the last round leaves no record, round, offer or new party."""
     store.create_record("existing", [JPN, USA])
     counts = _table_counts(store)
-    rounds = [*_rounds(3), RoundSpec(date=dt.date(2025, 9, 1), title="bad", offers=(OfferSpec("CHN", "x", {}),))]
+    rounds = [
+        *_rounds(3),
+        RoundSpec(date=dt.date(2025, 9, 1), title="bad", offers=(OfferSpec("CHN", "x", {}),)),
+    ]
     with pytest.raises(StoreInputError, match="expected one of the record's parties"):
         store.create_record("new", [JPN, USA, Party("KOR", "Korea")], rounds=rounds)
     assert _table_counts(store) == counts
@@ -310,13 +338,21 @@ def test_delete_record(store: Store) -> None:
 @pytest.mark.parametrize(
     ("call", "error", "pattern"),
     [
-        (lambda s: s.get_record(987654), RecordNotFoundError, "record id: expected an existing record; found 987654"),
+        (
+            lambda s: s.get_record(987654),
+            RecordNotFoundError,
+            "record id: expected an existing record; found 987654",
+        ),
         (lambda s: s.get_record_by_key("nope"), RecordNotFoundError, "found 'nope'"),
         (lambda s: s.list_rounds(987654), RecordNotFoundError, "found 987654"),
         (lambda s: s.get_round(987654), RoundNotFoundError, "round id: expected an existing round"),
         (lambda s: s.get_offer(987654), OfferNotFoundError, "offer id: expected an existing offer"),
         (lambda s: s.get_run(987654), RunNotFoundError, "run id: expected an existing run"),
-        (lambda s: s.add_round(987654, RoundSpec(dt.date(2025, 1, 1), "x")), RecordNotFoundError, "found 987654"),
+        (
+            lambda s: s.add_round(987654, RoundSpec(dt.date(2025, 1, 1), "x")),
+            RecordNotFoundError,
+            "found 987654",
+        ),
         (lambda s: s.add_offer(987654, OfferSpec("JPN", "x", {})), RoundNotFoundError, "found 987654"),
         (lambda s: s.add_run(_run_spec(record_id=987654)), RecordNotFoundError, "found 987654"),
         (lambda s: s.add_run(_run_spec(offer_id=987654)), OfferNotFoundError, "found 987654"),
@@ -341,25 +377,47 @@ def test_not_found(store: Store, call: object, error: type[StoreError], pattern:
         ({"parties": [JPN, Party("usa", "x")]}, r"party code: expected .* found 'usa'"),
         ({"parties": [JPN, Party("USA", "")]}, r"party name: expected a non-empty string"),
         ({"key": "Bad Key"}, r"key: expected 1-100 characters \[a-z0-9._-\]; found 'Bad Key'"),
-        ({"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", kind="lunch")]}, r"round kind: expected one of .*found 'lunch'"),
+        (
+            {"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", kind="lunch")]},
+            r"round kind: expected one of .*found 'lunch'",
+        ),
         ({"rounds": [RoundSpec(dt.datetime(2025, 1, 1, 12), "x")]}, r"round date: expected a datetime.date"),
-        ({"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", number=0)]}, r"round number: expected an integer >= 1; found 0"),
+        (
+            {"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", number=0)]},
+            r"round number: expected an integer >= 1; found 0",
+        ),
         ({"rounds": [RoundSpec(dt.date(2025, 1, 1), "")]}, r"round title: expected a non-empty string"),
         (
-            {"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": float("nan")}),))]},
+            {
+                "rounds": [
+                    RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": float("nan")}),))
+                ]
+            },
             r"package.a: expected a finite number; found nan",
         ),
         (
-            {"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": [1, {2: 3}]}),))]},
+            {
+                "rounds": [
+                    RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": [1, {2: 3}]}),))
+                ]
+            },
             r"package.a\[1\]: expected string keys without NUL characters; found key 2",
         ),
         (
-            {"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": "x\x00"}),))]},
+            {
+                "rounds": [
+                    RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": "x\x00"}),))
+                ]
+            },
             r"package.a: expected text without NUL characters",
         ),
         ({"title": "a\x00b"}, r"title: expected text without NUL characters"),
         (
-            {"rounds": [RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": object()}),))]},
+            {
+                "rounds": [
+                    RoundSpec(dt.date(2025, 1, 1), "x", offers=(OfferSpec("JPN", "o", {"a": object()}),))
+                ]
+            },
             r"package.a: expected a JSON value .* found object",
         ),
         (
@@ -401,7 +459,9 @@ def test_bad_paging_and_ids(store: Store) -> None:
         store.list_records(limit=0)
     with pytest.raises(StoreInputError, match=r"offset: expected a non-negative integer; found -1"):
         store.list_records(offset=-1)
-    with pytest.raises(StoreInputError, match=r"record id: expected a positive integer id; found '1'"):
+    with pytest.raises(
+        StoreInputError, match=r"record id: expected an integer id in \[1, 2147483647\]; found '1'"
+    ):
         store.get_record("1")  # type: ignore[arg-type]
 
 
@@ -478,7 +538,10 @@ def test_runs_round_trip_and_filters(store: Store) -> None:
     assert store.list_runs(record_id=rec.id) == [run]
     assert store.list_runs(offer_id=offer.id) == [run]
     assert store.list_runs() == [run, free]
-    with pytest.raises(StoreInputError, match=rf"expected an offer of record {other.id}; found offer {offer.id} of record {rec.id}"):
+    with pytest.raises(
+        StoreInputError,
+        match=rf"expected an offer of record {other.id}; found offer {offer.id} of record {rec.id}",
+    ):
         store.add_run(_run_spec(record_id=other.id, offer_id=offer.id))
     with pytest.raises(StoreInputError, match=r"results.x: expected a finite number; found inf"):
         store.add_run(RunSpec({}, "d", "v", "m", "c", {"x": float("inf")}))
@@ -534,7 +597,10 @@ def test_default_url_env_and_platformdirs(tmp_path: Path, monkeypatch: pytest.Mo
     [
         ("not a url", r"database URL: expected a SQLAlchemy URL .* found 'not a url'"),
         ("mysql://u@h/db", r"expected a 'sqlite' or 'postgresql' URL; found backend 'mysql'"),
-        ("postgresql+psycopg2://u@h/db", r"expected 'postgresql\+psycopg' \(psycopg 3\); found 'postgresql\+psycopg2'"),
+        (
+            "postgresql+psycopg2://u@h/db",
+            r"expected 'postgresql\+psycopg' \(psycopg 3\); found 'postgresql\+psycopg2'",
+        ),
         ("sqlite+pysqlcipher:///x", r"expected 'sqlite'; found 'sqlite\+pysqlcipher'"),
     ],
 )
@@ -584,7 +650,9 @@ def test_cli_record_commands(tmp_path: Path) -> None:
     for cmd in (["show", "99"], ["rounds", "99"], ["show", "no-such-key"]):
         res = runner.invoke(app, ["record", *cmd, *db])
         assert res.exit_code == 2
-        assert "RecordNotFoundError" in res.output and "expected an existing record" in " ".join(res.output.split())
+        assert "RecordNotFoundError" in res.output and "expected an existing record" in " ".join(
+            res.output.split()
+        )
     for cmd in (["list"], ["show", "1"], ["rounds", "1"]):
         res = runner.invoke(app, ["record", *cmd, *db])
         assert res.exit_code == 0 and "Japan" in res.output

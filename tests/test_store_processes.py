@@ -31,7 +31,7 @@ from tradetalks.store import JAPAN_US_KEY, Store, head_revision, open_store
 ROUNDS_PER_RECORD = 4
 OFFERS_PER_ROUND = 2
 
-WORKER = r'''
+WORKER = r"""
 import datetime as dt
 import sys
 import time
@@ -56,7 +56,7 @@ for i in range(n):
             date=dt.date(2025, 4, 1) + dt.timedelta(days=k),
             title=f"{tag}-{i}-round-{k}",
             offers=tuple(
-                OfferSpec(("JPN", "USA")[j], f"{tag}-{i}-{k}-{j}", {"i": i, "k": k, "j": j, "tag": tag})
+                OfferSpec(("JPN", "USA")[j], f"{tag}-{i}-{k}-{j}", {"scenario": "jp-us-deal", "meta": {"i": i, "k": k, "j": j, "tag": tag}})
                 for j in range(2)
             ),
         )
@@ -71,12 +71,12 @@ for i in range(n):
             RoundSpec(
                 date=dt.date(2025, 7, 22),
                 title=f"shared-{tag}-{i}",
-                offers=(OfferSpec("JPN", f"shared-{tag}-{i}", {"tag": tag, "i": i}),),
+                offers=(OfferSpec("JPN", f"shared-{tag}-{i}", {"scenario": "jp-us-deal", "meta": {"tag": tag, "i": i}}),),
             ),
         )
 store.close()
 print("finished", flush=True)
-'''
+"""
 
 
 @pytest.fixture(params=BACKENDS)
@@ -111,7 +111,8 @@ def _check_complete(store: Store, title: str) -> None:
     for k, rd in enumerate(rounds):
         assert rd.title == f"{title}-round-{k}"
         assert [o.package for o in rd.offers] == [
-            {"i": int(i), "k": k, "j": j, "tag": tag} for j in range(OFFERS_PER_ROUND)
+            {"scenario": "jp-us-deal", "meta": {"i": int(i), "k": k, "j": j, "tag": tag}}
+            for j in range(OFFERS_PER_ROUND)
         ]
 
 

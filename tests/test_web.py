@@ -22,13 +22,14 @@ from tradetalks.web.app import MAX_BODY, create_app
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 LOCAL = ("127.0.0.1", 50000)
+BASE = "http://localhost"  # an allowed host (loopback names by default)
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = Path(tmp_path_factory.mktemp("web")) / "record.sqlite3"
     app = create_app(api_token=TOKEN, database_url=f"sqlite:///{db}")
-    with TestClient(app, client=LOCAL) as c:
+    with TestClient(app, client=LOCAL, base_url=BASE) as c:
         yield c
 
 
@@ -36,7 +37,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def readonly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = Path(tmp_path_factory.mktemp("web-ro")) / "record.sqlite3"
     app = create_app(api_token="", database_url=f"sqlite:///{db}")
-    with TestClient(app, client=LOCAL) as c:
+    with TestClient(app, client=LOCAL, base_url=BASE) as c:
         yield c
 
 
@@ -69,8 +70,14 @@ def test_package_matches_library_call(client: TestClient) -> None:
     from tradetalks.policy.evaluate import evaluate
     from tradetalks.web import schemas, services
 
-    body = {"us_auto_tariff_pct": 15, "us_reciprocal_pct": 15, "reciprocal_stacking": "all-in",
-            "purchases_energy_usd_bn": 7, "investment_usd_bn": 550, "investment_mode": "returns-transfer"}
+    body = {
+        "us_auto_tariff_pct": 15,
+        "us_reciprocal_pct": 15,
+        "reciprocal_stacking": "all-in",
+        "purchases_energy_usd_bn": 7,
+        "investment_usd_bn": 550,
+        "investment_mode": "returns-transfer",
+    }
     r = client.post("/api/package/evaluate", json=body)
     assert r.status_code == 200, r.text
     im = r.json()
@@ -122,15 +129,24 @@ def test_war(client: TestClient) -> None:
     d = load("world2014")
     k = d.countries.index("CHN")
     mask = np.arange(len(d.countries)) != k
-    assert rows["CHN"]["median_tariff_pct"] == pytest.approx(100 * float(np.median(d.tariff[mask, k, :])), abs=1e-9)
+    assert rows["CHN"]["median_tariff_pct"] == pytest.approx(
+        100 * float(np.median(d.tariff[mask, k, :])), abs=1e-9
+    )
 
 
 def test_records_rounds_runs(client: TestClient) -> None:
     r = client.post("/api/records", json={"title": "test talks", "key": "web-test-1"}, headers=AUTH)
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
-    r = client.post(f"/api/records/{rid}/rounds", headers=AUTH, json={
-        "date": "2025-05-01", "title": "round", "offers": [{"party": "USA", "label": "ask", "package": {"us_auto_tariff_pct": 25}}]})
+    r = client.post(
+        f"/api/records/{rid}/rounds",
+        headers=AUTH,
+        json={
+            "date": "2025-05-01",
+            "title": "round",
+            "offers": [{"party": "USA", "label": "ask", "package": {"us_auto_tariff_pct": 25}}],
+        },
+    )
     assert r.status_code == 201, r.text
     r = client.post("/api/runs", headers=AUTH, json={"package": {"us_auto_tariff_pct": 25}, "record_id": rid})
     assert r.status_code == 201, r.text
@@ -140,7 +156,10 @@ def test_records_rounds_runs(client: TestClient) -> None:
     got = client.get(f"/api/records/{rid}").json()
     assert got["rounds"][0]["offers"][0]["package"]["web_package"]["us_auto_tariff_pct"] == 25
     assert client.get(f"/api/runs/{run['id']}").json()["id"] == run["id"]
-    assert client.post("/api/records", json={"title": "dup", "key": "web-test-1"}, headers=AUTH).status_code == 409
+    assert (
+        client.post("/api/records", json={"title": "dup", "key": "web-test-1"}, headers=AUTH).status_code
+        == 409
+    )
 
 
 def test_timeline_has_rounds_and_evaluated_offers(client: TestClient) -> None:
@@ -182,7 +201,7 @@ def test_writes_refused_without_configured_token(readonly: TestClient) -> None:
 
 def test_remote_reads_need_the_token(tmp_path: Path) -> None:
     app = create_app(api_token=TOKEN, database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}")
-    with TestClient(app, client=("203.0.113.9", 4000)) as c:
+    with TestClient(app, client=("203.0.113.9", 4000), base_url=BASE) as c:
         assert c.get("/api/datasets").status_code == 401
         assert c.get("/api/datasets", headers=AUTH).status_code == 200
 
@@ -235,10 +254,12 @@ BAD: list[tuple[str, str, object, dict[str, str], int]] = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "headers", "status"), BAD,
-                         ids=[f"{m} {p[:40]} {s}" for m, p, _, _, s in BAD])
-def test_bad_request(client: TestClient, method: str, path: str, body: object,
-                     headers: dict[str, str], status: int) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "status"), BAD, ids=[f"{m} {p[:40]} {s}" for m, p, _, _, s in BAD]
+)
+def test_bad_request(
+    client: TestClient, method: str, path: str, body: object, headers: dict[str, str], status: int
+) -> None:
     """Each bad request gets the expected 4xx and a JSON message (never a 5xx)."""
     kw: dict[str, object] = {"headers": headers}
     if isinstance(body, str):

@@ -17,14 +17,22 @@ from tradetalks.web.app import create_app  # noqa: E402
 
 TOKEN = "schema-token"
 _DB = Path(__import__("tempfile").mkdtemp(prefix="tt-schema-")) / "record.sqlite3"
-APP = create_app(api_token=TOKEN, database_url=f"sqlite:///{_DB}", job_workers=1)
+APP = create_app(
+    api_token=TOKEN, database_url=f"sqlite:///{_DB}", job_workers=1, allowed_hosts=["testserver", "localhost"]
+)
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=6, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_no_server_errors(case: schemathesis.Case) -> None:
     """No generated request, valid or not, gets a 5xx."""
     response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
-    assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+    assert response.status_code < 500, (
+        f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+    )

@@ -41,6 +41,8 @@ from tradetalks.errors import (
     NestingError,
     NonFiniteError,
     NumberFormatError,
+    OutputPathError,
+    TradeTalksError,
 )
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "check_range",
     "check_text",
     "load_toml",
+    "named_error",
     "parse_float",
     "parse_floats",
     "parse_int",
@@ -395,3 +398,29 @@ def load_toml(text: str, source: str = "<toml>") -> dict[str, Any]:
         raise NestingError(f"{source}: expected TOML nested at most {MAX_NESTING} levels deep") from None
     except tomllib.TOMLDecodeError as exc:
         raise FileFormatError(f"{source}: expected TOML; {exc}") from None
+
+
+def named_error(exc: BaseException) -> TradeTalksError | None:
+    """The named error an expected failure of the outside world stands for; ``None`` for a bug.
+
+    Used by the CLI guard and the web handlers: undecodable text → :class:`EncodingError`, too deep
+    nesting (``RecursionError``) → :class:`NestingError`, ``OverflowError`` (ids above 2**63, huge
+    numbers) → :class:`BoundsError`, ``OSError`` on a path → :class:`OutputPathError`.
+    """
+    if isinstance(exc, TradeTalksError):
+        return exc
+    if isinstance(exc, UnicodeError):
+        return EncodingError(f"input: expected UTF-8 text; found undecodable bytes ({exc})"[:300])
+    if isinstance(exc, RecursionError):
+        return NestingError(
+            f"input: expected a document nested at most {MAX_NESTING} levels deep; found deeper"
+        )
+    if isinstance(exc, OverflowError):
+        return BoundsError("number", "a value that fits 64-bit arithmetic", str(exc)[:200])
+    if isinstance(exc, OSError):
+        where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or type(exc).__name__
+        return OutputPathError(
+            f"path{where}: expected a readable/writable path (existing folder); found: {reason}"
+        )
+    return None

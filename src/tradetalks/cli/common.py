@@ -33,15 +33,8 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from tradetalks.errors import (
-    BoundsError,
-    EncodingError,
-    InputError,
-    NestingError,
-    NotConvergedError,
-    OutputPathError,
-    TradeTalksError,
-)
+from tradetalks.errors import InputError, NotConvergedError
+from tradetalks.inputs import named_error
 
 console = Console()
 err_console = Console(stderr=True)
@@ -84,23 +77,6 @@ def log_unexpected(exc: BaseException, where: str) -> str:
     except OSError:
         pass
     return ref
-
-
-def named_error(exc: BaseException) -> TradeTalksError | None:
-    """The named error an expected outside failure stands for (``None`` for an unexpected one)."""
-    if isinstance(exc, TradeTalksError):
-        return exc
-    if isinstance(exc, UnicodeError):
-        return EncodingError(f"input: expected UTF-8 text; found undecodable bytes ({exc})"[:300])
-    if isinstance(exc, RecursionError):
-        return NestingError("input: expected a document nested at most a few dozen levels; found deeper")
-    if isinstance(exc, OverflowError):
-        return BoundsError("number", "a value small enough for 64-bit arithmetic", str(exc)[:200])
-    if isinstance(exc, OSError):
-        where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-        reason = exc.strerror or type(exc).__name__
-        return OutputPathError(f"path{where}: expected a readable/writable path; found: {reason}")
-    return None
 
 
 def _fail(exc: BaseException, where: str) -> NoReturn:

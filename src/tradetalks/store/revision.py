@@ -21,13 +21,17 @@ def main(argv: list[str] | None = None) -> int:
     """Autogenerate a revision with the given message; returns a process exit code."""
     from alembic import command
 
-    from tradetalks.store.api import _alembic_config, open_store
+    from tradetalks.store.api import open_store
+    from tradetalks.store.engine import _alembic_config
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or not args[0].strip():
         print('usage: python -m tradetalks.store.revision "message"', file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as tmp, open_store(f"sqlite:///{Path(tmp) / 'scratch.sqlite3'}") as store:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_store(f"sqlite:///{Path(tmp) / 'scratch.sqlite3'}") as store,
+    ):
         cfg = _alembic_config()
         with store.engine.connect() as conn:
             cfg.attributes["connection"] = conn

@@ -121,9 +121,7 @@ class RecordRow(Base):
 class RecordPartyRow(Base):
     __tablename__ = "record_parties"
 
-    record_id: Mapped[int] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
-    )
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
     party_id: Mapped[int] = mapped_column(
         ForeignKey("parties.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
@@ -136,9 +134,7 @@ class RoundRow(Base):
     __tablename__ = "rounds"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_id: Mapped[int] = mapped_column(
-        ForeignKey("records.id", ondelete="CASCADE"), nullable=False
-    )
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False, default="round")
@@ -187,3 +183,12 @@ class RunRow(Base):
     tradetalks_version: Mapped[str] = mapped_column(String(50), nullable=False)
     results: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class MetaRow(Base):
+    """``tradetalks_meta``: marks the database as a tradetalks record store (``application = tradetalks``)."""
+
+    __tablename__ = "tradetalks_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), nullable=False)

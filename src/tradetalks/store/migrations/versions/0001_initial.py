@@ -51,7 +51,10 @@ def upgrade() -> None:
         sa.Column("party_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["record_id"], ["records.id"], name=op.f("fk_record_parties_record_id_records"), ondelete="CASCADE"
+            ["record_id"],
+            ["records.id"],
+            name=op.f("fk_record_parties_record_id_records"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["party_id"], ["parties.id"], name=op.f("fk_record_parties_party_id_parties"), ondelete="RESTRICT"

@@ -1,0 +1,86 @@
+"""Quick reads: datasets, package evaluation, scenarios, the timeline of the talks.
+
+Each handler calls one function of :mod:`tradetalks.web.services` (cached there). A stored offer that
+cannot be evaluated never breaks the timeline: it is left out and named in the ``X-Skipped-Offers``
+header and the log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from tradetalks.errors import TradeTalksError
+from tradetalks.web import schemas as S
+from tradetalks.web import services as sv
+from tradetalks.web.deps import Read, context
+from tradetalks.web.handlers import ERROR_RESPONSES
+from tradetalks.web.routers.common import DEFAULT_DATASET, DatasetQ, ScenarioName
+
+log = logging.getLogger("tradetalks.web")
+router = APIRouter(responses=ERROR_RESPONSES, dependencies=[Read])
+
+
+@router.get("/api/datasets")
+def datasets() -> list[S.DatasetOut]:
+    return sv.list_datasets()
+
+
+@router.get("/api/package/defaults")
+def package_defaults(dataset: DatasetQ = DEFAULT_DATASET) -> S.PackageDefaults:
+    return sv.package_defaults(dataset)
+
+
+@router.post("/api/package/evaluate")
+def evaluate_package(spec: S.PackageSpec) -> S.Impact:
+    return sv.impact(spec)
+
+
+@router.get("/api/scenarios")
+def scenarios() -> list[S.ScenarioOut]:
+    return sv.list_scenarios()
+
+
+@router.post("/api/scenarios/{name}/evaluate")
+def evaluate_scenario(name: ScenarioName, req: S.ScenarioRequest | None = None) -> S.ScenarioResult:
+    return sv.scenario_impact(name, None if req is None else req.dataset)
+
+
+def _evaluable(rounds: list[Any]) -> tuple[list[Any], list[str]]:
+    """The rounds with only the offers that evaluate; the ids of those left out."""
+    kept, skipped = [], []
+    for r in rounds:
+        ok = []
+        for o in r.offers:
+            try:
+                sv.evaluate_offer(dict(o.package))
+                ok.append(o)
+            except TradeTalksError as exc:
+                skipped.append(str(o.id))
+                log.warning("timeline: offer %s left out: %s: %s", o.id, type(exc).__name__, exc)
+        kept.append(dataclasses.replace(r, offers=tuple(ok)))
+    return kept, skipped
+
+
+@router.get("/api/timeline")
+def timeline(
+    request: Request, response: Response, dataset: DatasetQ = DEFAULT_DATASET
+) -> list[S.TimelineEvent]:
+    ctx = context(request)
+    st = ctx.store()
+    seed_id = ctx.state.get("seed_id")
+    rounds = st.list_rounds(seed_id) if seed_id is not None else []
+    skipped = [str(s) for r in rounds for s in getattr(r, "skipped_offers", ())]
+    try:
+        events = sv.timeline_events(rounds, dataset)
+    except TradeTalksError as exc:
+        log.warning("timeline: an offer failed (%s); evaluating offer by offer", type(exc).__name__)
+        rounds, bad = _evaluable(rounds)
+        skipped += bad
+        events = sv.timeline_events(rounds, dataset)
+    if skipped:
+        response.headers["X-Skipped-Offers"] = ",".join(skipped)[:1000]
+    return events

@@ -1,0 +1,154 @@
+"""Heavy requests: Pareto frontier, bargaining solutions, trade wars and negotiation simulations.
+
+They run as background jobs in the job pool, never in a request handler:
+
+- ``POST /api/jobs/{frontier,bargain,war}`` (and ``/api/jobs/simulate``, which needs the token) start a job
+  and answer 202 with it; ``GET /api/jobs/{id}`` shows progress and the result, ``DELETE`` cancels it.
+- ``POST /api/frontier``, ``/api/bargain``, ``/api/war`` start the same job and await it (the handler
+  itself only waits; a cached result comes back at once).
+
+Starts are limited per client (token bucket, 429 with ``Retry-After``) and by the number of pending jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from tradetalks.errors import ServiceError, TradeTalksError
+from tradetalks.web import schemas as S
+from tradetalks.web import services as sv
+from tradetalks.web.deps import HeavyStart, Read, Write, context
+from tradetalks.web.handlers import ERROR_RESPONSES
+from tradetalks.web.jobs import Job, Report
+from tradetalks.web.routers.common import JobId
+
+router = APIRouter(responses=ERROR_RESPONSES)
+
+
+def _frontier_job(spec: S.FrontierSpec) -> Callable[[Report], Any]:
+    def run(report: Report) -> Any:
+        report(0.0, "tracing the frontier")
+        sv.trace(
+            spec, lambda what, done, total: report(0.95 * done / max(total, 1), f"{what}: {done}/{total}")
+        )
+        return sv.frontier(spec)
+
+    return run
+
+
+def _bargain_job(spec: S.BargainSpec) -> Callable[[Report], Any]:
+    def run(report: Report) -> Any:
+        report(0.0, "tracing the frontier")
+        sv.trace(
+            spec, lambda what, done, total: report(0.95 * done / max(total, 1), f"{what}: {done}/{total}")
+        )
+        return sv.bargain(spec)
+
+    return run
+
+
+def _war_job(spec: S.WarSpec) -> Callable[[Report], Any]:
+    def run(report: Report) -> Any:
+        report(0.0, "best responses")
+        return sv.war(spec)
+
+    return run
+
+
+def _simulate_job(spec: S.SimulationSpec) -> Callable[[Report], Any]:
+    def run(report: Report) -> Any:
+        report(0.0, "tracing the frontier")
+
+        def progress(what: str, done: int, total: int) -> None:
+            report(0.9 * done / max(total, 1), f"{what}: {done}/{total}")
+
+        out = sv.simulate(spec, progress)
+        report(0.99, "rounds simulated")
+        return out
+
+    return run
+
+
+def _start(request: Request, kind: str, fn: Callable[[Report], Any], owner: str) -> Job:
+    """Start a job for a validated request: per-client rate limit, then the pending limits (429)."""
+    ctx = context(request)
+    ctx.limiter.take(owner, "heavy job starts")
+    return ctx.jobs.submit(kind, fn, owner=owner)
+
+
+async def _await(job: Job) -> Any:
+    await asyncio.wrap_future(job.future)
+    if job.status == "done":
+        return job.value
+    if isinstance(job.exc, TradeTalksError):
+        raise job.exc
+    if job.exc is not None:
+        raise job.exc
+    raise ServiceError(f"job {job.id}: expected a result; found the job {job.status}")
+
+
+# --- synchronous forms (await a job) -------------------------------------------------------------
+
+
+@router.post("/api/frontier", dependencies=[Read])
+async def frontier(request: Request, spec: S.FrontierSpec, client: str = HeavyStart) -> S.FrontierOut:
+    out = await _await(_start(request, "frontier", _frontier_job(spec), client))
+    assert isinstance(out, S.FrontierOut)
+    return out
+
+
+@router.post("/api/bargain", dependencies=[Read])
+async def bargain(request: Request, spec: S.BargainSpec, client: str = HeavyStart) -> S.SolutionOut:
+    out = await _await(_start(request, "bargain", _bargain_job(spec), client))
+    assert isinstance(out, S.SolutionOut)
+    return out
+
+
+@router.post("/api/war", dependencies=[Read])
+async def war(request: Request, spec: S.WarSpec, client: str = HeavyStart) -> S.WarOut:
+    out = await _await(_start(request, "war", _war_job(spec), client))
+    assert isinstance(out, S.WarOut)
+    return out
+
+
+# --- background jobs -----------------------------------------------------------------------------
+
+
+@router.post("/api/jobs/simulate", dependencies=[Write], status_code=202)
+def start_simulation(request: Request, spec: S.SimulationSpec, client: str = HeavyStart) -> S.JobOut:
+    sv.check_simulation(spec)
+    return S.JobOut(**_start(request, "simulate", _simulate_job(spec), client).view())
+
+
+@router.post("/api/jobs/frontier", dependencies=[Read], status_code=202)
+def start_frontier(request: Request, spec: S.FrontierSpec, client: str = HeavyStart) -> S.JobOut:
+    return S.JobOut(**_start(request, "frontier", _frontier_job(spec), client).view())
+
+
+@router.post("/api/jobs/bargain", dependencies=[Read], status_code=202)
+def start_bargain(request: Request, spec: S.BargainSpec, client: str = HeavyStart) -> S.JobOut:
+    return S.JobOut(**_start(request, "bargain", _bargain_job(spec), client).view())
+
+
+@router.post("/api/jobs/war", dependencies=[Read], status_code=202)
+def start_war(request: Request, spec: S.WarSpec, client: str = HeavyStart) -> S.JobOut:
+    return S.JobOut(**_start(request, "war", _war_job(spec), client).view())
+
+
+@router.get("/api/jobs", dependencies=[Read])
+def list_jobs(request: Request) -> list[S.JobOut]:
+    return [S.JobOut(**{**j.view(), "result": None}) for j in context(request).jobs.list()]
+
+
+@router.get("/api/jobs/{job_id}", dependencies=[Read])
+def get_job(request: Request, job_id: JobId) -> S.JobOut:
+    return S.JobOut(**context(request).jobs.get(job_id).view())
+
+
+@router.delete("/api/jobs/{job_id}", dependencies=[Write])
+def cancel_job(request: Request, job_id: JobId) -> S.JobOut:
+    return S.JobOut(**context(request).jobs.cancel(job_id).view())
