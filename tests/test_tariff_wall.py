@@ -138,3 +138,22 @@ def test_japan_schedule_shows_rice_and_beef() -> None:
     assert rows["rice"].specific == "341 JPY/kg"
     assert rows["beef"].range_pct == (38.5, 9.0)
     assert rows["cars"].rate_pct == 0.0
+
+
+def test_wall_in_the_model_matrix(table: UsImportsHS2) -> None:
+    """third_countries='wall': Chinese textiles (HS 41-43, 50-67, no Section 232) on 2025-10-01 pay the
+    dataset's rate + 20 (fentanyl, EO 14228) + 10 (reciprocal, Geneva truce) points exactly; Japan's rates
+    (the product-group path) are the same as under 'all_origins'."""
+    import numpy as np
+
+    from tradetalks.data import load
+    from tradetalks.policy.tariffs import tariffs_on
+
+    d = load("world2014")
+    on = D("2025-10-01")
+    w = tariffs_on(on, d, third_countries="wall").matrix
+    a = tariffs_on(on, d, third_countries="all_origins").matrix
+    assert w is not None and a is not None
+    us, cn, jp, k = d.index("USA"), d.index("CHN"), d.index("JPN"), d.sector_index("textiles")
+    assert w[cn, us, k] == pytest.approx(float(d.tariff[cn, us, k]) + 0.30, abs=1e-12)
+    np.testing.assert_allclose(w[jp, us], a[jp, us], atol=1e-15)

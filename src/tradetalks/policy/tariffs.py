@@ -8,8 +8,10 @@ matrix in force. Scope of the matrix:
 * the US tariffs on Japan: every measure naming Japan or all origins;
 * US tariffs on other partners (``third_countries="all_origins"``, the default): only the measures that
   say "all origins" (Section 232 autos/parts/steel/aluminium, the IEEPA 10 % baseline, Section 122);
-  other partners' own deals and country rates, USMCA rules and China's regime are not in the facts and
-  are not modelled; ``"japan_only"`` leaves other partners at the dataset's rates;
+  ``"wall"``: the partner-by-partner US tariff wall of :mod:`tradetalks.policy.wall` (USMCA shares,
+  fentanyl duties, China's regime, the EU/Korea/UK deals, Section 232 families), its additional duties
+  aggregated from HS2 chapters to the model's sectors at 2024 US imports (``ROW`` pools the other
+  partners); ``"japan_only"`` leaves other partners at the dataset's rates;
 * every other importer keeps the dataset's rates, unless a scenario changes them explicitly.
 
 Sector rates add the mapped additional duties to the dataset's applied rate (taken as the MFN of the
@@ -24,6 +26,7 @@ The all-in rule applied to "other" at the sector's mean MFN understates the line
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -34,13 +37,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import OptionError, PolicyError
+from tradetalks.errors import LaterChangesUnknownWarning, OptionError, PolicyError
 from tradetalks.policy.mapping import FOCUS_EXPORTER, FOCUS_IMPORTER, ProductMapping, default_mapping
 from tradetalks.policy.measures import ALL, GroupRate, MeasureSet, default_measures, group_rate
 
 FloatArray = npt.NDArray[np.float64]
-ThirdCountries = Literal["all_origins", "japan_only"]
-THIRD_COUNTRIES: tuple[str, ...] = ("all_origins", "japan_only")
+ThirdCountries = Literal["all_origins", "japan_only", "wall"]
+THIRD_COUNTRIES: tuple[str, ...] = ("all_origins", "japan_only", "wall")
 
 
 @dataclass(frozen=True)
@@ -255,12 +258,25 @@ def tariffs_on(
     countries = data.countries
     sectors = data.sectors
     sector_rows: list[SectorRate] = []
+    wall_add: dict[tuple[str, str], float] = {}
+    if third_countries == "wall" and importer == "USA" and importer in countries:
+        from tradetalks.policy.wall import sector_additional
+
+        others = [c for c in countries if c not in (importer, exporter)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LaterChangesUnknownWarning)
+            wall_add = sector_additional(on, others, [s for s in sectors if s not in mp.untaxed_sectors])
     if importer in countries:
         j = countries.index(importer)
         for i, exp in enumerate(countries):
             if exp == importer:
                 continue
             if third_countries == "japan_only" and exp != exporter:
+                continue
+            if wall_add and exp != exporter:
+                for k, s in enumerate(sectors):
+                    if s not in mp.untaxed_sectors:
+                        t[i, j, k] = float(data.tariff[i, j, k]) + wall_add.get((exp, s), 0.0) / 100.0
                 continue
             rates = groups if exp == exporter else _group_totals(ms, on, exp, importer, on_ids, off_ids)
             overrides = _group_overrides(changes, exp, importer)

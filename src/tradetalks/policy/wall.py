@@ -463,3 +463,79 @@ def japan_schedule() -> tuple[JapanTariff, ...]:
                                None if p.get("rate_pct") is None else float(p["rate_pct"]), rng,
                                str(p.get("specific", "")), str(p.get("ave_pct_note", "")), _source(p, where)))
     return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# from HS2 chapters to model sectors (the world2014 sectors)
+# --------------------------------------------------------------------------------------------
+
+
+def _chapters(*spans: tuple[int, int]) -> tuple[str, ...]:
+    return tuple(f"{c:02d}" for a, b in spans for c in range(a, b + 1))
+
+
+HS2_SECTORS: dict[str, tuple[str, ...]] = {
+    "agriculture": _chapters((1, 14)),
+    "mining": _chapters((25, 27)),
+    "food": _chapters((15, 24)),
+    "textiles": _chapters((41, 43), (50, 67)),
+    "wood": _chapters((44, 46)),
+    "paper": _chapters((47, 49)),
+    "petroleum": ("27",),
+    "chemicals": _chapters((28, 38)),
+    "rubber_plastic": _chapters((39, 40)),
+    "minerals": _chapters((68, 70)),
+    "metals": _chapters((72, 83)),
+    "electronics": ("85", "90", "91"),
+    "machinery": ("84",),
+    "motor_vehicles": _chapters((86, 89)),
+    "other_manufacturing": ("71", *_chapters((92, 97))),
+}
+"""HS2 chapters of each world2014 (WIOD 16-sector) goods sector, an approximate concordance written for
+this purpose (HS section boundaries vs ISIC rev. 4 divisions): chapter 27 (mineral fuels) serves both
+mining and petroleum (its crude/refined split is not in the data); chapter 71 (precious stones and metals,
+incl. gold) is put in other manufacturing; chapters 98-99 and services carry no duty here."""
+
+
+def sector_additional(on: date, partners: Sequence[str], sectors: Sequence[str], *,
+                      facts: WallFacts | None = None, table: Any = None) -> dict[tuple[str, str], float]:
+    r"""Additional US duty (points) of the 2025-26 measures by model partner and sector.
+
+    .. math:: \Delta t_{ps} = \frac{\sum_{c \in s} X_{pc}\,(t_{pc} - b_{pc})}{\sum_{c\in s} X_{pc}}
+
+    over the HS2 chapters of sector s (:data:`HS2_SECTORS`) and the table's partners of model country p:
+    ``ROW`` pools every table partner not named in ``partners``. Sectors without chapters get 0.
+
+    Raises
+    ------
+    FactsError
+        A goods sector of the dataset that the concordance does not know.
+    """
+    from tradetalks.data.readers.us_imports_hs2 import load_table
+
+    fx = facts if facts is not None else default_wall()
+    tb = table if table is not None else load_table()
+    unknown = [s for s in sectors if s not in HS2_SECTORS and s != "services"]
+    if unknown:
+        raise FactsError(f"sectors {unknown} have no HS2 concordance; expected the world2014 sectors "
+                         f"{sorted(HS2_SECTORS)}")
+    f = tb.frame
+    named = set(partners)
+    out: dict[tuple[str, str], float] = {}
+    num: dict[tuple[str, str], float] = {}
+    den: dict[tuple[str, str], float] = {}
+    for p, c, x, d in zip(f["partner"], f["hs2"], f["imports_usd"], f["duty_usd"], strict=True):
+        model_p = p if p in named else "ROW"
+        if model_p not in named or x <= 0:
+            continue
+        base = 100.0 * d / x
+        add = cell_rate(fx, str(p), str(c), base, on).effective_pct - base
+        for s, chs in HS2_SECTORS.items():
+            if c in chs:
+                num[(model_p, s)] = num.get((model_p, s), 0.0) + x * add
+                den[(model_p, s)] = den.get((model_p, s), 0.0) + x
+    for p in partners:
+        for s in sectors:
+            key = (p, s)
+            out[key] = num[key] / den[key] if den.get(key, 0.0) > 0 else 0.0
+    return out
