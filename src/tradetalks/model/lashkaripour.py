@@ -308,15 +308,27 @@ def _jacobian(cx: _Ctx, pt: _Pt, tc: FloatArray | None) -> FloatArray:
     eps = base.eps
     bsz, n = pt.u.shape
     ns = n * base.s
-    c = cx.choosers
-    nc = c.size if tc is not None else 0
-    k = 2 * n + nc
-    jac = np.zeros((bsz, k, k))
     w = np.exp(pt.u)
     lam_t = pt.lam.reshape(bsz, n, ns).transpose(0, 2, 1)  # (b, NS, N)
     ex_ = eps * pt.x
+    c = cx.choosers
+    nc = c.size if tc is not None else 0
+    if nc:  # one matrix product for the sales, exports and FOC-numerator terms: Σ_jk W_ijk λ'_mjk
+        xr = pt.x[:, c]  # (b, C, N, S)
+        lr = pt.lam[:, c]
+        orow = cx.off[None][:, c]  # (1, C, N, 1)
+        wex = eps * orow * xr
+        v = eps**2 * orow * xr * (1.0 - 2.0 * lr)
+        stacked = (
+            np.concatenate(
+                [ex_.reshape(bsz, n, ns), wex.reshape(bsz, nc, ns), v.reshape(bsz, nc, ns)], axis=1
+            )
+            @ lam_t
+        )
+        ds_du = stacked[:, :n]
+    else:
+        ds_du = ex_.reshape(bsz, n, ns) @ lam_t
     # sales_i
-    ds_du = ex_.reshape(bsz, n, ns) @ lam_t
     ds_du[:, np.arange(n), np.arange(n)] -= ex_.sum(axis=(2, 3))
     ds_dy = pt.x.sum(axis=3)
     # revenue_j
@@ -324,6 +336,8 @@ def _jacobian(cx: _Ctx, pt: _Pt, tc: FloatArray | None) -> FloatArray:
     rk = tx.sum(axis=1)  # (b, j, k)
     dr_du = -(eps * tx).sum(axis=3).transpose(0, 2, 1) + np.einsum("bmjk,bjk->bjm", eps * pt.lam, rk)
     ri = np.arange(n)
+    k = 2 * n + nc
+    jac = np.zeros((bsz, k, k))
     # F1
     jac[:, :n, :n] = ds_du
     jac[:, ri, ri] -= cx.r * w
@@ -350,17 +364,12 @@ def _jacobian(cx: _Ctx, pt: _Pt, tc: FloatArray | None) -> FloatArray:
     jac[:, n + c, 2 * n + np.arange(nc)] = -(mc + tq * inv1)
     # FOC rows of the choosers (exporter c)
     num, ex = _foc_terms(cx, pt)
-    xr = pt.x[:, c]  # (b, C, N, S)
-    lr = pt.lam[:, c]
-    orow = off[:, c]  # (1, C, N, 1)
     # exports Ex_c
-    wex = eps * orow * xr
-    dex_du = wex.reshape(bsz, nc, ns) @ lam_t
+    dex_du = stacked[:, n : n + nc]
     dex_du[:, np.arange(nc), c] -= wex.sum(axis=(2, 3))
     dex_dy = (orow * xr).sum(axis=3)
     # Num_c
-    v = eps**2 * orow * xr * (1.0 - 2.0 * lr)
-    dnum_du = v.reshape(bsz, nc, ns) @ lam_t
+    dnum_du = stacked[:, n + nc :]
     dnum_du[:, np.arange(nc), c] -= v.sum(axis=(2, 3))
     dnum_dy = (eps * orow * xr * (1.0 - lr)).sum(axis=3)
     # w.r.t. chooser tariffs t_m (m in C): exporter c's sales into m

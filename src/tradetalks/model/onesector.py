@@ -108,7 +108,8 @@ class OSBaseline:
     tariff
         (N, N) baseline tariffs (zero in the paper).
     expenditure, income, transfer
-        (N,) ``E_n = Σ_o X_on`` (tariff-inclusive), model income ``Y_n``, ``T_n = E_n − Y_n``.
+        (N,) ``E_n = Σ_o (1+t_on) X_on`` (tariff-inclusive), model income ``Y_n``, transfer
+        ``T_n = E_n − Y_n − R_n`` (``R_n`` baseline tariff revenue, zero in the paper's data).
     lam
         (N, N) ``λ_od = (1+t_od) X_od / E_d``.
     nu
@@ -130,6 +131,16 @@ class OSBaseline:
     @property
     def n(self) -> int:
         return len(self.countries)
+
+    @property
+    def revenue(self) -> FloatArray:
+        """Baseline tariff revenue ``R_n = Σ_o t_on X_on`` (zero in the paper)."""
+        return np.asarray((self.tariff * self.trade).sum(axis=0))
+
+    @property
+    def tax(self) -> FloatArray:
+        """Baseline income-tax rate replaced by tariff revenue, ``R_n / Y_n``."""
+        return np.asarray(self.revenue / self.income)
 
     def index(self, label: str) -> int:
         try:
@@ -172,7 +183,8 @@ def baseline(
     y = ((1.0 - v)[None, :] * x).sum(axis=1) + v * e
     lam = spend / e[None, :]
     g = y.copy() if gdp is None else np.asarray(gdp, dtype=float)
-    return OSBaseline(tuple(countries), x, t, e, y, e - y, lam, v, g)
+    rev = (t * x).sum(axis=0)
+    return OSBaseline(tuple(countries), x, t, e, y, e - y - rev, lam, v, g)
 
 
 def baseline_from_liberation(lb: LiberationData) -> OSBaseline:
@@ -227,7 +239,7 @@ def _parts(
     y_new = w * l_hat * b.income
     if p.rebate == "income_tax":
         tau = rev / y_new
-        tau_hat = 1.0 / (1.0 - tau)
+        tau_hat = (1.0 - b.tax) / (1.0 - tau)
     else:
         tau = np.zeros_like(rev)
         tau_hat = np.ones_like(rev)
@@ -304,9 +316,10 @@ def _jacobian(cx: _Ctx, xv: FloatArray) -> FloatArray:
     jac[v_, u_] = (-drev_dc - yn - tw) / ee
     jac[v_, l_] = (psi * drev_dc - yn - tw) / ee
     if p.rebate == "income_tax":
-        dt_du = tau_hat[:, None] * (drev_dc / y_new[:, None] - np.diag(tau))
-        dt_dl = tau_hat[:, None] * (-psi * drev_dc / y_new[:, None] - np.diag(tau))
-        dt_dv = np.diag(tau_hat * rev / y_new)
+        inv = (1.0 / (1.0 - tau))[:, None]  # dln τ̂ = dτ / (1 − τ)
+        dt_du = inv * (drev_dc / y_new[:, None] - np.diag(tau))
+        dt_dl = inv * (-psi * drev_dc / y_new[:, None] - np.diag(tau))
+        dt_dv = np.diag(inv[:, 0] * rev / y_new)
     else:
         dt_du = dt_dl = dt_dv = np.zeros((n, n))
     jac[l_, u_] = -p.kappa * (dt_du + eye - dp_du)
@@ -454,7 +467,7 @@ def budget_residuals(base: OSBaseline, eq: OSEquilibrium, params: OSParams = OSP
     inc = ((1.0 - base.nu)[None, :] * x).sum(axis=1) + base.nu * x.sum(axis=0)
     world = y1.sum() / base.income.sum()
     budget = eq.e_hat * base.expenditure - eq.revenue_new - y1 - base.transfer * world
-    tau_hat = 1.0 / (1.0 - eq.tau)
+    tau_hat = (1.0 - base.tax) / (1.0 - eq.tau) if params.rebate == "income_tax" else np.ones(base.n)
     labour = np.log(eq.l_hat) - params.kappa * np.log(tau_hat * eq.w_hat / eq.p_hat)
     spend = ((1.0 + eq.tariff_new) * x).sum(axis=0)
     return {
