@@ -283,7 +283,7 @@ def _jacobian(cx: _Ctx, xv: FloatArray) -> FloatArray:
     eps, psi = p.eps, p.psi
     q = _parts(cx, xv[None])
     lam, x = q["lam"][0], q["x"][0]
-    rev, y_new, tau, tau_hat = q["rev"][0], q["y_new"][0], q["tau"][0], q["tau_hat"][0]
+    rev, y_new, tau = q["rev"][0], q["y_new"][0], q["tau"][0]
     p_hat = q["p_hat"][0]
     e_hat = q["e_hat"][0]
     eye = np.eye(n)
