@@ -152,3 +152,17 @@ def test_generic_dataset_with_baseline_tariffs(rebate: str) -> None:
     cx = os1._Ctx(b, p, b.phi(p), t, np.log1p(t) - np.log1p(b.tariff), b.transfer)
     x = 0.05 * np.random.default_rng(1).standard_normal(3 * b.n)
     assert np.abs(os1._jacobian(cx, x) - os1._complex_step_jacobian(cx, x)).max() < 1e-12
+
+
+def test_paper_case_optimal_is_uniform(lib: ld.LiberationData) -> None:
+    """MODEL.md §3.6 slot 4: only the uniform optimal US rate, no floor, no other tariffs; slot 7 adds the
+    common retaliation rate on US goods (and uses the income-denominator US rate)."""
+    r4 = os1.paper_case(lib, 4)
+    us = lib.index("USA")
+    t = r4.eq.tariff_new
+    others = np.delete(np.arange(t.shape[0]), us)
+    assert np.allclose(t[others, us], os1.optimal_us_tariff(r4.base))
+    assert np.count_nonzero(t) == len(others)
+    r7 = os1.paper_case(lib, 7)
+    assert np.allclose(r7.eq.tariff_new[us, others], os1.optimal_retaliation_rate(r7.base))
+    assert r4.eq.info.converged and r7.eq.info.converged

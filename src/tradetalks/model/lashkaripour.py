@@ -192,10 +192,26 @@ def elasticities_of(data: TradeData) -> tuple[FloatArray, str]:
     return np.asarray(data.param("theta"), dtype=float), src
 
 
-def calibrate_data(data: TradeData) -> LBaseline:
-    """:func:`calibrate` on a dataset (ε from ``sigma − 1`` or ``theta``)."""
+FLOWS: tuple[str, ...] = ("data", "gross")
+
+
+def calibrate_data(data: TradeData, flows: str = "data") -> LBaseline:
+    """:func:`calibrate` on a dataset (ε from ``sigma − 1`` or ``theta``).
+
+    Parameters
+    ----------
+    flows
+        ``"data"``: the dataset's flows are pre-tariff values (the project's convention); ``"gross"``: they
+        are importer spending gross of tariffs, so pre-tariff flows are ``X / (1 + t)`` — how the
+        ``tariffwar`` package reads its cubes (tariffwar_cubes/SOURCE.md, ``compute_derived_cubes``).
+    """
+    if flows not in FLOWS:
+        from tradetalks.errors import OptionError
+
+        raise OptionError("flows", FLOWS, flows)
     eps, _ = elasticities_of(data)
-    return calibrate(data.trade, data.tariff, eps)
+    x = data.trade if flows == "data" else data.trade / (1.0 + data.tariff)
+    return calibrate(x, data.tariff, eps)
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,9 +718,12 @@ def optimal_uniform_tariff(
 # --------------------------------------------------------------------------------------------
 
 
-def baseline_from_data(data: TradeData, options: SolverOptions = SolverOptions()) -> LBaseline:
-    """The balanced-trade baseline of a dataset (deficits purged at factual tariffs)."""
-    base, _ = purge_deficits(calibrate_data(data), options)
+def baseline_from_data(
+    data: TradeData, options: SolverOptions = SolverOptions(), flows: str = "data"
+) -> LBaseline:
+    """The balanced-trade baseline of a dataset (deficits purged at factual tariffs; ``flows`` as in
+    :func:`calibrate_data`)."""
+    base, _ = purge_deficits(calibrate_data(data, flows), options)
     return base
 
 
@@ -749,6 +768,7 @@ def solve_counterfactual(
     closure: str = "balanced",
     options: SolverOptions = SolverOptions(),
     baseline: LBaseline | None = None,
+    flows: str = "data",
 ) -> CounterfactualResult:
     """Counterfactual of new tariffs on a dataset, from the balanced-trade baseline.
 
@@ -767,9 +787,9 @@ def solve_counterfactual(
         from tradetalks.errors import OptionError
 
         raise OptionError("closure", ("balanced",), closure)
-    base = baseline if baseline is not None else baseline_from_data(data, options)
+    base = baseline if baseline is not None else baseline_from_data(data, options, flows)
     eq = solve_equilibrium(base, tariff_new, options=options)
-    return result_from_equilibrium(data, base, eq)
+    return result_from_equilibrium(data, base, eq, {"flows": flows})
 
 
 @dataclass(frozen=True, eq=False)
@@ -827,9 +847,10 @@ def war_from_data(
     *,
     options: SolverOptions = SolverOptions(),
     baseline: LBaseline | None = None,
+    flows: str = "data",
 ) -> WarResult:
-    """Global Nash tariff war on a dataset (balanced baseline first)."""
-    base = baseline if baseline is not None else baseline_from_data(data, options)
+    """Global Nash tariff war on a dataset (balanced baseline first; ``flows`` as in :func:`calibrate_data`)."""
+    base = baseline if baseline is not None else baseline_from_data(data, options, flows)
     sol = nash_war(base, options)
     res = result_from_equilibrium(data, base, sol.eq, {"scenario": "global Nash tariff war"})
     _, src = elasticities_of(data)
@@ -851,9 +872,10 @@ def optimal_from_data(
     *,
     options: SolverOptions = SolverOptions(),
     baseline: LBaseline | None = None,
+    flows: str = "data",
 ) -> WarResult:
     """Unilaterally optimal uniform tariff of ``country`` on a dataset, others at factual tariffs."""
-    base = baseline if baseline is not None else baseline_from_data(data, options)
+    base = baseline if baseline is not None else baseline_from_data(data, options, flows)
     i = data.index(country)
     sol = optimal_uniform_tariff(base, i, options=options)
     res = result_from_equilibrium(data, base, sol.eq, {"scenario": f"optimal uniform tariff of {country}"})

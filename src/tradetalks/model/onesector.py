@@ -555,8 +555,86 @@ def run(
     return OSResult(scenario, base, eq, params, outputs(base, eq))
 
 
+# --------------------------------------------------------------------------------------------
+# the paper's cases on the 194-economy data (MODEL.md §3.6)
+# --------------------------------------------------------------------------------------------
+
+PAPER_CASES: dict[int, str] = {
+    1: "USTR tariffs, income-tax relief, no retaliation",
+    8: "USTR tariffs, lump-sum rebate, no retaliation",
+    4: "optimal US tariff, no retaliation",
+    6: "USTR tariffs + reciprocal retaliation",
+    5: "USTR tariffs + optimal retaliation",
+    7: "optimal US tariff + optimal retaliation",
+    2: "USTR tariffs, incomplete passthrough (phi_tilde 0.25)",
+    9: "USTR tariffs, trade elasticity 8",
+    3: "USTR tariffs, Eaton-Kortum-Krugman (nu 0, phi 1)",
+}
+"""The paper code's result slots (MODEL.md §3.6) and what each solves."""
+
+
+def ustr_matrix(lb: LiberationData) -> FloatArray:
+    """``t[o, USA] = max(0.10, a_o)``, zero elsewhere (MODEL.md §1.4 step 6)."""
+    n = len(lb.countries)
+    us = lb.index("USA")
+    t = np.zeros((n, n))
+    t[:, us] = np.maximum(0.10, lb.us_tariff)
+    t[us, us] = 0.0
+    return t
+
+
+def paper_case(lb: LiberationData, slot: int, options: SolverOptions = SolverOptions()) -> OSResult:
+    """Solve one of the paper's cases (slot numbers of MODEL.md §3.6) on the 194-economy data.
+
+    Raises
+    ------
+    OptionError
+        Unknown slot.
+    """
+    if slot not in PAPER_CASES:
+        raise OptionError("case", tuple(sorted(PAPER_CASES)), slot)
+    base = baseline_from_liberation(lb)
+    n = base.n
+    us = base.index("USA")
+    params = OSParams()
+    t = ustr_matrix(lb)
+    if slot == 8:
+        params = OSParams(rebate="lump_sum")
+    elif slot == 2:
+        params = OSParams(phi_tilde=0.25)
+    elif slot == 9:
+        params = OSParams(eps=8.0)
+    elif slot == 3:
+        y_ek = base.trade.sum(axis=1)
+        base = OSBaseline(
+            base.countries,
+            base.trade,
+            base.tariff,
+            base.expenditure,
+            y_ek,
+            base.expenditure - y_ek,
+            base.lam,
+            np.zeros(n),
+            base.gdp,
+        )
+        params = OSParams(theta=1.0, psi=0.67 / 4.0)  # φ = φ̃ + (1+θ)/θ − 1/θ − 1 = 1 with ν = 0
+    elif slot in (4, 7):
+        rate = optimal_us_tariff(base, params, denominator="expenditure" if slot == 4 else "income")
+        t = np.zeros((n, n))
+        t[:, us] = rate
+        t[us, us] = 0.0
+    if slot == 6:
+        t[us, :] = t[:, us]
+        t[us, us] = 0.0
+    if slot in (5, 7):
+        t[us, :] = optimal_retaliation_rate(base, params)
+        t[us, us] = 0.0
+    return run(base, t, PAPER_CASES[slot], params, options)
+
+
 __all__ = [
     "OUTPUT_COLUMNS",
+    "PAPER_CASES",
     "OSBaseline",
     "OSEquilibrium",
     "OSParams",
@@ -568,6 +646,8 @@ __all__ = [
     "optimal_retaliation_rate",
     "optimal_us_tariff",
     "outputs",
+    "paper_case",
     "run",
     "solve_equilibrium",
+    "ustr_matrix",
 ]
