@@ -275,6 +275,8 @@ class WarCountry(BaseModel):
     median_tariff_pct: float
     welfare_pct: float
     gov_welfare_pct: float
+    wage_pct: float = Field(0.0, description="wage change minus the mean over countries, pp (Ossa 2014)")
+    profit_pct: float = Field(0.0, description="profits' change deflated by the own wage, % (Ossa 2014)")
 
 
 class WarOut(BaseModel):
@@ -282,6 +284,8 @@ class WarOut(BaseModel):
     converged: bool
     seconds: float
     countries: list[WarCountry]
+    tariffs_pct: dict[str, dict[str, dict[str, float]]] = Field(
+        default_factory=dict, description="each player's war tariffs, % (importer -> exporter -> sector)")
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,20 +4,11 @@ Everything numerical is done by library functions: the Ossa (2014) equilibrium
 (:func:`tradetalks.model.ossa.solve_equilibrium`, :func:`~tradetalks.model.ossa.result_from_equilibrium`),
 tariff rules (:mod:`tradetalks.data.edits`), the package space, frontier and solutions
 (:mod:`tradetalks.bargain`), the tariff measures in force on a date (:mod:`tradetalks.policy.measures`).
-This module only maps a Japan-US package (sliders) onto those calls and converts units (data in US$
-millions, output in US$ billions).
-
-Package mapping (stated with every result):
-
-* US tariff on Japanese motor vehicles: set to the all-in rate;
-* US "reciprocal" rate on every other Japanese goods sector (services excluded): ``additional``
-  t' = t + r, or ``all-in`` t' = max(t, r) (the 2025 deal's rule);
-* Japan's tariffs on US goods: t' = max(0, t + Δ);
-* purchase commitment of C US$/yr in sector s: an import-demand shifter b̂ on Japan's imports from the US
-  in s, solved (fixed point b̂ ← b̂ · X*/X'(b̂)) so that X'_{US,JP,s} = X'^0_{US,JP,s} + C, with X'^0 the
-  flow under the package without the commitment;
-* investment pledge P over H years (``capital-flow``): Japan's net exports rise and the US's fall by
-  P/H a year (a transfer financing US imports, DESIGN.md §5); ``objective-only``: no effect in the model.
+This module only adapts: the desk's sliders become the one
+:class:`~tradetalks.policy.package.Package` in :mod:`tradetalks.web.desk`, every package is evaluated by
+:func:`tradetalks.policy.evaluate.evaluate` and rendered from the one outcome report
+(:func:`tradetalks.policy.outcome.outcome`); units are converted at the edge (data in US$ millions, output
+in US$ billions).
 """
 
 from __future__ import annotations
@@ -37,7 +28,6 @@ from tradetalks.bargain import objectives as bobj
 from tradetalks.bargain import solutions as bsol
 from tradetalks.bargain import space as bspace
 from tradetalks.data import registry
-from tradetalks.data.edits import TariffEdit
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import (
     BargainingError,
@@ -48,17 +38,17 @@ from tradetalks.errors import (
 )
 from tradetalks.model import ossa
 from tradetalks.policy.evaluate import EVALUATE_OPTIONS
-from tradetalks.policy.package import Package, Pledge, Purchase, TariffMeasure, TariffMode, package_tariffs
-from tradetalks.vocabulary import DEFAULT_DATASET, PledgeValuation, normalise_no_deal
+from tradetalks.policy.package import Package, package_tariffs
+from tradetalks.results.strategic import tariff_outcome
+from tradetalks.vocabulary import DEFAULT_DATASET, normalise_no_deal
 from tradetalks.web import schemas as S
+from tradetalks.web.desk import desk_assumptions, desk_package
 
 FloatArray = npt.NDArray[np.float64]
 
 US, JP = "USA", "JPN"
 AUTO = "motor_vehicles"
 NONGOODS = ("services",)
-PURCHASE_SECTORS = {"agriculture": "agriculture", "energy": "mining"}
-AUTO_GROUPS = ("cars", "parts")
 MN_PER_BN = 1000.0
 OPTIONS = EVALUATE_OPTIONS
 UNITS = "100 ln Ĝ (≈ % change of government welfare, Ossa 2014)"
@@ -154,59 +144,6 @@ def package_defaults(name: str) -> S.PackageDefaults:
 # --------------------------------------------------------------------------------------------
 
 
-def desk_package(p: S.PackageSpec) -> Package:
-    """The one :class:`~tradetalks.policy.package.Package` of a desk request (see the module docstring).
-
-    The base scenario's package (its date's tariffs, measures and side items) with the sliders on top; a
-    slider left ``None`` keeps the base's value, so ``PackageSpec(base="jp-us-deal")`` is exactly the
-    package ``tradetalks evaluate jp-us-deal`` evaluates.
-    """
-    from tradetalks.policy.scenarios import builtin_spec
-
-    d = dataset(p.dataset)
-    japan_us(d)
-    base = Package.from_spec(builtin_spec(p.base))
-    opts = replace(base.options, closure=p.closure)
-    tariffs: list[TariffMeasure] = []
-    if p.us_auto_tariff_pct is not None:
-        tariffs += [TariffMeasure(US, JP, p.us_auto_tariff_pct, "set", group=g, note="desk: US auto tariff")
-                    for g in AUTO_GROUPS]
-    if p.us_reciprocal_pct is not None:
-        mode: TariffMode = "add" if p.reciprocal_stacking == "additional" else "all-in"
-        tariffs += [TariffMeasure(US, JP, p.us_reciprocal_pct, mode, sector=d.sectors[k], note="desk: reciprocal")
-                    for k in _goods(d) if d.sectors[k] != AUTO]
-    if p.jp_tariff_change_pp:
-        dpp = p.jp_tariff_change_pp
-        tariffs += [TariffMeasure(JP, US, abs(dpp), "add" if dpp > 0 else "cut", sector=d.sectors[k],
-                                  note="desk: Japan's tariff change") for k in _goods(d)]
-    tariffs += _rules(d, p.extra_rules)
-    buys: dict[str, Purchase | None] = {}
-    for name, v in (("agriculture", p.purchases_agriculture_usd_bn), ("energy", p.purchases_energy_usd_bn)):
-        if v is not None:
-            buys[name] = Purchase(name, PURCHASE_SECTORS[name], US, JP, v, p.purchase_meaning) if v > 0 else None
-    pledges = None
-    if p.investment_usd_bn is not None:
-        valuation: PledgeValuation = "ignore" if p.investment_mode == "objective-only" else p.investment_mode
-        pledges = [Pledge("investment-pledge", JP, US, p.investment_usd_bn, p.investment_years, valuation,
-                          p.investment_us_profit_share, 1.0, p.investment_return_pct)] if p.investment_usd_bn > 0 else []
-    return base.with_overrides(name=f"desk-{p.base}", tariffs=tariffs, purchases=buys, pledges=pledges, options=opts)
-
-
-def _rules(d: TradeData, rules: list[str]) -> list[TariffMeasure]:
-    """Desk tariff rules 'IMPORTER:EXPORTER:SECTOR=PCT' / '+=PCT' as sector measures ('*' expands)."""
-    out: list[TariffMeasure] = []
-    for text in rules:
-        e = TariffEdit.parse(text)
-        imps = d.countries if e.importer == "*" else [e.importer]
-        secs = d.sectors if e.sector == "*" else [e.sector]
-        mode: TariffMode = "set" if e.op == "set" else ("add" if e.pct >= 0 else "cut")
-        for imp in imps:
-            for sec in secs:
-                out.append(TariffMeasure(imp, e.exporter, abs(e.pct) if e.op == "add" else e.pct, mode,
-                                         sector=sec, note=f"rule {text.strip()}"))
-    return out
-
-
 def package_scenario(p: S.PackageSpec) -> Package:
     """The desk request as the policy layer's package (alias of :func:`desk_package`)."""
     return desk_package(p)
@@ -292,7 +229,7 @@ def impact(p: S.PackageSpec) -> S.Impact:
     """Evaluate a desk package: both sides' welfare, the bilateral balance, auto output, revenue, by sector."""
     pr = evaluate_spec(desk_package(p))
     out = impact_of(pr, "tradetalks.policy.evaluate.evaluate (package built by tradetalks.web.services.desk_package)")
-    out.assumptions[:0] = _assumptions(p)
+    out.assumptions[:0] = desk_assumptions(p)
     return out
 
 
@@ -318,17 +255,6 @@ def list_scenarios() -> list[S.ScenarioOut]:
 
 def _plain_dict(d: dict[str, Any]) -> dict[str, object]:
     return {str(k): _plain(v) for k, v in d.items()}
-
-
-def _assumptions(p: S.PackageSpec) -> list[str]:
-    return [
-        f"package desk: the package of the built-in scenario '{p.base}' (its date's tariffs in force, measures "
-        "and side items) with the sliders on top; a slider left empty keeps the base's value",
-        f"package desk: US auto tariff on Japan = the product groups {', '.join(AUTO_GROUPS)} set all-in (mapped "
-        f"to '{AUTO}' with trade weights); reciprocal rate on Japan's other goods sectors {p.reciprocal_stacking} "
-        "(services untouched); Japan's tariffs on US goods = rate in force + change, floored at 0; purchases: "
-        f"{p.purchase_meaning} (energy = WIOD 'mining')",
-    ]
 
 
 def _finite(v: Any) -> float:
@@ -493,14 +419,18 @@ def _war_cached(name: str, closure: str, players: tuple[str, ...], mfn: bool) ->
     base = baseline(name, closure)
     idx = [d.countries.index(p) for p in players]
     w = trade_war(base, players=idx, mfn=mfn)
+    res = tariff_outcome("trade-war", base, w, d.countries, d.sectors, idx, closure=closure,
+                         iterations=int(w.rounds), residual=float(w.max_change))
+    df = res.to_frame("country")
     return S.WarOut(
         rounds=int(w.rounds), converged=bool(w.converged), seconds=float(w.seconds),
         countries=[
-            S.WarCountry(country=c, player=k in idx, median_tariff_pct=100.0 * w.median_tariff(k),
-                         welfare_pct=100.0 * (float(w.welfare_hat[k]) - 1.0),
-                         gov_welfare_pct=100.0 * (float(w.gov_welfare_hat[k]) - 1.0))
-            for k, c in enumerate(d.countries)
+            S.WarCountry(country=str(c), player=bool(r["player"]), median_tariff_pct=float(r["median_tariff_pct"]),
+                         welfare_pct=float(r["welfare_pct"]), gov_welfare_pct=float(r["gov_welfare_pct"]),
+                         wage_pct=float(r["wage_pct"]), profit_pct=float(r["profit_pct"]))
+            for c, r in df.iterrows()
         ],
+        tariffs_pct={p: res.tariffs_of(p) for p in players},
     )
 
 

@@ -1,0 +1,108 @@
+"""The package desk's sliders as the one :class:`~tradetalks.policy.package.Package` (issue 9, item 1).
+
+A desk request names a built-in scenario (``base``: its date's tariffs in force, measures and side items)
+and the sliders the user moved; a slider left ``None`` keeps the base's value, so
+``PackageSpec(base="jp-us-deal")`` is exactly the package ``tradetalks evaluate jp-us-deal`` evaluates.
+Instruments (US = party A, Japan = party B):
+
+* US tariff on Japanese cars and parts: the product groups ``cars`` and ``parts`` set all-in (mapped to the
+  ``motor_vehicles`` sector with trade weights; light trucks and other transport keep their rates);
+* US "reciprocal" rate on every other Japanese goods sector (services untouched): ``additional`` (mode
+  ``add``) or ``all-in`` (mode ``all-in``: max of the rate in force and the rate);
+* Japan's tariffs on US goods: rate in force + change, floored at zero (modes ``add`` / ``cut``);
+* purchases of US farm goods and energy (WIOD ``mining``) with an explicit meaning (level or increment);
+* an investment pledge with an explicit valuation;
+* further tariff rules ``IMPORTER:EXPORTER:SECTOR=PCT`` / ``+=PCT`` as sector measures.
+
+Only this module maps sliders to instruments; tariffs come from
+:func:`tradetalks.policy.package.package_tariffs` like every other package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tradetalks.data.edits import TariffEdit
+from tradetalks.data.tradedata import TradeData
+from tradetalks.policy.package import Package, Pledge, Purchase, TariffMeasure, TariffMode
+from tradetalks.vocabulary import PledgeValuation
+from tradetalks.web import schemas as S
+
+US, JP = "USA", "JPN"
+AUTO = "motor_vehicles"
+AUTO_GROUPS = ("cars", "parts")
+NONGOODS = ("services",)
+PURCHASE_SECTORS = {"agriculture": "agriculture", "energy": "mining"}
+
+
+def _goods(d: TradeData) -> list[int]:
+    return [k for k, s in enumerate(d.sectors) if s not in NONGOODS]
+
+
+def desk_package(p: S.PackageSpec) -> Package:
+    """The one :class:`~tradetalks.policy.package.Package` of a desk request (see the module docstring).
+
+    The base scenario's package (its date's tariffs, measures and side items) with the sliders on top; a
+    slider left ``None`` keeps the base's value, so ``PackageSpec(base="jp-us-deal")`` is exactly the
+    package ``tradetalks evaluate jp-us-deal`` evaluates.
+    """
+    from tradetalks.policy.scenarios import builtin_spec
+    from tradetalks.web.services import dataset, japan_us
+
+    d = dataset(p.dataset)
+    japan_us(d)
+    base = Package.from_spec(builtin_spec(p.base))
+    opts = replace(base.options, closure=p.closure)
+    tariffs: list[TariffMeasure] = []
+    if p.us_auto_tariff_pct is not None:
+        tariffs += [TariffMeasure(US, JP, p.us_auto_tariff_pct, "set", group=g, note="desk: US auto tariff")
+                    for g in AUTO_GROUPS]
+    if p.us_reciprocal_pct is not None:
+        mode: TariffMode = "add" if p.reciprocal_stacking == "additional" else "all-in"
+        tariffs += [TariffMeasure(US, JP, p.us_reciprocal_pct, mode, sector=d.sectors[k], note="desk: reciprocal")
+                    for k in _goods(d) if d.sectors[k] != AUTO]
+    if p.jp_tariff_change_pp:
+        dpp = p.jp_tariff_change_pp
+        tariffs += [TariffMeasure(JP, US, abs(dpp), "add" if dpp > 0 else "cut", sector=d.sectors[k],
+                                  note="desk: Japan's tariff change") for k in _goods(d)]
+    tariffs += _rules(d, p.extra_rules)
+    buys: dict[str, Purchase | None] = {}
+    for name, v in (("agriculture", p.purchases_agriculture_usd_bn), ("energy", p.purchases_energy_usd_bn)):
+        if v is not None:
+            buys[name] = Purchase(name, PURCHASE_SECTORS[name], US, JP, v, p.purchase_meaning) if v > 0 else None
+    pledges = None
+    if p.investment_usd_bn is not None:
+        valuation: PledgeValuation = "ignore" if p.investment_mode == "objective-only" else p.investment_mode
+        pledges = [Pledge("investment-pledge", JP, US, p.investment_usd_bn, p.investment_years, valuation,
+                          p.investment_us_profit_share, 1.0, p.investment_return_pct)] if p.investment_usd_bn > 0 else []
+    return base.with_overrides(name=f"desk-{p.base}", tariffs=tariffs, purchases=buys, pledges=pledges, options=opts)
+
+
+def _rules(d: TradeData, rules: list[str]) -> list[TariffMeasure]:
+    """Desk tariff rules 'IMPORTER:EXPORTER:SECTOR=PCT' / '+=PCT' as sector measures ('*' expands)."""
+    out: list[TariffMeasure] = []
+    for text in rules:
+        e = TariffEdit.parse(text)
+        imps = d.countries if e.importer == "*" else [e.importer]
+        secs = d.sectors if e.sector == "*" else [e.sector]
+        mode: TariffMode = "set" if e.op == "set" else ("add" if e.pct >= 0 else "cut")
+        for imp in imps:
+            for sec in secs:
+                out.append(TariffMeasure(imp, e.exporter, abs(e.pct) if e.op == "add" else e.pct, mode,
+                                         sector=sec, note=f"rule {text.strip()}"))
+    return out
+
+
+def desk_assumptions(p: S.PackageSpec) -> list[str]:
+    """How the desk built the package (printed with its result)."""
+    return [
+        f"package desk: the package of the built-in scenario '{p.base}' (its date's tariffs in force, measures "
+        "and side items) with the sliders on top; a slider left empty keeps the base's value",
+        f"package desk: US auto tariff on Japan = the product groups {', '.join(AUTO_GROUPS)} set all-in (mapped "
+        f"to '{AUTO}' with trade weights); reciprocal rate on Japan's other goods sectors {p.reciprocal_stacking} "
+        "(services untouched); Japan's tariffs on US goods = rate in force + change, floored at 0; purchases: "
+        f"{p.purchase_meaning} (energy = WIOD 'mining')",
+    ]
+
+
+__all__ = ["AUTO_GROUPS", "PURCHASE_SECTORS", "desk_assumptions", "desk_package"]
