@@ -19,7 +19,7 @@ from tradetalks.policy.evaluate import PackageResult, evaluate
 from tradetalks.policy.scenarios import resolve
 from tradetalks.sweep import DrawOptions, bands_for_evaluation, make_draws
 from tradetalks.sweep.draws import central_sigma, mc_sigma
-from tradetalks.sweep.uncertainty import inputs_from_evaluation, policy_headline, uncertainty
+from tradetalks.sweep.uncertainty import inputs_from_evaluation, policy_headline, solve_members, uncertainty
 
 SCENARIOS = ("jp-us-deal", "jp-us-no-deal")
 
@@ -139,3 +139,14 @@ def test_bad_options_fail_before_work(world: TradeData, evaluated: dict[str, Pac
         bands_for_evaluation(evaluated, world, 5, sets=["XX"])
     with pytest.raises(ElasticitySetError, match="world2014"):
         bands_for_evaluation(evaluated, world, 5, sets=["CP"])
+
+
+def test_blocks_do_not_change_results(world: TradeData, evaluated: dict[str, PackageResult]) -> None:
+    """Solving members in blocks of 4 equilibria or all at once gives the same equilibria (1e-12)."""
+    inputs = inputs_from_evaluation(evaluated["jp-us-deal"], world)
+    sigma = make_draws(world, DrawOptions(n_draws=5, seed=9)).sigma
+    one = solve_members(world, inputs, sigma, block=1000)
+    blocks = solve_members(world, inputs, sigma, block=4)
+    assert one.eq.w_hat.shape == blocks.eq.w_hat.shape == (18, world.n_countries)
+    np.testing.assert_allclose(blocks.eq.trade_new, one.eq.trade_new, rtol=1e-12)
+    np.testing.assert_array_equal(blocks.converged, one.converged)

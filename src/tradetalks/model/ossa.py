@@ -1011,13 +1011,15 @@ def _pb_residual_jacobian(
     between Newton iterations), so an evaluation needs no power function on the (N, N, S) arrays.
     """
 
-    def take(a: FloatArray) -> FloatArray:
-        return a if a.shape[0] == 1 else a[idx]
+    everyone = idx.size == pb.size
 
-    sg = pb.sigma[idx]
+    def take(a: FloatArray) -> FloatArray:
+        return a if a.shape[0] == 1 or everyone else a[idx]
+
+    sg = take(pb.sigma)
     om = 1.0 - sg
     kappa = (sg - 1.0) / sg
-    wl = pb.labour_income[idx]
+    wl = take(pb.labour_income)
     e0 = take(pb.expenditure)
     scale = 1.0 / e0.sum(axis=1, keepdims=True)
     a_i = np.exp(om[:, None, :] * u[:, :, None])  # (b, N exporter, S)
@@ -1119,8 +1121,11 @@ def solve_equilibrium_batch(
                              np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n))], axis=1)
 
     def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
-        f, j, *_ = _pb_residual_jacobian(pb, idx, g_t[idx], x_t[idx], t_new[idx], nx[idx],
-                                         z[:, :n], z[:, n:], want_jac)
+        if idx.size == bsz:  # every member active: no copies of the (B, N, N, S) arrays
+            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, t_new, nx, z[:, :n], z[:, n:], want_jac)
+        else:
+            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t[idx], x_t[idx], t_new[idx], nx[idx],
+                                             z[:, :n], z[:, n:], want_jac)
         return f, j
 
     res = newton(fun, z0, options)
