@@ -1,29 +1,44 @@
 r"""Welfare changes split by channel, for the Ossa (2014) and Caliendo–Parro (2015) models.
 
-Ossa (exact, equivalent variation at baseline prices)
------------------------------------------------------
-Spending is :math:`E_j = wL_j + \Pi_j + T_j - NX_j` before and after the change (labour income, profits
-:math:`\Pi_j = \sum_s R_{js}/\sigma_s`, tariff revenue, net exports). With :math:`\hat P_j = \hat E_j/\hat W_j`
-the consumer price index, the equivalent variation :math:`EV_j = E_j(\hat W_j - 1) = E'_j/\hat P_j - E_j`
-splits exactly into
+Ossa (exact decomposition of :math:`\ln\hat W_j`)
+-------------------------------------------------
+In Ossa's model (fixed numbers of firms, constant mark-ups, one factor) the price of i's varieties moves
+with its wage, so a flow's change splits exactly into price and quantity, :math:`\hat X_{ijs} = \hat w_i
+\hat q_{ijs}`. Spending is :math:`E_j = R_j + T_j - NX_j` (sales, tariff revenue, net exports) and
+:math:`\ln \hat W_j = \ln\hat E_j - \sum_s \mu_{js} \ln \hat P_{js}`. Two exact identities:
 
-.. math:: EV_j = \underbrace{wL_j(\hat w_j/\hat P_j - 1)}_{\text{real wage: terms of trade + volume}}
-          + \underbrace{\Pi'_j/\hat P_j - \Pi_j}_{\text{profit shifting}}
-          + \underbrace{T'_j/\hat P_j - T_j}_{\text{tariff revenue}}
-          - \underbrace{(NX'_j/\hat P_j - NX_j)}_{\text{deficit revaluation}} .
+* logarithmic means, :math:`a' - a = \mathcal L(a', a)\ln(a'/a)` with
+  :math:`\mathcal L(a', a) = (a'-a)/\ln(a'/a)`, give :math:`\ln \hat E_j = (\Delta R_j + \Delta T_j -
+  \Delta NX_j)/\mathcal L(E'_j, E_j)` and :math:`\Delta R_j = \sum_{k,s}\mathcal L(X'_{jks}, X_{jks})
+  (\ln\hat w_j + \ln \hat q_{jks})`;
+* the Sato–Vartia index is exact for CES: :math:`\ln\hat P_{js} = \sum_i \omega_{ijs}(\ln\hat w_i +
+  \ln\hat\tau_{ijs})`, :math:`\omega_{ijs} \propto \mathcal L(\gamma'_{ijs}, \gamma_{ijs})` (tariff-inclusive
+  import shares, normalised to sum to one over i).
 
-The components add up to the total up to the equilibrium residual (labour-market clearing). In the
-one-factor model the real-wage term carries both the terms-of-trade and the volume (variety, efficiency)
-effects; this module does not separate them for Ossa.
+Hence, exactly (up to the equilibrium residual of the budget identity),
+
+.. math:: \ln\hat W_j =
+   \underbrace{\frac{\sum_{k,s}\mathcal L^X_{jks}\ln\hat w_j}{\mathcal L^E_j}
+        - \sum_s\mu_{js}\sum_i\omega_{ijs}\ln\hat w_i}_{\text{terms of trade}}
+ + \underbrace{\frac{\sum_{k,s}\mathcal L^X_{jks}\ln\hat q_{jks}}{\mathcal L^E_j}}_{\text{profit shifting}}
+ + \underbrace{\frac{\Delta T_j}{\mathcal L^E_j}}_{\text{tariff revenue}}
+ \underbrace{- \sum_s\mu_{js}\sum_i\omega_{ijs}\ln\hat\tau_{ijs}}_{\text{tariff wedge}}
+ \underbrace{- \frac{\Delta NX_j}{\mathcal L^E_j}}_{\text{deficit}} .
+
+To first order these are the textbook channels (Ossa 2016, Handbook of Commercial Policy, ch. 4;
+Caliendo–Parro 2015, eq. 28): the terms of trade :math:`\sum_{k\ne j} X_{jk} d\ln w_j - \sum_{i\ne j}
+X_{ij}d\ln w_i` (domestic terms cancel); profit shifting :math:`\sum_s R_{js}\,d\ln q_{js}`, which with a
+fixed labour force is the reallocation of labour towards high-mark-up sectors; and the volume-of-trade
+(efficiency) effect :math:`\sum t_{ijs}X_{ijs}d\ln q_{ijs}`, which is the sum of the *tariff revenue* and
+*tariff wedge* terms (their :math:`X\,dt` parts cancel). The log decomposition is turned into percent of
+baseline (gross, tariff-inclusive) absorption by the common factor :math:`100(\hat W_j-1)/\ln\hat W_j`, so
+the components add up to the model's welfare change, and into an equivalent variation by :math:`E_j/100`.
 
 Caliendo–Parro
 --------------
 The model's own first-order decomposition (CP 2015, eq. 28): :math:`\hat W = ToT + VoT`, the terms of trade
-and the volume of trade (the latter includes the tariff-revenue/efficiency effect); no profits. The
+and the volume of trade (the latter holds the tariff-revenue/efficiency effect); no profits. The
 components add up to CP's reported welfare by construction.
-
-All components are returned in percent of the baseline (gross, tariff-inclusive) absorption
-:math:`E_j` and, for Ossa, as US$ (the dataset's unit) equivalent variation.
 """
 
 from __future__ import annotations
@@ -65,54 +80,85 @@ class ChannelSplit:
         return out
 
 
-def ossa_channels(
-    *, expenditure: FloatArray, e_hat: FloatArray, welfare_hat: FloatArray, w_hat: FloatArray,
-    labour_income: FloatArray, profits_base: FloatArray, profits_new: FloatArray,
-    revenue_base: FloatArray, revenue_new: FloatArray, nx_base: FloatArray, nx_new: FloatArray,
-) -> tuple[dict[str, FloatArray], FloatArray]:
-    """The four Ossa channels (EV, dataset units) and the total EV; arrays of shape (N,)."""
-    p_hat = e_hat / welfare_hat
-    ev = {
-        "real_wage": labour_income * (w_hat / p_hat - 1.0),
-        "profit_shifting": profits_new / p_hat - profits_base,
-        "tariff_revenue": revenue_new / p_hat - revenue_base,
-        "deficit": -(nx_new / p_hat - nx_base),
+def _logmean(a: FloatArray, b: FloatArray) -> FloatArray:
+    r"""Logarithmic mean :math:`(a-b)/\ln(a/b)` (``a`` where a = b; 0 where either is 0)."""
+    pos = (a > 0) & (b > 0)
+    sa, sb = np.where(pos, a, 1.0), np.where(pos, b, 1.0)
+    d = np.log(sa) - np.log(sb)
+    same = np.abs(d) < 1e-12
+    out = np.where(same, 0.5 * (sa + sb), (sa - sb) / np.where(same, 1.0, d))
+    return np.where(pos, out, 0.0)
+
+
+def ossa_log_channels(
+    *, trade_base: FloatArray, trade_new: FloatArray, tariff_base: FloatArray, tariff_new: FloatArray,
+    w_hat: FloatArray, expenditure_base: FloatArray, expenditure_new: FloatArray,
+    nx_base: FloatArray, nx_new: FloatArray,
+) -> dict[str, FloatArray]:
+    r"""The five Ossa channels of :math:`\ln\hat W_j` (module docstring), each of shape (N,).
+
+    Arrays (N, N, S) in the orientation of DESIGN.md §3 (exporter, importer, sector); pre-tariff flows.
+    """
+    x0, x1 = np.asarray(trade_base, float), np.asarray(trade_new, float)
+    t0, t1 = np.asarray(tariff_base, float), np.asarray(tariff_new, float)
+    e0, e1 = np.asarray(expenditure_base, float), np.asarray(expenditure_new, float)
+    lnw = np.log(np.asarray(w_hat, float))
+    le = _logmean(e1, e0)
+    lx = _logmean(x1, x0)
+    pos = (x0 > 0) & (x1 > 0)
+    lnq = np.where(pos, np.log(np.where(pos, x1, 1.0)) - np.log(np.where(pos, x0, 1.0)), 0.0) - lnw[:, None, None]
+    s0, s1 = (1.0 + t0) * x0, (1.0 + t1) * x1
+    g0 = np.divide(s0, s0.sum(axis=0, keepdims=True), out=np.zeros_like(s0), where=s0.sum(axis=0, keepdims=True) > 0)
+    g1 = np.divide(s1, s1.sum(axis=0, keepdims=True), out=np.zeros_like(s1), where=s1.sum(axis=0, keepdims=True) > 0)
+    om = _logmean(g1, g0)
+    tot_om = om.sum(axis=0, keepdims=True)
+    om = np.divide(om, tot_om, out=np.zeros_like(om), where=tot_om > 0)
+    mu = s0.sum(axis=0) / e0[:, None]
+    lntau = np.log((1.0 + t1) / (1.0 + t0))
+    rev = (t1 * x1).sum(axis=(0, 2)) - (t0 * x0).sum(axis=(0, 2))
+    return {
+        "terms_of_trade": lx.sum(axis=(1, 2)) * lnw / le - (mu * (om * lnw[:, None, None]).sum(axis=0)).sum(axis=1),
+        "profit_shifting": (lx * lnq).sum(axis=(1, 2)) / le,
+        "tariff_revenue": rev / le,
+        "tariff_wedge": -(mu * (om * lntau).sum(axis=0)).sum(axis=1),
+        "deficit": -(np.asarray(nx_new, float) - np.asarray(nx_base, float)) / le,
     }
-    return ev, expenditure * (welfare_hat - 1.0)
 
 
-def split_result(result: Any, sigma: npt.ArrayLike | None = None) -> ChannelSplit:
-    r"""Channel split of a :class:`~tradetalks.results.counterfactual.CounterfactualResult`.
+def split_result(result: Any) -> ChannelSplit:
+    r"""Channel split of a :class:`~tradetalks.results.counterfactual.CounterfactualResult` (Ossa or CP).
 
-    Ossa results need the dataset's ``sigma`` (labour income is :math:`\sum_s R_s(\sigma_s-1)/\sigma_s`);
-    Caliendo–Parro results carry their ToT/VoT terms.
+    Raises
+    ------
+    ModelError
+        A result of another model (neither CP's ToT/VoT terms nor Ossa's variables).
     """
     ds = result.ds
     countries = tuple(str(c) for c in ds["country"].values)
     total = np.asarray(ds["welfare_pct"].values, dtype=float)
     if "welfare_tot_pct" in ds:
-        cp: tuple[tuple[str, FloatArray], ...] = (("terms_of_trade", np.asarray(ds["welfare_tot_pct"].values, dtype=float)),
-                 ("volume_of_trade", np.asarray(ds["welfare_vot_pct"].values, dtype=float)))
+        cp: tuple[tuple[str, FloatArray], ...] = (
+            ("terms_of_trade", np.asarray(ds["welfare_tot_pct"].values, dtype=float)),
+            ("volume_of_trade", np.asarray(ds["welfare_vot_pct"].values, dtype=float)))
         return ChannelSplit("caliendo_parro", countries, total, cp, (),
                             "CP (2015) first-order decomposition; revenue/efficiency inside the volume term")
-    if sigma is None:
-        raise ModelError("sigma: expected the dataset's (S,) elasticities for an Ossa channel split; found None")
-    sg = np.asarray(sigma, dtype=float)
-    x0 = np.asarray(ds["trade_base"].values, dtype=float)
+    need = ("trade_base", "trade_new", "tariff_base", "tariff_new", "wage_hat", "income_base", "income_new",
+            "nx_base", "nx_new")
+    missing = [v for v in need if v not in ds]
+    if missing:
+        raise ModelError(f"channel split: expected an Ossa or Caliendo-Parro result; variables {missing} are missing")
     e0 = np.asarray(ds["income_base"].values, dtype=float)
-    e1 = np.asarray(ds["income_new"].values, dtype=float)
-    sales = x0.sum(axis=1)
-    ev, tot = ossa_channels(
-        expenditure=e0, e_hat=e1 / e0, welfare_hat=1.0 + total / 100.0,
-        w_hat=np.asarray(ds["wage_hat"].values, dtype=float),
-        labour_income=(sales * (sg - 1.0) / sg).sum(axis=1),
-        profits_base=np.asarray(ds["profits_base"].values, dtype=float),
-        profits_new=np.asarray(ds["profits_new"].values, dtype=float),
-        revenue_base=np.asarray(ds["revenue_base"].values, dtype=float),
-        revenue_new=np.asarray(ds["revenue_new"].values, dtype=float),
-        nx_base=np.asarray(ds["nx_base"].values, dtype=float),
-        nx_new=np.asarray(ds["nx_new"].values, dtype=float),
+    logs = ossa_log_channels(
+        trade_base=ds["trade_base"].values, trade_new=ds["trade_new"].values,
+        tariff_base=ds["tariff_base"].values, tariff_new=ds["tariff_new"].values,
+        w_hat=ds["wage_hat"].values, expenditure_base=e0, expenditure_new=ds["income_new"].values,
+        nx_base=ds["nx_base"].values, nx_new=ds["nx_new"].values,
     )
-    comps = tuple((k, 100.0 * v / e0) for k, v in ev.items())
-    return ChannelSplit("ossa", countries, 100.0 * tot / e0, comps, tuple(ev.items()),
-                        "exact accounting split of EV (real wage carries terms of trade and volume)")
+    w_hat = 1.0 + total / 100.0
+    ln_w = np.log(w_hat)
+    factor = np.where(np.abs(ln_w) > 1e-15, 100.0 * (w_hat - 1.0) / np.where(np.abs(ln_w) > 1e-15, ln_w, 1.0), 100.0)
+    comps = tuple((k, factor * v) for k, v in logs.items())
+    evs = tuple((k, v * e0 / 100.0) for k, v in comps)
+    return ChannelSplit("ossa", countries, total, comps, evs,
+                        "exact log decomposition (Sato-Vartia); volume of trade (efficiency) = tariff_revenue + "
+                        "tariff_wedge")

@@ -251,7 +251,7 @@ def decompose_deal(package: Package | ScenarioSpec, data: TradeData, *, vs: Pack
         sign = -1.0 if any(p.investor == c for p in pkg.pledges) else (1.0 if any(p.host == c for p in pkg.pledges) else 0.0)
         steps.extend(step_rows(c, _ev_bn(r1, c), _ev_bn(r2, c), pur[c], sign * transfer,
                                gdp_usd_bn=GDP_USD_BN.get(c)))
-    ch = split_result(r2, data.param("sigma"))
+    ch = split_result(r2)
     rows = tuple((c, ch.row(c)) for c in parties)
     hz: list[HorizonRow] = []
     if horizons:
