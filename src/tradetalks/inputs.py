@@ -419,8 +419,8 @@ def named_error(exc: BaseException) -> TradeTalksError | None:
         return BoundsError("number", "a value that fits 64-bit arithmetic", str(exc)[:200])
     if isinstance(exc, OSError):
         where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-        reason = exc.strerror or type(exc).__name__
+        reason = exc.strerror or str(exc) or type(exc).__name__
         return OutputPathError(
-            f"path{where}: expected a readable/writable path (existing folder); found: {reason}"
+            f"path{where}: expected a readable/writable path in an existing folder; found: {reason}"
         )
     return None

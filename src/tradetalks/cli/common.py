@@ -8,7 +8,9 @@ No bare traceback reaches a user. :func:`guard` maps
   (:class:`~tradetalks.errors.NestingError`), numbers too large for the arithmetic or the database
   (``OverflowError`` → :class:`~tradetalks.errors.BoundsError`), OS errors on paths
   (:class:`~tradetalks.errors.OutputPathError`);
-- a non-converged result (:class:`~tradetalks.errors.NotConvergedError`) to exit code 3;
+- a non-converged result (:class:`~tradetalks.errors.NotConvergedError`, or a
+  :class:`~tradetalks.errors.ConvergenceWarning` emitted while the command ran: a solve that did not meet its
+  tolerance or ended with NaN/inf) to exit code 3 after the output, unless ``tradetalks --allow-nonconverged``;
 - anything else to a one-line message with a log reference (exit code 70): the traceback is written to
   the log file :func:`error_log_path`, and printed only with ``tradetalks --debug`` (or
   ``TRADETALKS_DEBUG=1``).
@@ -24,6 +26,7 @@ import os
 import secrets
 import tempfile
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -33,7 +36,7 @@ import numpy as np
 import typer
 from rich.console import Console
 
-from tradetalks.errors import InputError, NotConvergedError
+from tradetalks.errors import ConvergenceWarning, InputError, NotConvergedError
 from tradetalks.inputs import named_error
 
 console = Console()
@@ -48,7 +51,7 @@ EXIT_NOT_CONVERGED = 3
 EXIT_INTERNAL = 70
 DEBUG_ENV = "TRADETALKS_DEBUG"
 
-_state = {"debug": False}
+_state = {"debug": False, "allow_nonconverged": False}
 
 
 def set_debug(on: bool) -> None:
@@ -103,13 +106,42 @@ def _fail(exc: BaseException, where: str) -> NoReturn:
     raise typer.Exit(code=EXIT_INTERNAL) from None
 
 
+def _run_watching_convergence(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run ``fn``; a :class:`ConvergenceWarning` it emits (shown as usual) makes the command exit 3 after
+    its output, unless ``--allow-nonconverged`` (or ``TRADETALKS_ALLOW_NONCONVERGED=1``)."""
+    caught: list[str] = []
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+            if issubclass(category, ConvergenceWarning):
+                caught.append(str(message))
+            shown(message, category, *rest, **kw)
+
+        warnings.showwarning = show
+        warnings.simplefilter("always", ConvergenceWarning)
+        out = fn(*args, **kwargs)
+    if caught and not nonconverged_allowed():
+        raise NotConvergedError(
+            f"expected every solve to converge to a finite result; found {len(caught)} that did not "
+            f"(first: {caught[0][:200]})"
+        )
+    return out
+
+
+def nonconverged_allowed() -> bool:
+    """True under ``tradetalks --allow-nonconverged`` or ``TRADETALKS_ALLOW_NONCONVERGED=1``."""
+    env = os.environ.get("TRADETALKS_ALLOW_NONCONVERGED", "").strip() not in ("", "0", "false")
+    return _state["allow_nonconverged"] or env
+
+
 def guard(fn: Callable[P, R]) -> Callable[P, R]:
     """Decorator for typer commands: the error boundary (see the module docstring)."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return fn(*args, **kwargs)
+            return _run_watching_convergence(fn, *args, **kwargs)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # the boundary: nothing escapes as a traceback
@@ -180,6 +212,12 @@ def root_options(
     debug: bool = typer.Option(
         False, "--debug", help="Print the traceback of an unexpected error (also TRADETALKS_DEBUG=1)."
     ),
+    allow_nonconverged: bool = typer.Option(
+        False,
+        "--allow-nonconverged",
+        help="Exit 0 even when a solve did not converge or gave NaN/inf (default: exit code 3).",
+    ),
 ) -> None:
     """Options of the ``tradetalks`` command itself."""
     set_debug(debug)
+    _state["allow_nonconverged"] = bool(allow_nonconverged)

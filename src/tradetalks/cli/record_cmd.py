@@ -7,12 +7,13 @@ store method and render a rich table or JSON (``--json``). Dates are ISO 8601; t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.cli.common import console, emit_json, err_console, guard
+from tradetalks.inputs import MAX_ID, MAX_PATH_LENGTH, check_text, parse_int
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only when a record command runs: faster CLI start-up
     from tradetalks.store import Record, Store
@@ -39,14 +40,28 @@ RecordArg = Annotated[str, typer.Argument(help="Record id (a number) or key (e.g
 def _open(db: str | None) -> Store:
     from tradetalks.store import open_store, seed_japan_us
 
-    store = open_store(db)
-    seed_japan_us(store)
+    store = open_store(None if db is None else check_text(db, "--db", max_len=MAX_PATH_LENGTH))
+    if store.read_only:
+        err_console.print("[yellow]note[/]: the record is open read-only (file or folder not writable)")
+    else:
+        seed_japan_us(store)
     return store
 
 
 def _get(store: Store, ref: str) -> Record:
-    ref = ref.strip()
-    return store.get_record(int(ref)) if ref.isdigit() else store.get_record_by_key(ref)
+    ref = check_text(ref, "record", max_len=100).strip()
+    if ref.isascii() and ref.isdigit():
+        return store.get_record(parse_int(ref, "record id", lo=1, hi=MAX_ID))
+    return store.get_record_by_key(ref)
+
+
+def _report_skipped(rounds: list[Any]) -> None:
+    bad = [o for r in rounds for o in getattr(r, "skipped_offers", ())]
+    if bad:
+        err_console.print(
+            f"[yellow]warning[/]: {len(bad)} stored offer(s) left out because their content fails "
+            f"validation (ids {bad[:10]})"
+        )
 
 
 @app.command("list")
@@ -84,6 +99,7 @@ def show_cmd(record: RecordArg, db: DbOpt = None, as_json: JsonOpt = False) -> N
     with _open(db) as store:
         rec = _get(store, record)
         rounds = store.list_rounds(rec.id)
+    _report_skipped(rounds)
     if as_json:
         emit_json(rec.as_dict())
         return
@@ -108,6 +124,7 @@ def rounds_cmd(record: RecordArg, db: DbOpt = None, as_json: JsonOpt = False) ->
     with _open(db) as store:
         rec = _get(store, record)
         rounds = store.list_rounds(rec.id)
+    _report_skipped(rounds)
     if as_json:
         emit_json([r.as_dict() for r in rounds])
         return
@@ -127,3 +144,21 @@ def rounds_cmd(record: RecordArg, db: DbOpt = None, as_json: JsonOpt = False) ->
             "; ".join(f"{o.party}: {o.label}" for o in r.offers),
         )
     console.print(table)
+
+
+@app.command("health")
+@guard
+def health_cmd(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """State of the record database: ok or read-only, marked as ours, number of records.
+
+    A foreign, damaged or unreachable database is an error (exit code 2) naming the reason.
+    """
+    from tradetalks.store import open_store
+
+    with open_store(None if db is None else check_text(db, "--db", max_len=MAX_PATH_LENGTH)) as store:
+        h = {"url": store.url, **store.health()}
+    if as_json:
+        emit_json(h)
+        return
+    for k, v in h.items():
+        console.print(f"{k}: {v}")

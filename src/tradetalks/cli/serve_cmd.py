@@ -2,23 +2,68 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from tradetalks.cli.common import guard
 
+
+@guard
 def serve_cmd(
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (reads are open on loopback only)."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Interface to listen on (reads are open on loopback only)."
+    ),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     database_url: str | None = typer.Option(
-        None, "--database-url", help="Negotiation-record database (default: $TRADETALKS_DATABASE_URL or a SQLite "
-        "file in the user's data directory)."),
+        None,
+        "--database-url",
+        help="Negotiation-record database (default: $TRADETALKS_DATABASE_URL or a SQLite file in the user's "
+        "data directory).",
+    ),
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Host name the service answers to (repeat; default: the loopback names, or "
+            "$TRADETALKS_ALLOWED_HOSTS). Requests naming another host get 400 (DNS-rebinding defence).",
+        ),
+    ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="Address or network of a reverse proxy whose X-Forwarded-For is believed (repeat; default none, "
+            "or $TRADETALKS_TRUSTED_PROXIES). Without it, forwarded requests count as remote and need the token.",
+        ),
+    ] = None,
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=16, help="Worker processes (each with its own job pool and caches)."
+    ),
 ) -> None:
     """Start the web service: browser UI at http://HOST:PORT/, OpenAPI schema at /openapi.json.
 
     Writes (records, simulation jobs) need the bearer token set in TRADETALKS_API_TOKEN.
     """
+    import os
+
     import uvicorn
 
-    from tradetalks.web.app import create_app
-
+    # the app factory reads its settings from the environment in every worker process
+    if database_url:
+        os.environ["TRADETALKS_DATABASE_URL"] = database_url
+    if allowed_host:
+        os.environ["TRADETALKS_ALLOWED_HOSTS"] = ",".join(allowed_host)
+    if trusted_proxy:
+        os.environ["TRADETALKS_TRUSTED_PROXIES"] = ",".join(trusted_proxy)
     typer.echo(f"tradetalks: serving on http://{host}:{port}/ (OpenAPI: /openapi.json); Ctrl-C stops")
-    uvicorn.run(create_app(database_url=database_url), host=host, port=port, log_level="info")
+    uvicorn.run(
+        "tradetalks.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,  # forwarded headers are handled by the app itself (trusted proxies only)
+        server_header=False,
+        log_level="info",
+    )

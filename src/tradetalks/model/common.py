@@ -54,10 +54,10 @@ class SolverOptions:
     strict: bool = False
 
     def __post_init__(self) -> None:
-        if not (self.tol > 0):
-            raise OptionError("tol", "a positive number", self.tol)
-        if self.max_iter < 1:
-            raise OptionError("max_iter", "a positive integer", self.max_iter)
+        if not (0 < self.tol <= 1):  # also refuses NaN and inf (issue 15: --tol inf "converged")
+            raise OptionError("tol", "a finite number in (0, 1]", self.tol)
+        if not 1 <= self.max_iter <= 100_000:
+            raise OptionError("max_iter", "an integer in [1, 100000]", self.max_iter)
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,11 @@ class SolveInfo:
     residual: float
     seconds: float
     method: str = ""
+
+    def __post_init__(self) -> None:
+        # issue 15: a solve whose residual is NaN/inf is never reported as converged
+        if self.converged and not np.isfinite(self.residual):
+            object.__setattr__(self, "converged", False)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -4,8 +4,9 @@ They run as background jobs in the job pool, never in a request handler:
 
 - ``POST /api/jobs/{frontier,bargain,war}`` (and ``/api/jobs/simulate``, which needs the token) start a job
   and answer 202 with it; ``GET /api/jobs/{id}`` shows progress and the result, ``DELETE`` cancels it.
-- ``POST /api/frontier``, ``/api/bargain``, ``/api/war`` start the same job and await it (the handler
-  itself only waits; a cached result comes back at once).
+- ``POST /api/frontier``, ``/api/bargain``, ``/api/war`` start the same job and wait for it at most
+  :data:`SYNC_WAIT_S` seconds (the handler itself only waits): 200 with the result when it is ready (a
+  cached result comes back at once), else 202 with the job (``Location: /api/jobs/{id}``) to follow.
 
 Starts are limited per client (token bucket, 429 with ``Retry-After``) and by the number of pending jobs.
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from tradetalks.errors import ServiceError, TradeTalksError
 from tradetalks.web import schemas as S
@@ -27,6 +29,12 @@ from tradetalks.web.jobs import Job, Report
 from tradetalks.web.routers.common import JobId
 
 router = APIRouter(responses=ERROR_RESPONSES)
+
+#: Longest a synchronous heavy request waits for its job before answering 202 with the job.
+SYNC_WAIT_S = 2.0
+_STILL_RUNNING: dict[int | str, dict[str, Any]] = {
+    202: {"model": S.JobOut, "description": "Still running: follow the job at the Location header"}
+}
 
 
 def _frontier_job(spec: S.FrontierSpec) -> Callable[[Report], Any]:
@@ -81,7 +89,14 @@ def _start(request: Request, kind: str, fn: Callable[[Report], Any], owner: str)
 
 
 async def _await(job: Job) -> Any:
-    await asyncio.wrap_future(job.future)
+    try:
+        await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(job.future)), SYNC_WAIT_S)
+    except TimeoutError:
+        return JSONResponse(
+            S.JobOut(**job.view()).model_dump(mode="json"),
+            status_code=202,
+            headers={"Location": f"/api/jobs/{job.id}"},
+        )
     if job.status == "done":
         return job.value
     if isinstance(job.exc, TradeTalksError):
@@ -94,25 +109,19 @@ async def _await(job: Job) -> Any:
 # --- synchronous forms (await a job) -------------------------------------------------------------
 
 
-@router.post("/api/frontier", dependencies=[Read])
-async def frontier(request: Request, spec: S.FrontierSpec, client: str = HeavyStart) -> S.FrontierOut:
-    out = await _await(_start(request, "frontier", _frontier_job(spec), client))
-    assert isinstance(out, S.FrontierOut)
-    return out
+@router.post("/api/frontier", dependencies=[Read], responses=_STILL_RUNNING, response_model=S.FrontierOut)
+async def frontier(request: Request, spec: S.FrontierSpec, client: str = HeavyStart) -> Any:
+    return await _await(_start(request, "frontier", _frontier_job(spec), client))
 
 
-@router.post("/api/bargain", dependencies=[Read])
-async def bargain(request: Request, spec: S.BargainSpec, client: str = HeavyStart) -> S.SolutionOut:
-    out = await _await(_start(request, "bargain", _bargain_job(spec), client))
-    assert isinstance(out, S.SolutionOut)
-    return out
+@router.post("/api/bargain", dependencies=[Read], responses=_STILL_RUNNING, response_model=S.SolutionOut)
+async def bargain(request: Request, spec: S.BargainSpec, client: str = HeavyStart) -> Any:
+    return await _await(_start(request, "bargain", _bargain_job(spec), client))
 
 
-@router.post("/api/war", dependencies=[Read])
-async def war(request: Request, spec: S.WarSpec, client: str = HeavyStart) -> S.WarOut:
-    out = await _await(_start(request, "war", _war_job(spec), client))
-    assert isinstance(out, S.WarOut)
-    return out
+@router.post("/api/war", dependencies=[Read], responses=_STILL_RUNNING, response_model=S.WarOut)
+async def war(request: Request, spec: S.WarSpec, client: str = HeavyStart) -> Any:
+    return await _await(_start(request, "war", _war_job(spec), client))
 
 
 # --- background jobs -----------------------------------------------------------------------------

@@ -11,7 +11,18 @@ async function api(path, opts = {}) {
   const r = await fetch(path, { ...opts, headers: { "content-type": "application/json", ...(opts.headers || {}) } });
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(`${r.status}: ${typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail || body)}`);
+  // a heavy request still running after a moment comes back as 202 with its job: follow it (issue 15)
+  if (r.status === 202 && body && body.id && !path.startsWith("/api/jobs")) return awaitJob(body.id);
   return body;
+}
+async function awaitJob(id) {
+  for (;;) {
+    await new Promise((done) => setTimeout(done, 500));
+    const j = await api(`/api/jobs/${id}`);
+    if (j.status === "done") return j.result;
+    if (j.status === "failed" || j.status === "cancelled") throw new Error(j.error || j.status);
+    status(`${j.message || "working"} (${Math.round(100 * j.progress)} %)`);
+  }
 }
 function status(text) { $("status").textContent = text; }
 
