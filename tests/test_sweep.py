@@ -142,3 +142,23 @@ def test_cli_run_and_show(tmp_path: Path) -> None:
     assert doc["finished"] == 2 and doc["bands"]["world2014/none"]["n_draws"] == 2
     bad = runner.invoke(app, ["sweep", "run", str(spec_file), "--scheduler", "nowhere"])
     assert bad.exit_code == 2 and "--scheduler" in bad.output
+
+
+def test_evaluate_uncertainty_json_and_csv(tmp_path: Path) -> None:
+    """`evaluate --uncertainty N` carries the draws' summary in JSON and p5/p95 columns in CSV; a set the
+    dataset lacks is a named error (exit code 2)."""
+    runner = CliRunner()
+    csv = tmp_path / "h.csv"
+    res = runner.invoke(app, ["evaluate", "jp-us-deal", "--vs", "jp-us-no-deal", "--uncertainty", "4",
+                              "--seed", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    unc = json.loads(res.output)["uncertainty"]
+    assert (unc["n_draws"], unc["seed"], unc["share_converged"]) == (4, 3, 1.0)
+    rows = {(r["scenario"], r["metric"]): r for r in unc["bands"]["all"]}
+    assert rows[("jp-us-deal - jp-us-no-deal", "balance.USA-JPN.after")]["p5"] is not None
+    res = runner.invoke(app, ["evaluate", "jp-us-deal", "--uncertainty", "3", "--csv", str(csv)])
+    assert res.exit_code == 0, res.output
+    assert "Bands (5-95 %)" in res.output
+    assert {"jp-us-deal p5", "jp-us-deal p95"} <= set(pd.read_csv(csv).columns)
+    bad = runner.invoke(app, ["evaluate", "jp-us-deal", "--elasticity-sets", "CP"])
+    assert bad.exit_code == 2 and "CP" in bad.output

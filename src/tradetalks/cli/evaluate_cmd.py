@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from tradetalks.cli import sweep_cmd
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import TradeData, load
 from tradetalks.data.registry import DEFAULT_DATASET
@@ -132,6 +133,15 @@ def evaluate_cmd(
     assumptions: Annotated[
         bool, typer.Option("--assumptions", help="Print every modelling assumption.")
     ] = False,
+    uncertainty: Annotated[  # issue 13: bands (tradetalks.sweep)
+        int, typer.Option("--uncertainty", min=0, max=100_000, metavar="N",
+                          help="Bands (5-95 %) from N Monte Carlo draws of the elasticities x side-item cases.")
+    ] = 0,
+    elasticity_sets: Annotated[
+        str | None, typer.Option("--elasticity-sets", metavar="A,B",
+                                 help="Named elasticity sets the bands also span (datasets that carry them).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws.")] = 0,
 ) -> None:
     """Evaluate a scenario with the GE model: welfare, real wages, trade, the US-Japan balance in US$bn
     before and after, autos, tariff revenue and effective tariff rates, for Japan, the US and third
@@ -143,8 +153,9 @@ def evaluate_cmd(
     keys = list(results)
     diff = (keys[0], keys[1]) if len(keys) == 2 else None
     df = comparison_frame(results)
+    bands = sweep_cmd.bands_for_cli(results, uncertainty, elasticity_sets, seed)
     if csv is not None:
-        df.to_csv(csv)
+        (df if bands is None else sweep_cmd.band_columns(df, bands, diff)).to_csv(csv)
     if chart is not None:
         frames = {k: sector_effects(v) for k, v in results.items()}
         (sector_chart_html if chart.suffix == ".html" else sector_chart_png)(frames, str(chart))
@@ -166,10 +177,13 @@ def evaluate_cmd(
                     for k, v in results.items()
                 },
                 "units": df["unit"].to_dict(),
+                **({} if bands is None else {"uncertainty": bands.summary_dict(diff)}),
             }
         )
         return
     _render(results, diff, f"{' vs '.join(keys)}", assumptions)
+    if bands is not None:
+        sweep_cmd.render_bands(bands, diff)
     for line in dec.lines():
         console.print(line, markup=False, highlight=False)
     if csv is not None:

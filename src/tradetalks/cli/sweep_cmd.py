@@ -85,6 +85,45 @@ def render_bands(u: Any, diff: tuple[str, str] | None = None, names: dict[str, s
         console.print(f"[dim]side items '{k}': {note}[/]")
 
 
+def bands_for_cli(results: dict[str, Any], n_draws: int, sets: str | None, seed: int) -> Any:
+    """Bands for ``evaluate --uncertainty N [--elasticity-sets A,B]``: ``None`` when neither is asked for.
+
+    Checks the options (named errors) before solving; the scenarios must share one dataset.
+    """
+    from tradetalks.data import load
+    from tradetalks.errors import SweepSpecError
+    from tradetalks.sweep.uncertainty import bands_for_evaluation
+
+    names = parse_sets(sets)
+    if n_draws == 0 and not names:
+        return None
+    if n_draws < 0:
+        raise SweepSpecError("--uncertainty", "a whole number of draws >= 0", str(n_draws))
+    datasets = {pr.result.dataset for pr in results.values()}
+    if len(datasets) != 1:
+        raise SweepSpecError("--uncertainty", "scenarios evaluated on one dataset", str(sorted(datasets)))
+    with console.status(f"solving {n_draws} elasticity draws x side items ...", spinner="dots"):
+        return bands_for_evaluation(results, load(datasets.pop()), n_draws, seed=seed, sets=names)
+
+
+def band_columns(df: Any, u: Any, diff: tuple[str, str] | None = None,
+                 parties: tuple[str, str] = ("USA", "JPN")) -> Any:
+    """The headline table with ``<scenario> p5`` / ``p95`` columns (and the difference's) for CSV export."""
+    import pandas as pd
+
+    frames = [u.band_frame("all")] + ([u.band_frame("all", diff)] if diff else [])
+    bands = pd.concat(frames)
+    label_key = {label: key for key, label, _ in _rows(parties, list(dict.fromkeys(
+        bands.index.get_level_values("metric"))))}
+    out = df.copy()
+    for scen in dict.fromkeys(bands.index.get_level_values("scenario")):
+        for col in ("p5", "p95"):
+            out[f"{scen} {col}"] = [bands[col].get((scen, label_key[lab]), float("nan")) if lab in label_key
+                                    else float("nan") for lab in out.index]
+    out.attrs["bands"] = u.describe()
+    return out
+
+
 def parse_sets(text: str | None) -> tuple[str, ...]:
     """``"CP,IS"`` -> ("CP", "IS")."""
     return tuple(s.strip() for s in text.split(",") if s.strip()) if text else ()
