@@ -173,6 +173,10 @@ def tariffs_cmd(
             payload["wall"] = wall.as_dict()
         if importer == "JPN":
             payload["japan_schedule"] = [_jp_row(t) for t in japan_schedule()]
+        if importer != "USA":
+            payload["groups"] = {}
+            payload["notes"] = [f"the product groups are US measures; {importer}'s rates are the dataset's "
+                                "applied rates by sector (and the sourced product tariffs in japan_schedule)"]
         emit_json(payload)
         return
     if late is not None:
@@ -182,6 +186,9 @@ def tariffs_cmd(
     title = f"{importer} tariffs on goods from {exporter} in force on {day.isoformat()}"
     if scenario:
         title += f" (scenario {scenario})"
+    if importer != "USA":
+        _print_sectors_of_importer(tf, data.name, importer)
+        return
     tab = Table(title=title + ", by product group (%)")
     for col in ("group", "HS", "MFN", "total", "formula", "measures", "exempted"):
         tab.add_column(col, overflow="fold")
@@ -206,6 +213,26 @@ def tariffs_cmd(
         console.print(f"[dim]- {n}[/]")
     if wall is not None:
         _print_wall(wall)
+
+
+def _print_sectors_of_importer(tf: Any, dataset: str, importer: str) -> None:
+    """Sector rates of a non-US importer: the dataset's applied rates (the US measures do not apply), with
+    the sourced product tariffs of Japan's schedule beside their sectors."""
+    facts: dict[str, list[str]] = {}
+    if importer == "JPN":
+        for t in japan_schedule():
+            rate = (f"{t.rate_pct:g} %" if t.rate_pct is not None
+                    else f"{t.range_pct[0]:g}->{t.range_pct[1]:g} %" if t.range_pct else t.specific)
+            facts.setdefault(t.sector, []).append(f"{t.id} {rate}")
+    st = Table(title=f"{importer} tariffs on {tf.exporter} by model sector of {dataset} (%): the dataset's "
+                     "applied, trade-weighted rates")
+    for col in ("sector", "dataset rate", "products in the facts"):
+        st.add_column(col, overflow="fold")
+    for s in tf.sectors:
+        st.add_row(s.sector, f"{s.base_pct:.2f}", "; ".join(facts.get(s.sector, [])))
+    console.print(st)
+    console.print("[dim]- trade-weighted rates hide prohibitive tariffs (rice: 341 JPY/kg out of quota, no "
+                  "trade outside the 770,000 t quota), so the product tariffs are shown beside the sectors[/]")
 
 
 def _print_wall(w: Wall, top: int = 25) -> None:
