@@ -46,8 +46,8 @@ Every list item may carry ``source_title``, ``source_address`` and ``note``. A b
 
 from __future__ import annotations
 
+import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, field
 from datetime import date
@@ -59,7 +59,8 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass
 
 from tradetalks.data.registry import DEFAULT_DATASET
-from tradetalks.errors import PolicyError, SpecError
+from tradetalks.errors import FileFormatError, NestingError, PolicyError, SpecError
+from tradetalks.inputs import MONEY_BN_MAX, load_toml, read_text
 from tradetalks.policy.measures import default_measures
 from tradetalks.vocabulary import DEFAULT_CLOSURE, DEFAULT_THIRD_COUNTRIES, Closure, ThirdCountries
 
@@ -108,7 +109,13 @@ def _to_float(v: Any) -> Any:
     # a number written as a number: no strings ("15", "15%") and no booleans
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ValueError("a number (without quotes or %)")
-    return float(v)
+    try:
+        f = float(v)
+    except OverflowError:
+        raise ValueError("a number that fits a float") from None
+    if not math.isfinite(f):  # issue 15: TOML's nan/inf are refused at the edge
+        raise ValueError("a finite number (not nan or inf)")
+    return f
 
 
 SpecDate = Annotated[date, BeforeValidator(_to_date), AfterValidator(_date_range)]
@@ -119,6 +126,7 @@ CountryOrAll = Annotated[StrictStr, AfterValidator(_iso_or_all)]
 Num = Annotated[float, BeforeValidator(_to_float)]
 NonNeg = Annotated[float, BeforeValidator(_to_float), Field(ge=0.0)]
 Pos = Annotated[float, BeforeValidator(_to_float), Field(gt=0.0)]
+Money = Annotated[float, BeforeValidator(_to_float), Field(gt=0.0, le=MONEY_BN_MAX)]  # US$ bn (issue 15)
 Share = Annotated[float, BeforeValidator(_to_float), Field(ge=0.0, le=1.0)]
 
 
@@ -138,7 +146,7 @@ class PurchaseCommitment:
     sector: Annotated[StrictStr, Field(min_length=1)]
     exporter: Country
     importer: Country
-    usd_bn_per_year: Pos
+    usd_bn_per_year: Money
     kind: Literal["incremental", "level"] = "incremental"
     source_title: Text = ""
     source_address: Text = ""
@@ -159,7 +167,7 @@ class InvestmentPledge:
     name: Slug
     investor: Country
     host: Country
-    usd_bn: Pos
+    usd_bn: Money
     horizon_years: Pos
     profit_share_host: Share = 0.5
     mode: Literal["capital_flow", "returns_transfer"] = "capital_flow"
@@ -393,14 +401,16 @@ def load_spec(path: str | Path) -> ScenarioSpec:
     p = Path(path)
     if not p.is_file():
         raise ScenarioNotFoundError(f"no scenario file at '{p}'")
-    return parse_text(p.read_text(encoding="utf-8"), str(p))
+    return parse_text(read_text(p, "scenario file"), str(p))  # UTF-8, size-bounded (issue 15)
 
 
 def parse_text(text: str, source: str) -> ScenarioSpec:
     """Parse and validate TOML text (``source`` names it in errors)."""
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        doc = load_toml(text, source)  # nesting-bounded (issue 15)
+    except NestingError:
+        raise
+    except FileFormatError as exc:
         raise SpecError(source, "(file)", "valid TOML", f"a syntax error: {exc}") from None
     return parse_spec(doc, source)
 
