@@ -43,6 +43,9 @@ class DatasetInfo:
         ``countries x sectors`` as loaded with default options (for listings without loading).
     year
         Data year(s) (for listings).
+    options
+        Reader options fixed by the name (e.g. ``source``/``year`` of ``icio2022``); a caller's
+        option that contradicts one is an :class:`~tradetalks.errors.OptionError`.
     """
 
     name: str
@@ -51,6 +54,7 @@ class DatasetInfo:
     summary: str
     dims: str = ""
     year: str = ""
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -89,6 +93,18 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("econ36-2001", "econ7115_36c_2001", "econ36",
                     "econ7115 teaching data: 36 countries, aggregate, 2001, tariffs",
                     "36x1", "2001"),
+        # issue 12 (H12a): tariffwar_cubes (option elasticities=IS|U4|CP|BSY|GYY|Shap|FGO|LL|<file.csv>)
+        DatasetInfo("world2022", None, "world2022",
+                    "bundled: OECD ICIO 2022 aggregated to 21 economies x 17 sectors, 2021 applied "
+                    "tariffs, eight elasticity sets", "21x17", "2022"),
+        *(DatasetInfo(f"icio{y}", "tariffwar_cubes", "tariffwar",
+                      f"OECD ICIO (2023 ed.) {y} via tariffwar: 81 economies x 28 sectors, Teti tariffs, "
+                      "eight elasticity sets", "81x28", str(y), (("source", "icio"), ("year", y)))
+          for y in range(2011, 2023)),
+        *(DatasetInfo(f"wiod16-{y}", "tariffwar_cubes", "tariffwar",
+                      f"WIOD 2016 release {y} via tariffwar: 44 economies x 16 sectors, Teti tariffs, "
+                      "eight elasticity sets", "44x16", str(y), (("source", "wiod"), ("year", y)))
+          for y in range(2000, 2015)),
     )
 }
 
@@ -170,7 +186,14 @@ def load(name_or_path: str | Path, **options: Any) -> TradeData:
     """
     key = str(name_or_path)
     if key in DATASETS:
-        return _reader(key)(dataset_folder(key), **options)
+        fixed = dict(DATASETS[key].options)
+        clash = sorted(k for k in options if k in fixed and options[k] != fixed[k])
+        if clash:
+            from tradetalks.errors import OptionError
+
+            raise OptionError(f"{key} options {clash}", tuple(fixed[k] for k in clash),
+                              tuple(options[k] for k in clash))
+        return _reader(key)(dataset_folder(key), **{**options, **fixed})
     path = Path(name_or_path)
     if path.suffix == ".nc" or path.exists():
         return TradeData.load(path)

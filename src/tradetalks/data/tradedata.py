@@ -382,10 +382,10 @@ class TradeData:
         ls = self.sectors if labels_s is None else labels_s
         x = self.trade
         t = self.tariff
-        x_new = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, x)
-        rev = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, x * t)
-        cnt = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, np.ones_like(x))
-        tsum = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, t)
+        x_new = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, x, optimize=True)
+        rev = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, x * t, optimize=True)
+        cnt = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, np.ones_like(x), optimize=True)
+        tsum = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, t, optimize=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             t_new = np.where(x_new > 0, rev / np.where(x_new > 0, x_new, 1.0), tsum / cnt)
         idx = np.arange(len(lc))
