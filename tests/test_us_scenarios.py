@@ -87,3 +87,24 @@ def test_table_rows_and_files(world, tmp_path) -> None:  # type: ignore[no-untyp
         us.write_table(df, tmp_path / "t.xlsx")
     one = us.run_scenarios([("world2014", None, world)], scs[:2], "onesector")
     assert len(one) == world.n_countries * 2 and one["converged"].all()
+
+
+def test_cli_global_commands() -> None:
+    """`tradetalks global war|optimal|us` run, print tables or JSON, and bad input exits 2 with a message."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradetalks.cli import global_cmd
+
+    runner = CliRunner()
+    r = runner.invoke(global_cmd.app, ["war", "world2014", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["converged"] and "USA" in doc["countries"]
+    r = runner.invoke(global_cmd.app, ["optimal", "JPN", "--dataset", "world2014"])
+    assert r.exit_code == 0 and "Optimal uniform tariff of JPN" in r.output
+    r = runner.invoke(global_cmd.app, ["us", "-d", "world2014", "-s", "uniform:0.1", "-r", "none"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(global_cmd.app, ["us", "-d", "world2014", "-s", "bogus"])
+    assert r.exit_code == 2 and "scenario" in r.output

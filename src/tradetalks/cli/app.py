@@ -14,6 +14,7 @@ from tradetalks.cli import (
     common,
     data_cmd,
     evaluate_cmd,
+    global_cmd,
     model_cmd,
     policy_cmd,
     record_cmd,
@@ -43,6 +44,7 @@ policy_cmd.register(app)  # timeline, scenarios, tariffs
 bargain_cmd.register(app)
 app.command("serve")(serve_cmd.serve_cmd)  # web service (imports FastAPI only when run)
 app.add_typer(record_cmd.app, name="record")  # negotiation record
+global_cmd.register(app)  # issue 12: global tariff wars, US scenarios, one-sector 194-economy model
 app.add_typer(sweep_cmd.app, name="sweep")  # sweeps on Dask, Parquet runs (issue 13)
 
 
