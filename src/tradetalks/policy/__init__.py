@@ -3,10 +3,13 @@ scenario / package-deal specs, the built-in 2025-26 Japan-US case, and package e
 
 Main entry points: :func:`tariffs_on` (tariffs in force on a date), :func:`rates_on` (by product group),
 :func:`default_mapping`, :func:`load_spec` / :func:`resolve` (scenario files and built-ins),
-:func:`timeline`, :func:`evaluate` (GE evaluation with the Ossa model).
+:func:`timeline`, :class:`Package` and :func:`package_tariffs` (the one package -> tariffs path),
+:func:`evaluate` (GE evaluation with the Ossa model), :func:`outcome` (the one outcome report).
 """
 
 from tradetalks.policy.evaluate import PackageResult, evaluate
+from tradetalks.policy.outcome import Outcome, outcome
+from tradetalks.policy.package import Package, TariffMeasure, package_tariffs
 from tradetalks.policy.mapping import ProductMapping, default_mapping
 from tradetalks.policy.measures import GroupRate, Measure, MeasureSet, default_measures, rates_on
 from tradetalks.policy.scenarios import BUILTIN, builtin_spec, list_scenarios, resolve
@@ -20,10 +23,13 @@ __all__ = [
     "GroupRate",
     "Measure",
     "MeasureSet",
+    "Outcome",
+    "Package",
     "PackageResult",
     "ProductMapping",
     "ScenarioSpec",
     "TariffChange",
+    "TariffMeasure",
     "TariffsInForce",
     "builtin_spec",
     "default_mapping",
@@ -32,6 +38,8 @@ __all__ = [
     "evaluate",
     "list_scenarios",
     "load_spec",
+    "outcome",
+    "package_tariffs",
     "parse_text",
     "rates_on",
     "resolve",
