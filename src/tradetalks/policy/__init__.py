@@ -8,10 +8,10 @@ Main entry points: :func:`tariffs_on` (tariffs in force on a date), :func:`rates
 """
 
 from tradetalks.policy.evaluate import PackageResult, evaluate
-from tradetalks.policy.outcome import Outcome, outcome
-from tradetalks.policy.package import Package, TariffMeasure, package_tariffs
 from tradetalks.policy.mapping import ProductMapping, default_mapping
 from tradetalks.policy.measures import GroupRate, Measure, MeasureSet, default_measures, rates_on
+from tradetalks.policy.outcome import Outcome, outcome
+from tradetalks.policy.package import Package, TariffMeasure, package_tariffs
 from tradetalks.policy.scenarios import BUILTIN, builtin_spec, list_scenarios, resolve
 from tradetalks.policy.spec import ScenarioSpec, load_spec, parse_text
 from tradetalks.policy.tariffs import TariffChange, TariffsInForce, effective_rates, tariffs_on
