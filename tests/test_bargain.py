@@ -268,7 +268,7 @@ def test_nodeal_points(small_problem) -> None:  # type: ignore[no-untyped-def]
     free trade zeroes the parties' bilateral tariffs."""
     data, base, space, d, _ = small_problem
     np.testing.assert_allclose(d.u, 0.0, atol=1e-10)
-    t = escalate(data, base.tariff, ["C0:C1:all:0.24", "C0:C1:s2:0.25"])
+    t = escalate(data, base.tariff, ["C0:C1:all:24", "C0:C1:s2:25"])  # percent
     np.testing.assert_allclose(t[1, 0, :2], base.tariff[1, 0, :2] + 0.24)
     np.testing.assert_allclose(t[1, 0, 2], base.tariff[1, 0, 2] + 0.49)
     np.testing.assert_array_equal(t[2], base.tariff[2])

@@ -38,7 +38,7 @@ def _json(args: list[str]) -> dict[str, object]:
 def test_war_json_matches_library(economy: Path) -> None:
     """`tradetalks war --json` reports, per region, the median tariff %, welfare % and government
     welfare % of :func:`strategic.trade_war` on the same baseline (to 1e-9)."""
-    out = _json(["war", "--dataset", str(economy), "--json"])
+    out = _json(["war", "--dataset", str(economy), "--closure", "balanced", "--json"])
     from tradetalks.data import load
 
     data = load(economy)
@@ -56,7 +56,8 @@ def test_bargain_equal_gain_multilateral(economy: Path) -> None:
     """`tradetalks bargain --solution equal-gain --from factual --json`: Ossa's cooperative tariffs;
     government-welfare gains from the start point are equal across regions (1e-5 %)."""
     out = _json(
-        ["bargain", "--dataset", str(economy), "--solution", "equal-gain", "--from", "factual", "--json"]
+        ["bargain", "--dataset", str(economy), "--solution", "equal-gain", "--from", "factual", "--closure",
+         "balanced", "--json"]  # fmt: skip
     )
     start = {r["region"]: r["gov_welfare_pct"] for r in out["start_point"]}  # type: ignore[attr-defined]
     gains = [

@@ -27,9 +27,18 @@ from tradetalks.bargain.space import (
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import BargainingError, OptionError
 from tradetalks.model.ossa import OssaBaseline
+from tradetalks.vocabulary import NO_DEAL_KINDS, normalise_no_deal
 
 FloatArray = npt.NDArray[np.float64]
-NODEAL_KINDS: tuple[str, ...] = ("status-quo", "escalation", "trade-war", "free-trade")
+NODEAL_KINDS: tuple[str, ...] = NO_DEAL_KINDS
+
+ESCALATION_SOURCE = (
+    "announced escalation on Japan: IEEPA reciprocal rate 24 % on top of MFN (EO 14257, announced "
+    "2025-04-02, suspended 2025-04-09; policy/facts/measures.toml id ieepa-jp-24) on every sector but motor "
+    "vehicles, which carry the Section 232 auto duty of 25 % instead (Proclamation 10908, id s232-autos; "
+    "232 goods are exempt from the reciprocal rate)"
+)
+"""What the default ``escalation`` no-deal point is, with its sources."""
 
 
 def political_weights_name(which: str | bool) -> str:
@@ -83,25 +92,52 @@ def nodeal_point(
     *,
     escalation_tariff: FloatArray | None = None,
     political_weights: FloatArray | None = None,
+    starts: Sequence[str] | None = None,
 ) -> NoDealPoint:
-    """A no-deal point by name (``status-quo``, ``escalation``, ``trade-war``, ``free-trade``)."""
-    if kind == "status-quo":
+    """A no-deal point by kind (:data:`tradetalks.vocabulary.NO_DEAL_KINDS`; ``trade-war`` is accepted
+    as the old name of ``bilateral-war``). This is the one place a no-deal point is built from its name.
+
+    ``escalation`` uses ``escalation_tariff`` when given, otherwise the announced US escalation on Japan
+    (:func:`default_escalation`) when the parties are the US and Japan.
+    """
+    k = normalise_no_deal(kind)
+    if k == "status-quo":
         return status_quo(space)
-    if kind == "free-trade":
+    if k == "free-trade":
         return free_trade(space)
-    if kind == "trade-war":
-        return trade_war_point(space, political_weights)
-    if kind == "escalation":
-        if escalation_tariff is None:
-            raise BargainingError(
-                "no-deal 'escalation': expected an escalation tariff array (e.g. --escalate)"
-            )
-        return escalation(space, escalation_tariff)
-    raise OptionError("no-deal point", NODEAL_KINDS, kind)
+    if k in ("bilateral-war", "global-war"):
+        return trade_war_point(space, political_weights, bilateral=k == "bilateral-war", starts=starts)
+    if escalation_tariff is None:
+        escalation_tariff = default_escalation(space)
+    return escalation(space, escalation_tariff)
+
+
+def default_escalation(space: PackageSpace) -> FloatArray:
+    """The announced escalation of the US on Japan (:data:`ESCALATION_SOURCE`) added to the reference
+    tariffs: +24 percentage points on every sector, +25 on a sector named like motor vehicles.
+
+    Raises
+    ------
+    BargainingError
+        When the parties are not the US and Japan (then give ``--escalate`` items).
+    """
+    if set(space.parties) != {"USA", "JPN"}:
+        raise BargainingError(
+            "no-deal 'escalation': expected --escalate items (the built-in escalation is the US's on Japan); "
+            f"found parties {space.parties}"
+        )
+    us, jp = space.countries.index("USA"), space.countries.index("JPN")
+    t = space.reference_tariff.copy()
+    autos = [k for k, name in enumerate(space.sectors) if "motor" in name.lower() or name.lower() == "mvh"]
+    add = np.full(len(space.sectors), 0.24)
+    add[autos] = 0.25
+    t[jp, us, :] += add
+    return t
 
 
 def escalate(data: TradeData, tariff: FloatArray, items: Sequence[str]) -> FloatArray:
-    """Add announced duties to a tariff array; items ``"IMPORTER:EXPORTER:SECTOR|all:RATE"`` (RATE a fraction)."""
+    """Add announced duties to a tariff array; items ``"IMPORTER:EXPORTER:SECTOR|all:RATE"`` (RATE in
+    percent, e.g. ``USA:JPN:all:24``)."""
     t = np.array(tariff, dtype=float)
     cs, ss = data.countries, data.sectors
     for it in items:
@@ -125,7 +161,7 @@ def escalate(data: TradeData, tariff: FloatArray, items: Sequence[str]) -> Float
                 f"escalation item {it!r}: expected a numeric rate; found {rate!r}"
             ) from None
         idx = slice(None) if sec == "all" else ss.index(sec)
-        t[cs.index(exp), cs.index(imp), idx] += r
+        t[cs.index(exp), cs.index(imp), idx] += r / 100.0
     return np.asarray(np.clip(t, 0.0, 10.0))
 
 

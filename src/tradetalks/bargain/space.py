@@ -312,7 +312,8 @@ class NoDealPoint:
     Attributes
     ----------
     name
-        ``"status-quo"``, ``"escalation"``, ``"trade-war"``, ``"free-trade"`` or a user label.
+        A kind of :data:`tradetalks.vocabulary.NO_DEAL_KINDS` (``"status-quo"``, ``"escalation"``,
+        ``"bilateral-war"``, ``"global-war"``, ``"free-trade"``) or a user label.
     tariff
         (N, N, S) tariffs.
     u
@@ -370,16 +371,39 @@ def free_trade(space: PackageSpace) -> NoDealPoint:
 
 
 def trade_war_point(
-    space: PackageSpace, political_weights: npt.ArrayLike | None = None, mfn: bool = False
+    space: PackageSpace,
+    political_weights: npt.ArrayLike | None = None,
+    mfn: bool = False,
+    *,
+    bilateral: bool = True,
+    starts: Sequence[str] | None = None,
 ) -> NoDealPoint:
-    """Nash trade war between the two parties (others passive), by the lead's
-    :func:`tradetalks.model.strategic.trade_war`, started from the reference tariffs. Governments fight
-    over Ossa's G with ``political_weights``; extra objective terms do not enter the war."""
+    """Nash trade war as a no-deal point, by :func:`tradetalks.model.strategic.trade_war` started from the
+    reference tariffs. Governments fight over Ossa's G with ``political_weights``; extra objective terms do
+    not enter the war.
+
+    ``bilateral=True`` (``"bilateral-war"``): the two parties best-respond with tariffs on each other only,
+    every third-country tariff (theirs and the third countries') fixed at the reference. ``False``
+    (``"global-war"``): every country best-responds with tariffs on all partners (Ossa's trade war).
+    """
+    from tradetalks.model.ossa import DEFAULT_STARTS
     from tradetalks.model.strategic import trade_war
 
     a, b = space.objectives[0].country, space.objectives[1].country
-    base = space.base
-    ref = space.reference_tariff
-    war = trade_war(base, players=[a, b], mfn=mfn, political_weights=political_weights, start_tariff=ref)
-    note = f"Nash trade war between the parties: {war.rounds} rounds, converged={war.converged}"
-    return NoDealPoint("trade-war", war.tariff.copy(), space.values_of_tariff(war.tariff), note)
+    players = [a, b] if bilateral else None
+    war = trade_war(
+        space.base,
+        players=players,
+        mfn=mfn,
+        political_weights=political_weights,
+        start_tariff=space.reference_tariff,
+        bilateral=bilateral,
+        starts=DEFAULT_STARTS if starts is None else tuple(starts),
+    )
+    name = "bilateral-war" if bilateral else "global-war"
+    who = "between the parties, third-country tariffs fixed" if bilateral else "among all countries"
+    note = (
+        f"Nash trade war {who}: {war.rounds} rounds, converged={war.converged}, "
+        f"best-response check gain {war.improvement:.1e}"
+    )
+    return NoDealPoint(name, war.tariff.copy(), space.values_of_tariff(war.tariff), note)

@@ -21,7 +21,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tradetalks.bargain import negotiate as neg
+from tradetalks.bargain.advisor import advise
 from tradetalks.bargain.chart import negotiation_figure, write_html, write_png
+from tradetalks.bargain.enforce import Enforcement, check_package
 from tradetalks.bargain.frontier import trace_frontier
 from tradetalks.bargain.objectives import ObjectiveSpec, load_objectives
 from tradetalks.bargain.problem import (
@@ -50,13 +52,30 @@ from tradetalks.inputs import (
     parse_int,
 )
 from tradetalks.model.common import check_closure
-from tradetalks.model.ossa import baseline_from_data, solve_equilibrium, welfare_hat
-from tradetalks.model.strategic import START_POINTS, cooperative, start_tariffs, trade_war
+from tradetalks.model.ossa import baseline_from_data, parse_starts, solve_equilibrium, welfare_hat
+from tradetalks.model.strategic import (
+    COOP_DEFAULT_STARTS,
+    START_POINTS,
+    cooperative,
+    start_tariffs,
+    trade_war,
+)
+from tradetalks.vocabulary import (
+    DEFAULT_BREAKDOWN,
+    DEFAULT_DATASET,
+    DEFAULT_IMPASSE,
+    NO_DEAL_KINDS,
+    default_closure,
+    normalise_no_deal,
+)
 
 Dataset = Annotated[str, typer.Option(help="Dataset name (see `tradetalks data list`) or a .nc file.")]
 ClosureOpt = Annotated[
-    str,
-    typer.Option(help="Imbalances: 'balanced' (purged first, Ossa 2014) or 'data' (held as in the data)."),
+    str | None,
+    typer.Option(
+        help="Imbalances: 'balanced' (purged first, Ossa 2014) or 'data' (held as in the data); default "
+        "'data', 'balanced' on Ossa's published datasets (tradetalks.vocabulary.default_closure)."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 PwOpt = Annotated[
@@ -82,7 +101,12 @@ ObjOpt = Annotated[
 ]
 UpperOpt = Annotated[float, typer.Option(help="Upper bound of negotiated tariffs (percent).")]
 NoDealOpt = Annotated[
-    str, typer.Option("--no-deal", help=f"Payoff if talks collapse: {', '.join(NODEAL_KINDS)}.")
+    str,
+    typer.Option(
+        "--no-deal",
+        help=f"Payoff if talks collapse (breakdown point): {', '.join(NODEAL_KINDS)}. 'bilateral-war': "
+        "each party best-responds with tariffs on the other only, third-country tariffs fixed.",
+    ),
 ]
 ImpasseOpt = Annotated[
     str, typer.Option("--impasse", help=f"Payoff while talks drag on: {', '.join(NODEAL_KINDS)}.")
@@ -91,10 +115,35 @@ EscOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--escalate",
-        help="Announced duty added for the 'escalation' point: IMPORTER:EXPORTER:SECTOR|all:RATE (fraction); "
-        "e.g. --escalate USA:JPN:all:0.24 --escalate USA:JPN:motor_vehicles:0.25.",
+        help="Announced duty added for the 'escalation' point: IMPORTER:EXPORTER:SECTOR|all:RATE (percent); "
+        "e.g. --escalate USA:JPN:all:24. Default for USA,JPN: the announced 24 % reciprocal rate, "
+        "25 % on motor vehicles (Section 232).",
     ),
 ]
+
+StartsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--starts",
+        help="Starting points of best responses and cooperative tariffs: a count k (the defaults 'uniform, "
+        "zero, current' then random points with a fixed seed) or names among uniform, zero, current, "
+        "random. Default: uniform, zero, current and 3 random (best responses); current, zero "
+        "(cooperative).",
+    ),
+]
+
+
+def _starts(spec: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(best-response starts, cooperative starts) of a ``--starts`` value."""
+    if spec is None:
+        return parse_starts(None), COOP_DEFAULT_STARTS
+    br = parse_starts(spec)
+    if spec.strip().isdigit():
+        k = int(spec)
+        coop = (COOP_DEFAULT_STARTS + ("random",) * k)[:k]
+    else:
+        coop = tuple(s for s in br if s in ("current", "zero", "random")) or ("current",)
+    return br, coop
 
 
 @contextmanager
@@ -143,7 +192,7 @@ def _split(text: str | None) -> list[str] | None:
 @guard
 def war_cmd(
     dataset: Dataset = "ossa2014",
-    closure: ClosureOpt = "balanced",
+    closure: ClosureOpt = None,
     players: Annotated[
         str | None, typer.Option(help="Players 'A,B,...' (default: all; others passive).")
     ] = None,
@@ -153,6 +202,7 @@ def war_cmd(
     political_weights: PwOpt = False,
     tol: Annotated[float, typer.Option(help="Stop when the trade-weighted mean tariff change < tol.")] = 1e-4,
     max_rounds: Annotated[int, typer.Option(help="Limit on rounds of best responses.")] = 50,
+    starts: StartsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Nash trade war: iterate best responses among the players until tariffs stop moving (Ossa 2014).
@@ -160,6 +210,7 @@ def war_cmd(
     Prints per region the median import tariff (pooled over partners and sectors, unweighted), the welfare
     change and the government-welfare change, in %, relative to the baseline.
     """
+    closure = closure or default_closure(dataset)
     tol = parse_float(tol, "--tol", lo=0.0, hi=1.0, lo_open=True)  # issue 15: bounded, finite
     max_rounds = parse_int(max_rounds, "--max-rounds", lo=1, hi=MAX_ITERATIONS)
     data = load(dataset)
@@ -168,7 +219,16 @@ def war_cmd(
     base = baseline_from_data(data, closure)
     ps = players_from(data, _split(players))
     with _progress() as cb:
-        war = trade_war(base, ps, mfn=mfn, political_weights=lam, tol=tol, max_rounds=max_rounds, progress=cb)
+        war = trade_war(
+            base,
+            ps,
+            mfn=mfn,
+            political_weights=lam,
+            tol=tol,
+            max_rounds=max_rounds,
+            starts=_starts(starts)[0],
+            progress=cb,
+        )
     rows = region_rows(data.countries, war.tariff, war.welfare_hat, war.gov_welfare_hat, ps)
     payload = {
         "command": "war",
@@ -180,6 +240,8 @@ def war_cmd(
         "rounds": war.rounds,
         "converged": war.converged,
         "max_change": war.max_change,
+        "best_response_check_gain": war.improvement,
+        "start_spread": war.spread,
         "seconds": war.seconds,
         "regions": rows,
         "tariff_by_sector_pct": {
@@ -218,7 +280,8 @@ def _two_party(
     upper_pct: float,
     political_weights: str | bool,
     escalate_items: list[str] | None,
-) -> tuple[PackageSpace, tuple[Any, Any]]:
+    starts: str | None = None,
+) -> tuple[PackageSpace, tuple[Any, Any, Any]]:
     """Build the two-party space; returns it with (λ or None, escalation tariffs or None) for
     :func:`_nodeal`."""
     data = load(data_name)
@@ -239,26 +302,27 @@ def _two_party(
         political_weights=political_weights,
     )
     esc = escalate(data, base.tariff, escalate_items) if escalate_items else None
-    return space, (lam, esc)
+    return space, (lam, esc, _starts(starts)[0])
 
 
-def _nodeal(space: PackageSpace, kind: str, extra: tuple[Any, Any]) -> NoDealPoint:
-    lam, esc = extra
-    return nodeal_point(space, kind, escalation_tariff=esc, political_weights=lam)
+def _nodeal(space: PackageSpace, kind: str, extra: tuple[Any, Any, Any]) -> NoDealPoint:
+    lam, esc, br_starts = extra
+    return nodeal_point(space, kind, escalation_tariff=esc, political_weights=lam, starts=br_starts)
 
 
 @guard
 def frontier_cmd(
-    dataset: Dataset = "world2014",
+    dataset: Dataset = DEFAULT_DATASET,
     parties: PartiesOpt = "USA,JPN",
-    closure: ClosureOpt = "balanced",
+    closure: ClosureOpt = None,
     points: Annotated[int, typer.Option(help="Number of frontier points.")] = 30,
     instrument: InstrOpt = None,
     objectives: ObjOpt = None,
     upper: UpperOpt = 100.0,
     political_weights: PwOpt = False,
-    no_deal: NoDealOpt = "status-quo",
+    no_deal: NoDealOpt = DEFAULT_BREAKDOWN,
     escalate_items: EscOpt = None,
+    starts: StartsOpt = None,
     html: Annotated[
         Path | None, typer.Option(help="Write an interactive chart (self-contained HTML).")
     ] = None,
@@ -266,9 +330,10 @@ def frontier_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Pareto frontier of a two-party package space, restricted to the zone of agreement against a no-deal point."""
+    closure = closure or default_closure(dataset)
     points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: bounded
     space, extra = _two_party(
-        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
+        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts
     )
     d = _nodeal(space, no_deal, extra)
     with _progress() as cb:
@@ -327,16 +392,52 @@ def _charts(
         err_console.print(f"chart written to {png}")
 
 
-FROM_TO_NODEAL = {"nash": "trade-war", "factual": "status-quo", "free-trade": "free-trade"}
+FROM_CHOICES: tuple[str, ...] = (*NO_DEAL_KINDS, *START_POINTS)
+"""``--from`` values: a no-deal kind (two parties) or Ossa's start points (multilateral equal gain)."""
+START_TO_NODEAL = {"nash": "bilateral-war", "factual": "status-quo", "free-trade": "free-trade"}
+NODEAL_TO_START = {"global-war": "nash", "status-quo": "factual", "free-trade": "free-trade"}
+
+
+def _from_kind(start: str | None, bilateral: bool) -> str:
+    """The no-deal kind (two parties) or Ossa start point (multilateral) of a ``--from`` value."""
+    if start is None:
+        return DEFAULT_BREAKDOWN if bilateral else "nash"
+    if start not in FROM_CHOICES and start != "trade-war":
+        raise OptionError("--from", FROM_CHOICES, start)
+    if bilateral:
+        return normalise_no_deal(START_TO_NODEAL.get(start, start))
+    if start in START_POINTS:
+        return start
+    if start in NODEAL_TO_START:
+        return NODEAL_TO_START[start]
+    raise OptionError("--from (multilateral equal gain)", (*START_POINTS, *NODEAL_TO_START), start)
+
+
+def _enforcement_text(en: Enforcement) -> str:
+    parts = []
+    for k, p in enumerate(en.parties):
+        cd = float(en.critical_delta[k])
+        parts.append(
+            f"{p}: one-shot gain {en.gain[k]:+.4f}, PV of no-deal loss {en.pv_loss[k]:+.4f}, "
+            f"critical δ {'never' if not np.isfinite(cd) else f'{cd:.3f}'}"
+        )
+    verdict = "self-enforcing" if en.self_enforcing else "NOT self-enforcing"
+    return f"self-enforcement at δ = {en.delta}: {verdict}; " + "; ".join(parts)
 
 
 @guard
 def bargain_cmd(
-    dataset: Dataset = "ossa2014",
+    dataset: Dataset = DEFAULT_DATASET,
     solution: Annotated[str, typer.Option(help=f"Solution concept: {', '.join(SOLUTIONS)}.")] = "nash",
     start: Annotated[
-        str, typer.Option("--from", help="Equal-gain start point / no-deal point: nash, factual, free-trade.")
-    ] = "nash",
+        str | None,
+        typer.Option(
+            "--from",
+            help=f"No-deal point if talks collapse (two parties): {', '.join(NO_DEAL_KINDS)} (default "
+            f"{DEFAULT_BREAKDOWN}); or Ossa's start point of multilateral equal gain: "
+            f"{', '.join(START_POINTS)} (default nash).",
+        ),
+    ] = None,
     parties: Annotated[
         str | None,
         typer.Option(
@@ -345,44 +446,64 @@ def bargain_cmd(
         ),
     ] = None,
     players: Annotated[str | None, typer.Option(help="Multilateral players 'A,B,...' (default all).")] = None,
-    closure: ClosureOpt = "balanced",
+    closure: ClosureOpt = None,
     political_weights: PwOpt = False,
+    mfn: Annotated[
+        bool,
+        typer.Option(
+            help="Multilateral equal gain: one (MFN) tariff per player and sector (Ossa's MFN talks)."
+        ),
+    ] = False,
     points: Annotated[int, typer.Option(help="Frontier points (bilateral).")] = 25,
     instrument: InstrOpt = None,
     objectives: ObjOpt = None,
     upper: UpperOpt = 100.0,
     beta: Annotated[str, typer.Option(help="Nash bargaining weights 'bA,bB'.")] = "1,1",
     delta: Annotated[str, typer.Option(help="Rubinstein discount factors per round 'dA,dB'.")] = "0.95,0.95",
-    impasse: ImpasseOpt = "status-quo",
+    impasse: ImpasseOpt = DEFAULT_IMPASSE,
     escalate_items: EscOpt = None,
+    enforce: Annotated[
+        float | None,
+        typer.Option(
+            help="Check the package is self-enforcing at this discount factor δ (one-shot deviation gain vs "
+            "the present value of the no-deal loss); prints the critical δ."
+        ),
+    ] = None,
+    starts: StartsOpt = None,
     html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
     png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Bargaining solution: multilateral equal-%-gain cooperative tariffs (Ossa 2014), or a two-party
-    package (Nash, Kalai–Smorodinsky, egalitarian, equal-gain, Rubinstein) on the Pareto frontier."""
+    """Bargaining solution: a two-party package (Nash, Kalai–Smorodinsky, egalitarian, equal-gain,
+    Rubinstein) on the Pareto frontier against a no-deal point (default: the bilateral tariff war), or
+    Ossa's multilateral equal-%-gain cooperative tariffs (no --parties)."""
+    closure = closure or default_closure(dataset)
     if solution not in SOLUTIONS:
         raise OptionError("--solution", SOLUTIONS, solution)
-    if start not in START_POINTS:
-        raise OptionError("--from", START_POINTS, start)
-    points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
-    b_ = list(parse_floats(beta, "--beta", n=2, lo=0.0, hi=WEIGHT_MAX, lo_open=True))
-    dl = list(parse_floats(delta, "--delta", n=2, lo=0.0, hi=1.0, lo_open=True, hi_open=True))
     if parties is None:
         if solution != "equal-gain":
             raise OptionError("--parties", "two parties 'A,B' (required unless --solution equal-gain)", None)
-        _multilateral_equal_gain(dataset, start, players, closure, political_weights, as_json)
+        _multilateral_equal_gain(
+            dataset, _from_kind(start, False), players, closure, political_weights, as_json, mfn, starts
+        )
         return
+    points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
+    b_ = list(parse_floats(beta, "--beta", n=2, lo=0.0, hi=WEIGHT_MAX, lo_open=True))
+    dl = list(parse_floats(delta, "--delta", n=2, lo=0.0, hi=1.0, lo_open=True, hi_open=True))
+    if enforce is not None:
+        enforce = parse_float(enforce, "--enforce", lo=0.0, hi=1.0, hi_open=True)
+    kind = _from_kind(start, True)
     space, extra = _two_party(
-        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
+        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts
     )
-    d = _nodeal(space, FROM_TO_NODEAL[start], extra)
-    e = _nodeal(space, impasse, extra) if impasse != FROM_TO_NODEAL[start] else d
+    d = _nodeal(space, kind, extra)
+    e = _nodeal(space, impasse, extra) if normalise_no_deal(impasse) != d.name else d
     with _progress() as cb:
         fr = trace_frontier(space, points, nodeal=d.u, progress=cb)
     curve = fr.curve()
     sol = solve(solution, curve, d.u, beta=b_, delta=dl, impasse=e.u)
     pkg = to_package(space, fr, sol)
+    en = check_package(space, pkg.x, d, enforce, starts=extra[2]) if enforce is not None else None
     a, b = space.parties
     payload = {
         "command": "bargain",
@@ -395,6 +516,7 @@ def bargain_cmd(
             "impasse (while talks drag on)": e.as_dict(),
         },
         "result": pkg.as_dict(space),
+        "self_enforcement": None if en is None else en.as_dict(),
         "frontier_seconds": fr.seconds,
     }
     _charts(curve, (a, b), {d.name: d.u, **({e.name: e.u} if e is not d else {})}, [sol], None, html, png)
@@ -404,7 +526,7 @@ def bargain_cmd(
     for o in space.objectives:
         console.print(o.spec.describe())
     console.print(
-        f"no deal if talks collapse ({d.name}): ({d.u[0]:+.4f}, {d.u[1]:+.4f}); "
+        f"no deal if talks collapse ({d.name}): ({d.u[0]:+.4f}, {d.u[1]:+.4f}) [{d.note}]; "
         f"while talks drag on ({e.name}): ({e.u[0]:+.4f}, {e.u[1]:+.4f})"
     )
     console.print(
@@ -417,10 +539,110 @@ def bargain_cmd(
     for ins, v in zip(space.instruments, pkg.x, strict=True):
         tab.add_row(ins.name, f"{100 * v:.1f} %" if ins.kind == "tariff" else f"{v:.2f} US$ bn")
     console.print(tab)
+    if en is not None:
+        console.print(_enforcement_text(en))
+
+
+def parse_package(space: PackageSpace, items: list[str] | None) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """A package from items ``IMPORTER:SECTOR|all=PCT`` (tariff instruments whose importer matches and
+    whose sectors include SECTOR, or all) or ``NAME=VALUE`` (an instrument by its full name; side items
+    in US$ bn); instruments not named stay at the reference."""
+    x = space.reference_x()
+    names = [i.name for i in space.instruments]
+    for it in items or []:
+        key, sep, val = it.rpartition("=")
+        try:
+            v = float(val)
+        except ValueError:
+            raise OptionError("--offer", "IMPORTER:SECTOR|all=PCT or NAME=VALUE with a number", it) from None
+        if not sep:
+            raise OptionError("--offer", "IMPORTER:SECTOR|all=PCT or NAME=VALUE", it)
+        if key in names:
+            k = names.index(key)
+            x[k] = v / 100.0 if space.instruments[k].kind == "tariff" else v
+            continue
+        imp, _, sec = key.partition(":")
+        hit = False
+        for k, ins in enumerate(space.instruments):
+            if ins.kind != "tariff" or space.countries[ins.importer] != imp:
+                continue
+            if sec == "all" or (sec in space.sectors and space.sectors.index(sec) in ins.sectors):
+                x[k] = v / 100.0
+                hit = True
+        if not hit:
+            raise OptionError("--offer", "an instrument name or IMPORTER:SECTOR|all of a party", key)
+    return np.clip(x, space.lower, space.upper)
+
+
+@guard
+def counter_offer_cmd(
+    offer: Annotated[
+        list[str],
+        typer.Option(
+            "--offer",
+            help="The other side's offer: IMPORTER:SECTOR|all=PCT (repeatable; e.g. --offer USA:all=15 "
+            "--offer JPN:all=0); instruments not named stay at the reference tariffs.",
+        ),
+    ],
+    us: Annotated[str, typer.Option(help="The party advised (one of --parties).")] = "JPN",
+    position: Annotated[
+        list[str] | None,
+        typer.Option(help="Our last offer (same syntax); default our ideal package."),
+    ] = None,
+    dataset: Dataset = DEFAULT_DATASET,
+    parties: PartiesOpt = "USA,JPN",
+    closure: ClosureOpt = None,
+    instrument: InstrOpt = None,
+    objectives: ObjOpt = None,
+    upper: UpperOpt = 100.0,
+    political_weights: PwOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Counter-offer advisor: the best package for us that leaves the other side at least as well off as
+    its offer, and our smallest concession from our position that both sides prefer to the offer."""
+    closure = closure or default_closure(dataset)
+    space, _ = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights, None)
+    if us not in space.parties:
+        raise OptionError("--us", space.parties, us)
+    k = space.parties.index(us)
+    xo = parse_package(space, offer)
+    xp = parse_package(space, position) if position else None
+    adv = advise(space, xo, k, xp)
+    payload = {
+        "command": "counter-offer",
+        "dataset": dataset,
+        "parties": list(space.parties),
+        **adv.as_dict(space),
+    }
+    if as_json:
+        emit_json(payload)
+        return
+    a, b = space.parties
+    tab = Table(title=f"Counter-offer advice for {us}", title_justify="left")
+    tab.add_column("instrument")
+    for c in ("their offer", "best for us", "smallest concession"):
+        tab.add_column(c, justify="right")
+    for i, ins in enumerate(space.instruments):
+        vals = (adv.offer_x[i], adv.best_x[i], adv.concession_x[i])
+        if ins.kind == "tariff":
+            tab.add_row(ins.name, *(f"{100 * v:.1f} %" for v in vals))
+        else:
+            tab.add_row(ins.name, *(f"{v:.2f} US$ bn" for v in vals))
+    tab.add_row(f"U {a}", *(f"{u[0]:+.4f}" for u in (adv.offer_u, adv.best_u, adv.concession_u)))
+    tab.add_row(f"U {b}", *(f"{u[1]:+.4f}" for u in (adv.offer_u, adv.best_u, adv.concession_u)))
+    console.print(tab)
+    console.print(f"gain for {us} over the offer: {adv.gain:+.4f}; converged {adv.converged}")
 
 
 def _multilateral_equal_gain(
-    dataset: str, start: str, players: str | None, closure: str, political_weights: str | bool, as_json: bool
+    dataset: str,
+    start: str,
+    players: str | None,
+    closure: str,
+    political_weights: str | bool,
+    as_json: bool,
+    mfn: bool = False,
+    starts: str | None = None,
 ) -> None:
     data = load(dataset)
     check_closure(closure)
@@ -428,9 +650,14 @@ def _multilateral_equal_gain(
     base = baseline_from_data(data, closure)
     ps = players_from(data, _split(players))
     with _progress() as cb:
-        war = trade_war(base, ps, political_weights=lam, progress=cb) if start == "nash" else None
+        br, co = _starts(starts)
+        war = (
+            trade_war(base, ps, political_weights=lam, mfn=mfn, starts=br, progress=cb)
+            if start == "nash"
+            else None
+        )
         t0 = start_tariffs(base, start, ps, lam, war=war)
-        coop = cooperative(base, t0, ps, political_weights=lam, start=start, progress=cb)
+        coop = cooperative(base, t0, ps, political_weights=lam, start=start, mfn=mfn, starts=co, progress=cb)
     rows = region_rows(data.countries, coop.tariff, coop.welfare_hat, coop.gov_welfare_hat, ps)
     w_start = welfare_hat(base, solve_equilibrium(base, t0))[0]
     start_rows = region_rows(data.countries, t0, w_start, coop.start_gov_welfare_hat, ps)
@@ -448,8 +675,11 @@ def _multilateral_equal_gain(
         "political_weights": political_weights_name(political_weights),
         "players": [data.countries[p] for p in ps],
         "common_gain_pct": 100.0 * (float(np.exp(coop.gain)) - 1.0),
+        "mfn": mfn,
         "converged": coop.converged,
         "max_violation": coop.max_violation,
+        "start_values": {name: 100.0 * (float(np.exp(g)) - 1.0) for name, g in coop.starts},
+        "start_spread_pct": 100.0 * coop.spread,
         "iterations": coop.iterations,
         "seconds": coop.seconds,
         "trade_war": None if war is None else {"rounds": war.rounds, "converged": war.converged},
@@ -466,7 +696,7 @@ def _multilateral_equal_gain(
     console.print(
         _regions_table(
             rows,
-            f"Cooperative (equal-%-gain) tariffs from {start} on {data.name} "
+            f"Cooperative (equal-%-gain{', MFN' if mfn else ''}) tariffs from {start} on {data.name} "
             f"({closure}, λ: {political_weights_name(political_weights)})",
         )
     )
@@ -478,9 +708,9 @@ def _multilateral_equal_gain(
 
 @guard
 def negotiate_cmd(
-    dataset: Dataset = "world2014",
+    dataset: Dataset = DEFAULT_DATASET,
     parties: PartiesOpt = "USA,JPN",
-    closure: ClosureOpt = "balanced",
+    closure: ClosureOpt = None,
     strategy_a: Annotated[
         str,
         typer.Option(
@@ -505,23 +735,25 @@ def negotiate_cmd(
     objectives: ObjOpt = None,
     upper: UpperOpt = 100.0,
     political_weights: PwOpt = False,
-    no_deal: NoDealOpt = "status-quo",
-    impasse: ImpasseOpt = "status-quo",
+    no_deal: NoDealOpt = DEFAULT_BREAKDOWN,
+    impasse: ImpasseOpt = DEFAULT_IMPASSE,
     escalate_items: EscOpt = None,
+    starts: StartsOpt = None,
     html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
     png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate alternating offers on the Pareto frontier toward deadlines; log every round."""
+    closure = closure or default_closure(dataset)
     points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
     rounds = [parse_int(r, "--rounds", lo=1, hi=MAX_ROUNDS) for r in rounds or []] or None
     delta_ab = list(parse_floats(delta, "--delta", n=2, lo=0.0, hi=1.0, lo_open=True, hi_open=True))
     strategies = (neg.parse_strategy(strategy_a), neg.parse_strategy(strategy_b))
     space, extra = _two_party(
-        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items
+        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts
     )
     d = _nodeal(space, no_deal, extra)
-    e = _nodeal(space, impasse, extra) if impasse != no_deal else d
+    e = _nodeal(space, impasse, extra) if normalise_no_deal(impasse) != d.name else d
     dls_raw = deadline or ["2025-07-09=July 9", "2025-08-01=August 1"]
     dls: list[tuple[dt.date, str]] = []
     for item in dls_raw:
@@ -614,8 +846,9 @@ def negotiate_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    """Register ``war``, ``frontier``, ``bargain`` and ``negotiate`` on the main app."""
+    """Register ``war``, ``frontier``, ``bargain``, ``negotiate`` and ``counter-offer`` on the main app."""
     app.command("war")(war_cmd)
     app.command("frontier")(frontier_cmd)
     app.command("bargain")(bargain_cmd)
     app.command("negotiate")(negotiate_cmd)
+    app.command("counter-offer")(counter_offer_cmd)

@@ -612,6 +612,10 @@ class OptimalTariffResult:
         Max-norm of the projected gradient at the optimum (first-order optimality residual).
     starts
         Objective values reached from each starting point.
+    spread
+        Range (max − min) of Ĝ over the starting points (0: every start found the same optimum).
+    partners
+        Exporters whose tariffs moved.
     """
 
     country: int
@@ -627,6 +631,8 @@ class OptimalTariffResult:
     mfn: bool
     starts: tuple[tuple[str, float], ...] = ()
     message: str = ""
+    spread: float = 0.0
+    partners: tuple[int, ...] = ()
 
     def median_tariff(self) -> float:
         """Median of the country's bilateral import tariffs pooled over partners and sectors (Ossa's
@@ -643,6 +649,41 @@ def _embed(base_tariff: FloatArray, j: int, own: FloatArray) -> FloatArray:
     return t
 
 
+DEFAULT_STARTS: tuple[str, ...] = ("uniform", "zero", "current", "random", "random", "random")
+"""Starting points of a best response by default: the optimal uniform tariff (Ossa's choice), zero, the
+current tariffs and three random points (tariffs uniform on [0, 1], fixed seed); the best optimum is kept."""
+
+START_NAMES: tuple[str, ...] = ("uniform", "zero", "current", "random")
+
+
+def parse_starts(spec: str | int | Sequence[str] | None) -> tuple[str, ...]:
+    """Starting points from a user option: ``None`` → :data:`DEFAULT_STARTS`; an integer k → the
+    first k defaults followed by further random points (k ≥ 1); or names (``"uniform,zero,random"``).
+
+    Raises
+    ------
+    ModelError
+        Unknown names or a count below 1.
+    """
+    if spec is None:
+        return DEFAULT_STARTS
+    if isinstance(spec, str):
+        spec = spec.strip()
+        if spec.isdigit():
+            spec = int(spec)
+        else:
+            spec = [p.strip() for p in spec.split(",") if p.strip()]
+    if isinstance(spec, int):
+        if spec < 1:
+            raise ModelError(f"starts: expected at least 1 starting point; found {spec}")
+        return DEFAULT_STARTS[:spec] + ("random",) * max(0, spec - len(DEFAULT_STARTS))
+    names = tuple(str(p) for p in spec)
+    bad = [p for p in names if p not in START_NAMES]
+    if not names or bad:
+        raise ModelError(f"starts: expected names among {START_NAMES} or a count; found {list(names)}")
+    return names
+
+
 def optimal_tariff(
     base: OssaBaseline,
     country: int,
@@ -650,12 +691,19 @@ def optimal_tariff(
     tariff: npt.ArrayLike | None = None,
     mfn: bool = False,
     political_weights: npt.ArrayLike | None = None,
-    starts: Sequence[str] = ("uniform",),
+    starts: Sequence[str] = DEFAULT_STARTS,
+    partners: Sequence[int] | None = None,
+    seed: int = 0,
     gtol: float = 1e-9,
     max_iter: int = 500,
     options: SolverOptions = SolverOptions(tol=1e-11),
 ) -> OptimalTariffResult:
-    """Best response of ``country``: maximise Ĝ over its import tariffs, others' tariffs fixed.
+    r"""Best response of ``country``: maximise Ĝ over its import tariffs, others' tariffs fixed.
+
+    .. math:: \max_{0 \le t_{i,j,s} \le 10,\; i \in \text{partners}} \ln \hat G_j(t)
+
+    solved by L-BFGS-B on the implicit-function gradient, tariffs scaled by √(flow / max flow), from each
+    of several starting points; the best optimum is kept and every start's value is reported.
 
     Parameters
     ----------
@@ -666,43 +714,60 @@ def optimal_tariff(
     tariff
         Tariffs of everyone before the best response (default: the baseline's).
     mfn
-        One tariff per sector for all partners (MFN) instead of bilateral tariffs by sector.
+        One tariff per sector for all moving partners (MFN) instead of bilateral tariffs by sector.
     political_weights
         λ (N, S); default 1 (ordinary welfare).
     starts
         Starting points: ``"uniform"`` (the country's optimal uniform tariff — Ossa's choice),
-        ``"zero"``, ``"current"``; the best optimum is kept and all are reported.
+        ``"zero"``, ``"current"``, ``"random"`` (tariffs uniform on [0, 1], from ``seed``); default
+        :data:`DEFAULT_STARTS`. Welfare is not concave in tariffs, so one start can stop at a worse local
+        optimum (e.g. Japan with political weights on ``ossa2014``).
+    partners
+        Exporters whose goods the tariffs apply to (default: every other country); tariffs on the others
+        stay at ``tariff`` (a bilateral best response: ``partners=[other]``).
+    seed
+        Seed of the random starting points.
     gtol, max_iter
         L-BFGS-B projected-gradient tolerance and iteration limit.
 
     Returns
     -------
     OptimalTariffResult
+        ``converged`` holds when the kept optimum satisfies the first-order test (max projected gradient
+        < ``PG_TOL``) and its equilibrium converged; ``spread`` is the range of objective values (Ĝ)
+        reached from the starts.
     """
     start_time = time.perf_counter()
     n, s = base.n, base.s
     if not 0 <= country < n:
         raise ModelError(f"country: expected an index in [0, {n}); found {country}")
+    starts = parse_starts(list(starts))
     t0 = base.tariff if tariff is None else np.asarray(tariff, dtype=float)
     lam = _lam(base, political_weights)
-    partners = np.array([i for i in range(n) if i != country])
-    flows = base.trade[partners, country, :]  # (N-1, S)
+    if partners is None:
+        movers = np.array([i for i in range(n) if i != country])
+    else:
+        movers = np.array(sorted({int(i) for i in partners}))
+        if movers.size == 0 or any(not 0 <= i < n or i == country for i in movers):
+            raise ModelError(
+                f"partners: expected distinct indices in [0, {n}) other than {country}; found {list(partners)}"
+            )
+    flows = base.trade[movers, country, :]  # (M, S)
     if mfn:
         wts = flows.sum(axis=0)
         scale = np.sqrt(np.maximum(wts, 1e-12) / max(wts.max(), 1e-300))
     else:
         scale = np.sqrt(np.maximum(flows, 1e-12) / max(flows.max(), 1e-300)).ravel()
     scale = np.maximum(scale, 1e-4)
+    own0 = np.array(t0[:, country, :], dtype=float)
+    own0[country] = 0.0
     warm: dict[str, tuple[FloatArray, FloatArray]] = {}
-    n_eval = [0]
+    rng = np.random.default_rng(seed)
 
     def own_from(y: FloatArray) -> FloatArray:
         tt = np.clip(y / scale, 0.0, TARIFF_UPPER)
-        own = np.zeros((n, s))
-        if mfn:
-            own[partners] = tt[None, :]
-        else:
-            own[partners] = tt.reshape(len(partners), s)
+        own = own0.copy()
+        own[movers] = tt[None, :] if mfn else tt.reshape(len(movers), s)
         return own
 
     def solve(own: FloatArray) -> Equilibrium:
@@ -710,35 +775,30 @@ def optimal_tariff(
         warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
         return eq
 
+    def grad_y(eq: Equilibrium) -> FloatArray:
+        gi = gov_welfare_gradient(base, eq, [country], lam)[0][movers, country, :]
+        return np.asarray(gi.sum(axis=0) / scale if mfn else gi.ravel() / scale)
+
     def fg(y: FloatArray) -> tuple[float, FloatArray]:
-        n_eval[0] += 1
-        own = own_from(y)
-        eq = solve(own)
-        g = gov_welfare_hat(base, eq, lam)[0, country]
-        grad_full = gov_welfare_gradient(base, eq, [country], lam)[0]  # d ln G / dt
-        gi = grad_full[partners, country, :]
-        gy = gi.sum(axis=0) / scale if mfn else gi.ravel() / scale
-        return -float(np.log(g)), -gy
+        eq = solve(own_from(y))
+        return -float(np.log(gov_welfare_hat(base, eq, lam)[0, country])), -grad_y(eq)
 
     def uniform_start() -> FloatArray:
         def obj(tu: float) -> float:
-            own = np.full((n, s), tu)
-            eq = solve(own)
-            return -float(np.log(gov_welfare_hat(base, eq, lam)[0, country]))
+            return fg(np.full(scale.shape, tu) * scale)[0]
 
         res = optimize.minimize_scalar(obj, bounds=(0.0, 3.0), method="bounded", options={"xatol": 1e-6})
-        tu = float(res.x)
-        return np.asarray(np.full(scale.shape, tu) * scale)
+        return np.asarray(np.full(scale.shape, float(res.x)) * scale)
 
     def start_point(name: str) -> FloatArray:
         if name == "uniform":
             return uniform_start()
         if name == "zero":
             return np.zeros(scale.shape)
-        if name == "current":
-            cur = t0[partners, country, :]
-            return np.asarray((cur.mean(axis=0) if mfn else cur.ravel()) * scale)
-        raise ModelError(f"starts: expected 'uniform', 'zero' or 'current'; found {name!r}")
+        if name == "random":
+            return np.asarray(rng.uniform(0.0, 1.0, scale.shape) * scale)
+        cur = t0[movers, country, :]
+        return np.asarray((cur.mean(axis=0) if mfn else cur.ravel()) * scale)
 
     best: Any = None
     reached: list[tuple[str, float]] = []
@@ -762,27 +822,28 @@ def optimal_tariff(
     own = own_from(best.x)
     eq = solve(own)
     ghat = gov_welfare_hat(base, eq, lam)[0]
-    what = welfare_hat(base, eq)[0]
     # projected gradient (in tariff units)
-    grad = gov_welfare_gradient(base, eq, [country], lam)[0][partners, country, :]
-    gvec = grad.sum(axis=0) if mfn else grad.ravel()
-    tvec = own[partners][0] if mfn else own[partners].ravel()
+    gvec = grad_y(eq) * scale
+    tvec = np.clip(best.x / scale, 0.0, TARIFF_UPPER)
     pg = np.where((tvec <= 1e-10) & (gvec < 0), 0.0, gvec)
     pg = np.where((tvec >= TARIFF_UPPER - 1e-10) & (pg > 0), 0.0, pg)
+    values = [v for _, v in reached]
     return OptimalTariffResult(
         country=country,
         tariff=_embed(t0, country, own),
         own=own,
         gov_welfare_hat=ghat,
-        welfare_hat=what,
+        welfare_hat=welfare_hat(base, eq)[0],
         equilibrium=eq,
-        converged=(bool(best.success) or float(np.abs(pg).max()) < PG_TOL) and eq.info.converged,
+        converged=float(np.abs(pg).max()) < PG_TOL and bool(eq.info.converged),
         iterations=total_it,
         seconds=time.perf_counter() - start_time,
         projected_gradient=float(np.abs(pg).max()),
         mfn=mfn,
         starts=tuple(reached),
         message=str(best.message),
+        spread=float(max(values) - min(values)),
+        partners=tuple(int(i) for i in movers),
     )
 
 

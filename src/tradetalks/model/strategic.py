@@ -37,12 +37,14 @@ from scipy import optimize
 from tradetalks.errors import ModelError, OptionError
 from tradetalks.model.common import SolverOptions
 from tradetalks.model.ossa import (
+    DEFAULT_STARTS,
     TARIFF_UPPER,
     Equilibrium,
     OssaBaseline,
     gov_welfare_gradient,
     gov_welfare_hat,
     optimal_tariff,
+    parse_starts,
     solve_equilibrium,
     solve_warm,
     welfare_hat,
@@ -51,6 +53,9 @@ from tradetalks.model.ossa import (
 FloatArray = npt.NDArray[np.float64]
 StartPoint = Literal["nash", "factual", "free-trade"]
 START_POINTS: tuple[str, ...] = ("nash", "factual", "free-trade")
+COOP_STARTS: tuple[str, ...] = ("current", "zero", "random")
+COOP_DEFAULT_STARTS: tuple[str, ...] = ("current", "zero", "random")
+"""Optimiser starting points of :func:`cooperative` by default."""
 
 ProgressFn = Callable[[str, int, int], None]
 """Progress callback ``(what, done, total)`` for adapters (progress bars); the core never prints."""
@@ -85,6 +90,13 @@ class TradeWarResult:
         Trade-weighted mean absolute tariff change in the last round.
     history
         Per round: each player's Ĝ.
+    bilateral
+        Players tariffed only each other (third-country tariffs fixed).
+    improvement
+        Largest relative gain in Ĝ any player found in the final check, where each player best-responds
+        from every starting point against the others' war tariffs (≤ ``gain_tol`` when converged).
+    spread
+        Largest range of Ĝ over starting points in the final check.
     """
 
     players: tuple[int, ...]
@@ -98,6 +110,9 @@ class TradeWarResult:
     mfn: bool
     seconds: float
     history: tuple[tuple[float, ...], ...]
+    bilateral: bool = False
+    improvement: float = 0.0
+    spread: float = 0.0
 
     def median_tariff(self, country: int) -> float:
         """Median of a country's bilateral import tariffs pooled over partners and sectors."""
@@ -115,6 +130,9 @@ def trade_war(
     start_tariff: npt.ArrayLike | None = None,
     tol: float = 1e-4,
     max_rounds: int = 50,
+    bilateral: bool = False,
+    starts: Sequence[str] = DEFAULT_STARTS,
+    gain_tol: float = 1e-8,
     progress: ProgressFn | None = None,
     options: SolverOptions = SolverOptions(tol=1e-11),
 ) -> TradeWarResult:
@@ -138,11 +156,21 @@ def trade_war(
         welfare and move slowly, hence the trade weights.
     max_rounds
         Limit on rounds.
+    bilateral
+        Each player sets tariffs only on the other players' goods; its tariffs on third countries, and
+        third countries' tariffs, stay at ``start_tariff`` (the bilateral tariff war of a two-party
+        negotiation, DESIGN.md §6).
+    starts
+        Starting points of the best responses (see :func:`tradetalks.model.ossa.optimal_tariff`): used in
+        the first round and in the final check; the rounds in between start from the current tariffs.
+        When tariffs stop moving, every player best-responds once more from all ``starts``; if one gains
+        more than ``gain_tol`` (relative Ĝ), the rounds go on from there. ``converged`` requires this check.
     progress
         Optional callback ``(what, done, total)``.
     """
     start = time.perf_counter()
     ps = _players(base, players)
+    full_starts = parse_starts(list(starts))
     t = np.array(base.tariff if start_tariff is None else start_tariff, dtype=float)
     w_flow = base.trade.copy()
     w_flow[np.arange(base.n), np.arange(base.n)] = 0.0
@@ -151,31 +179,49 @@ def trade_war(
     change = np.inf
     rounds = 0
     all_conv = True
+    checking = False
+    improvement = np.inf
+    spread = 0.0
     for rounds in range(1, max_rounds + 1):
         t_old = t.copy()
         ghat: list[float] = []
+        full = rounds == 1 or checking
+        improvement = 0.0
+        round_conv = True
         for k, j in enumerate(ps):
+            g_before = 0.0
+            if checking:
+                eq_b = solve_equilibrium(base, t, options=options)
+                g_before = float(gov_welfare_hat(base, eq_b, political_weights)[0, j])
             r = optimal_tariff(
                 base,
                 j,
                 tariff=t,
                 mfn=mfn,
                 political_weights=political_weights,
-                starts=("uniform",) if rounds == 1 else ("current",),
+                starts=full_starts if full else ("current",),
+                partners=[p for p in ps if p != j] if bilateral else None,
                 options=options,
             )
-            all_conv &= r.converged
-            t = r.tariff
-            ghat.append(float(r.gov_welfare_hat[j]))
+            round_conv &= r.converged
+            g_after = float(r.gov_welfare_hat[j])
+            if checking:
+                improvement = max(improvement, g_after / g_before - 1.0)
+                spread = max(spread, r.spread)
+            if not checking or g_after > g_before:
+                t = r.tariff
+            ghat.append(g_after)
             if progress is not None:
                 progress("best responses", (rounds - 1) * len(ps) + k + 1, max_rounds * len(ps))
         history.append(tuple(ghat))
         diff = np.abs(t - t_old)[:, ps, :]
         wts = w_flow[:, ps, :]
         change = float((diff * wts).sum() / wts.sum())
-        if change < tol:
+        all_conv = round_conv
+        if checking and improvement <= gain_tol:
             converged = True
             break
+        checking = change < tol
     eq = solve_equilibrium(base, t, options=options)
     return TradeWarResult(
         players=tuple(ps),
@@ -189,6 +235,9 @@ def trade_war(
         mfn=mfn,
         seconds=time.perf_counter() - start,
         history=tuple(history),
+        bilateral=bilateral,
+        improvement=float(improvement),
+        spread=spread,
     )
 
 
@@ -212,7 +261,13 @@ class CooperativeResult:
     start_gov_welfare_hat
         (N,) government welfare at the starting point relative to the baseline.
     converged
-        Constraint violation and dual residual below tolerance.
+        Constraint violation and dual residual below tolerance (of the kept run).
+    mfn
+        One tariff per player and sector for all partners (Ossa's MFN-restricted cooperative tariffs).
+    starts
+        Common log gain reached from each starting point of the optimiser.
+    spread
+        Range of the common gain over starting points.
     """
 
     start: str
@@ -229,6 +284,9 @@ class CooperativeResult:
     iterations: int
     max_violation: float
     seconds: float
+    mfn: bool = False
+    starts: tuple[tuple[str, float], ...] = ()
+    spread: float = 0.0
 
     def median_tariff(self, country: int) -> float:
         """Median of a country's bilateral import tariffs pooled over partners and sectors."""
@@ -265,6 +323,9 @@ def cooperative(
     *,
     political_weights: npt.ArrayLike | None = None,
     start: str = "custom",
+    mfn: bool = False,
+    starts: Sequence[str] = COOP_DEFAULT_STARTS,
+    seed: int = 0,
     tol: float = 1e-7,
     max_outer: int = 30,
     progress: ProgressFn | None = None,
@@ -284,6 +345,12 @@ def cooperative(
         λ (N, S); default 1.
     tol
         Tolerance on the constraint violation (log points) and on the change of the multipliers.
+    mfn
+        Players set one import tariff per sector for all partners (MFN-restricted cooperative tariffs).
+    starts
+        Starting points of the optimiser (the gains are always measured from ``start_tariff``):
+        ``"current"`` (the start tariffs), ``"zero"`` (free trade among players), ``"random"`` (uniform on
+        [0, 1], from ``seed``); the best run whose gains are equal to ``tol`` is kept.
     max_outer
         Augmented-Lagrangian iterations.
 
@@ -299,71 +366,97 @@ def cooperative(
         raise ModelError(f"start_tariff: expected shape {(n, n, s)}; found {t0.shape}")
     eq0 = solve_equilibrium(base, t0, options=options)
     g_start = np.log(gov_welfare_hat(base, eq0, political_weights)[0])
-    # variables: off-diagonal import tariffs of players, scaled by sqrt(flow)
+    # variables: off-diagonal import tariffs of players (MFN: one per player and sector), scaled by
+    # sqrt(flow); vidx maps each moving tariff to its variable
     mask = np.zeros((n, n, s), dtype=bool)
     mask[:, ps, :] = True
     mask[np.arange(n), np.arange(n), :] = False
-    flows = base.trade[mask]
+    if mfn:
+        _, jj, ss_ = np.nonzero(mask)
+        vidx = np.unique(jj * s + ss_, return_inverse=True)[1].ravel()
+    else:
+        vidx = np.arange(int(mask.sum()))
+    nv = int(vidx.max()) + 1
+    flows = np.bincount(vidx, weights=base.trade[mask], minlength=nv)
     scale = np.maximum(np.sqrt(np.maximum(flows, 1e-12) / flows.max()), 1e-4)
     warm: dict[str, tuple[FloatArray, FloatArray]] = {}
 
     def tariffs(y: FloatArray) -> FloatArray:
         t = t0.copy()
-        t[mask] = np.clip(y / scale, 0.0, TARIFF_UPPER)
+        t[mask] = np.clip(y / scale, 0.0, TARIFF_UPPER)[vidx]
         return t
 
     def evaluate(y: FloatArray) -> tuple[FloatArray, FloatArray, Equilibrium]:
         eq = solve_warm(base, tariffs(y), warm.get("x"), options=options)
         warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
         g = np.log(gov_welfare_hat(base, eq, political_weights)[0, ps]) - g_start[ps]
-        grad = gov_welfare_gradient(base, eq, ps, political_weights)[:, mask] / scale  # (P, V)
+        gm = gov_welfare_gradient(base, eq, ps, political_weights)[:, mask]  # (P, moving tariffs)
+        grad = np.stack([np.bincount(vidx, weights=row, minlength=nv) for row in gm]) / scale
         return g, grad, eq
 
-    # unknowns z = (y, x); minimise −x + AL penalty for c_j = g_j − x ≥ 0
-    mu = np.full(len(ps), 1.0 / len(ps))
-    rho = 100.0
-    y = t0[mask] * scale
-    g, _, _ = evaluate(y)
-    x = float(g.min())
-    it = 0
-    viol = np.inf
-    converged = False
-    for it in range(1, max_outer + 1):
-
-        def fg(z: FloatArray, mu: FloatArray = mu, rho: float = rho) -> tuple[float, FloatArray]:
-            gz, gradz, _ = evaluate(z[:-1])
-            c = gz - z[-1]
-            m = np.maximum(0.0, mu - rho * c)
-            f = -z[-1] + float(((m**2) - mu**2).sum()) / (2 * rho)
-            dy = -(m[:, None] * gradz).sum(axis=0)
-            dx = -1.0 + m.sum()
-            return f, np.concatenate([dy, [dx]])
-
-        z0 = np.concatenate([y, [x]])
-        bounds = [(0.0, TARIFF_UPPER * sc) for sc in scale] + [(None, None)]
-        res = optimize.minimize(
-            fg,
-            z0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
-        )
-        y, x = res.x[:-1], float(res.x[-1])
+    def run(y: FloatArray) -> tuple[FloatArray, float, int, float, bool]:
+        """Augmented Lagrangian from y: unknowns z = (y, x); minimise −x + penalty for c_j = g_j − x ≥ 0."""
+        mu = np.full(len(ps), 1.0 / len(ps))
+        rho = 100.0
         g, _, _ = evaluate(y)
-        c = g - x
-        mu_new = np.maximum(0.0, mu - rho * c)
-        viol = float(np.abs(np.minimum(c, 0.0)).max())
-        spread = float(g.max() - g.min())
-        dmu = float(np.abs(mu_new - mu).max())
-        mu = mu_new
+        x = float(g.min())
+        it = 0
+        viol = np.inf
+        for it in range(1, max_outer + 1):
+
+            def fg(z: FloatArray, mu: FloatArray = mu, rho: float = rho) -> tuple[float, FloatArray]:
+                gz, gradz, _ = evaluate(z[:-1])
+                c = gz - z[-1]
+                m = np.maximum(0.0, mu - rho * c)
+                f = -z[-1] + float(((m**2) - mu**2).sum()) / (2 * rho)
+                dy = -(m[:, None] * gradz).sum(axis=0)
+                dx = -1.0 + m.sum()
+                return f, np.concatenate([dy, [dx]])
+
+            res = optimize.minimize(
+                fg,
+                np.concatenate([y, [x]]),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(0.0, TARIFF_UPPER * sc) for sc in scale] + [(None, None)],
+                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
+            )
+            y, x = res.x[:-1], float(res.x[-1])
+            g, _, _ = evaluate(y)
+            c = g - x
+            mu_new = np.maximum(0.0, mu - rho * c)
+            viol = float(np.abs(np.minimum(c, 0.0)).max())
+            dmu = float(np.abs(mu_new - mu).max())
+            mu = mu_new
+            if viol < tol and float(g.max() - g.min()) < 10 * tol and dmu < 1e-4:
+                return y, float(g.min()), it, viol, True
+            if viol > tol:
+                rho = min(rho * 5.0, 1e7)
+        return y, float(g.min()), it, viol, False
+
+    names = tuple(starts)
+    bad = [p for p in names if p not in COOP_STARTS]
+    if not names or bad:
+        raise ModelError(f"starts: expected names among {COOP_STARTS}; found {list(names)}")
+    rng = np.random.default_rng(seed)
+    y0_start = np.bincount(vidx, weights=t0[mask], minlength=nv) / np.bincount(vidx, minlength=nv) * scale
+    runs: list[tuple[FloatArray, float, int, float, bool]] = []
+    for k, name in enumerate(names):
+        if name == "current":
+            y_init = y0_start
+        elif name == "zero":
+            y_init = np.zeros(nv)
+        else:
+            y_init = rng.uniform(0.0, 1.0, nv) * scale
+        warm.pop("x", None)
+        runs.append(run(np.asarray(y_init)))
         if progress is not None:
-            progress("augmented Lagrangian", it, max_outer)
-        if viol < tol and spread < 10 * tol and dmu < 1e-4:
-            converged = True
-            break
-        if viol > tol:
-            rho = min(rho * 5.0, 1e7)
+            progress("cooperative tariffs (starts)", k + 1, len(names))
+    # keep the best feasible run (equal gains held to tolerance); if none converged, the best value
+    ok = [r for r in runs if r[4]] or runs
+    y, _, _, viol, converged = max(ok, key=lambda r: r[1])
+    it = sum(r[2] for r in runs)
+    reached = tuple((nm, r[1]) for nm, r in zip(names, runs, strict=True))
     t_final = tariffs(y)
     eq = solve_equilibrium(base, t_final, options=options)
     ghat = gov_welfare_hat(base, eq, political_weights)[0]
@@ -383,4 +476,7 @@ def cooperative(
         iterations=it,
         max_violation=viol,
         seconds=time.perf_counter() - t_start,
+        mfn=mfn,
+        starts=reached,
+        spread=float(max(r[1] for r in runs) - min(r[1] for r in runs)),
     )
