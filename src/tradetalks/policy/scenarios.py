@@ -5,11 +5,13 @@ The built-in files live in ``tradetalks/policy/scenarios/*.toml``; every figure 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from tradetalks.errors import ScenarioNotFoundError
+from tradetalks.policy.package import Package
 from tradetalks.policy.spec import ScenarioSpec, load_spec, parse_text
 
 BUILTIN: tuple[str, ...] = (
@@ -49,6 +51,25 @@ def resolve(name_or_path: str) -> ScenarioSpec:
     raise ScenarioNotFoundError(
         f"unknown scenario '{name_or_path}': expected one of {list(BUILTIN)} or a path to a .toml file"
     )
+
+
+NO_DEAL_SCENARIO = "jp-us-no-deal"
+"""The built-in scenario that defines the 'escalation' no-deal point of the Japan-US talks."""
+
+
+def escalation_package(dataset: str | None = None, *, bilateral: bool = True) -> Package:
+    """The one definition of the escalation no-deal point, as a :class:`Package`: the
+    ``jp-us-no-deal`` scenario (the July 7 letter's 25 % on top of MFN, the all-origins Section 232
+    duties, none of the deal's rules or side items).
+
+    ``bilateral=True`` keeps third countries at their reference rates (``third_countries =
+    "japan_only"``), as a two-party package space needs (its instruments move only the parties' tariffs);
+    ``False`` applies the all-origins duties to every partner, as ``tradetalks evaluate jp-us-no-deal``.
+    Its tariff matrix is :func:`tradetalks.policy.package.package_tariffs` of the result.
+    """
+    pkg = Package.from_spec(builtin_spec(NO_DEAL_SCENARIO))
+    opts = replace(pkg.options, third_countries="japan_only") if bilateral else pkg.options
+    return replace(pkg, dataset=dataset or pkg.dataset, options=opts)
 
 
 def list_scenarios() -> list[ScenarioSpec]:

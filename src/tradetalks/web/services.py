@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -286,23 +286,15 @@ def _space(spec: S.FrontierSpec) -> bspace.PackageSpace:
     return bspace.PackageSpace(base, np.array(d.tariff, dtype=float), ins, objs, tuple(d.countries), tuple(d.sectors))
 
 
-NO_DEAL_SCENARIO = "jp-us-no-deal"
-"""The escalation no-deal point is this built-in scenario's package (the one definition of 'no deal':
-the July 7 letter's 25 % on top of MFN and the all-origins Section 232 duties, no deal carve-outs)."""
-
-
 def _nodeal(space: bspace.PackageSpace, spec: S.FrontierSpec) -> bspace.NoDealPoint:
     kind = normalise_no_deal(spec.nodeal)
     if kind == "status-quo":
         return bspace.status_quo(space)
     if kind == "escalation":
-        from tradetalks.policy.scenarios import builtin_spec
+        from tradetalks.policy.scenarios import NO_DEAL_SCENARIO, escalation_package
 
-        # only the Japan-US tariffs of the no-deal scenario: the package space moves only those, so third
-        # countries stay at their reference rates in both (a bilateral disagreement point)
-        nd = Package.from_spec(builtin_spec(NO_DEAL_SCENARIO))
-        pkg = replace(nd, dataset=spec.dataset, options=replace(nd.options, third_countries="japan_only"))
-        t = package_tariffs(pkg, dataset(spec.dataset)).matrix
+        # the one escalation package, bilateral: the space moves only the parties' tariffs
+        t = package_tariffs(escalation_package(spec.dataset), dataset(spec.dataset)).matrix
         assert t is not None
         return bspace.escalation(space, t, f"escalation (the '{NO_DEAL_SCENARIO}' scenario's tariffs on Japan)")
     return bspace.trade_war_point(space)
