@@ -15,11 +15,11 @@ from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import available, load
-from tradetalks.errors import LaterChangesUnknownWarning, OptionError
+from tradetalks.errors import LabelError, LaterChangesUnknownWarning, OptionError
 from tradetalks.policy.mapping import default_mapping
 from tradetalks.policy.measures import default_measures
 from tradetalks.policy.scenarios import BUILTIN, list_scenarios, resolve
-from tradetalks.policy.spec import describe_schema
+from tradetalks.policy.spec import DATE_MAX, DATE_MIN, describe_schema
 from tradetalks.policy.tariffs import tariffs_on
 from tradetalks.policy.timeline import EVENT_KINDS, timeline
 from tradetalks.policy.wall import Wall, japan_schedule, later_changes_warning, us_wall
@@ -29,9 +29,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document ins
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise OptionError("--on", "a date YYYY-MM-DD", text) from None
+        raise OptionError("--on", "a date YYYY-MM-DD", text[:40]) from None
+    if not DATE_MIN <= day <= DATE_MAX:  # issue 15: dates far outside the facts are refused
+        raise OptionError("--on", f"a date between {DATE_MIN} and {DATE_MAX}", text)
+    return day
 
 
 @guard
@@ -118,6 +121,11 @@ def tariffs_cmd(
 ) -> None:
     """Tariff in force on a date by product group and by model sector, with the measures behind it."""
     data = load(dataset)
+    for flag, code in (("--exporter", exporter), ("--importer", importer)):  # issue 15: no made-up answers
+        if code not in data.countries:
+            raise LabelError(flag, f"one of the countries of {data.name} {data.countries}", repr(code[:40]))
+    if exporter == importer:
+        raise LabelError("--exporter", "a country different from --importer", f"{exporter} on both sides")
     if measures:
         ms = default_measures()
         if as_json:
