@@ -418,8 +418,8 @@ def named_error(exc: BaseException) -> TradeTalksError | None:
     if isinstance(exc, OverflowError):
         return BoundsError("number", "a value that fits 64-bit arithmetic", str(exc)[:200])
     if isinstance(exc, OSError):
-        where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-        reason = exc.strerror or str(exc) or type(exc).__name__
+        where = f" {_show(str(exc.filename))}" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or str(exc)[:300] or type(exc).__name__
         return OutputPathError(
             f"path{where}: expected a readable/writable path in an existing folder; found: {reason}"
         )
