@@ -129,6 +129,14 @@ def optimal_tariff_cmd(
         ),
     ] = False,
     closure: Annotated[str | None, typer.Option(help=CLOSURE_HELP)] = None,
+    starts: Annotated[
+        str | None,
+        typer.Option(
+            "--starts",
+            help="Starting points (issue 11): a count k or names among uniform, zero, current, random; "
+            "default uniform, zero, current and 3 random (fixed seed); the best optimum is kept.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (with the full optimal tariff vector) instead of tables.")
     ] = False,
@@ -146,7 +154,7 @@ def optimal_tariff_cmd(
     lam = data.param("lambda_pol") if political_weights else None
     base = ossa.baseline_from_data(data, closure)
     start = time.perf_counter()
-    r = ossa.optimal_tariff(base, j, mfn=mfn, political_weights=lam)
+    r = ossa.optimal_tariff(base, j, mfn=mfn, political_weights=lam, starts=ossa.parse_starts(starts))
     seconds = time.perf_counter() - start
     own = r.own[np.arange(data.n_countries) != j]
     by_sector = {s: 100 * float(np.median(own[:, k])) for k, s in enumerate(data.sectors)}
@@ -176,6 +184,8 @@ def optimal_tariff_cmd(
                   "wage_pct": "pp relative to the mean wage change (Ossa)",
                   "profit_pct": "% change deflated by the own wage (Ossa)"},
         "converged": r.converged,
+        "starts": [{"start": name, "gov_welfare_pct": 100 * (g - 1)} for name, g in r.starts],  # issue 11
+        "start_spread_pct": 100 * r.spread,
         "iterations": r.iterations,
         "projected_gradient": r.projected_gradient,
         "solve_seconds": seconds,
