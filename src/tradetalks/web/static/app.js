@@ -65,8 +65,9 @@ function showOutputs() {
 let timer = null;
 function schedule() { showOutputs(); clearTimeout(timer); timer = setTimeout(evaluate, 120); }
 SLIDERS.forEach((k) => $(`s-${k}`).addEventListener("input", () => { state.touched.add(k); schedule(); }));
-["s-stack", "s-pmeaning"].forEach((id) => $(id).addEventListener("change", schedule));
-["s-years", "s-imode"].forEach((id) => $(id).addEventListener("change", () => { state.touched.add("invest"); schedule(); }));
+// stacking, purchase meaning, years and valuation apply to the sliders' instruments (the base's own
+// side items keep their stated terms until their slider is moved)
+["s-stack", "s-pmeaning", "s-years", "s-imode"].forEach((id) => $(id).addEventListener("change", schedule));
 
 function setBase(name) {
   state.base = name;
