@@ -91,3 +91,26 @@ def test_conserved_against_raw(reference_folder: Callable[[str], Path]) -> None:
     u, j = cs.index("USA"), cs.index("JPN")
     m = w.sector_index("motor_vehicles")
     assert w.trade[w.index("JPN"), w.index("USA"), m] == pytest.approx(x[j, u, 23], rel=1e-9)
+
+
+def test_cli_list_and_show() -> None:
+    """`data list` lists world2022 and the tariffwar names; `data show --elasticities` names the set;
+    a bad set is a message with exit code 2, not a traceback."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradetalks.cli.app import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["data", "list", "--json"])
+    assert out.exit_code == 0, out.output
+    names = {d["name"]: d for d in json.loads(out.output)["datasets"]}
+    assert names["world2022"]["available"] and names["world2022"]["dims"] == "21x17"
+    assert "icio2022" in names and "wiod16-2000" in names
+    out = runner.invoke(app, ["data", "show", "world2022", "--elasticities", "CP", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert doc["elasticities"]["set"] == "CP" and doc["dims"] == "21x17"
+    out = runner.invoke(app, ["data", "show", "world2022", "--elasticities", "XX"])
+    assert out.exit_code == 2 and "elasticities" in out.output

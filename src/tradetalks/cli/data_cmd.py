@@ -18,6 +18,8 @@ from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import DATASETS, TradeData, available, load
+from tradetalks.data.elasticities import label as elasticity_label
+from tradetalks.data.elasticities import load_with_elasticities
 from tradetalks.data.registry import reference_dir
 from tradetalks.errors import FileFormatError, OptionError
 
@@ -72,6 +74,10 @@ def _summary(td: TradeData) -> dict[str, Any]:
         "citation": td.attrs.get("citation"),
         "licence": td.attrs.get("licence"),
         "caveats": [c.lstrip("- ") for c in str(td.attrs.get("caveats", "")).splitlines() if c],
+        "elasticities": (
+            {"set": elasticity_label(td), "sigma": [float(v) for v in td.param("sigma")]}
+            if td.has("sigma") else None
+        ),
         "total_flows": float(x.sum()),
         "international_trade": float(offdiag.sum()),
         "domestic_sales": float(x.sum() - offdiag.sum()),
@@ -93,7 +99,7 @@ def list_cmd(json: JsonOpt = False) -> None:
     """List the registered datasets: name, availability, dims (countries x sectors), year, summary.
 
     Reference datasets are read from $TRADETALKS_DATA_DIR (default ../shared/data/raw); the bundled
-    default world2014 is always available.
+    datasets world2014 and world2022 are always available.
     """
     rows = [
         {
@@ -130,15 +136,23 @@ def show(
         list[str] | None,
         typer.Option("--option", "-o", help="Reader option key=value (e.g. tariffs=2005, flows=raw)."),
     ] = None,
+    elasticities: Annotated[
+        str | None,
+        typer.Option(
+            "--elasticities",
+            help="Elasticity set IS|U4|CP|BSY|GYY|Shap|FGO|LL (icio*, wiod16-*, world2022) or a CSV file "
+            "with columns sector and epsilon (or sigma).",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Show a dataset: countries, sectors, totals, units, source and caveats.
+    """Show a dataset: countries, sectors, totals, units, source, elasticities and caveats.
 
     Totals are at pre-tariff prices in the dataset's units (US$ millions unless stated): exports and
     imports exclude domestic sales; the average tariff is the import-weighted tariff the country
     imposes, in percent.
     """
-    td = load(name, **_options(year, option))
+    td = load_with_elasticities(name, elasticities, **_options(year, option))
     s = _summary(td)
     if json:
         emit_json(s)
@@ -149,6 +163,10 @@ def show(
     console.print(f"countries: {' '.join(s['countries'])}")
     console.print(f"sectors: {' '.join(s['sectors'])}")
     console.print(f"variables: {', '.join(s['variables'])}")
+    if s["elasticities"] is not None:
+        console.print(f"elasticities: {s['elasticities']['set']}")
+        for k, sec in enumerate(s["sectors"]):
+            console.print(f"  {sec}: sigma {s['elasticities']['sigma'][k]:.3f}")
     console.print(
         f"total flows {s['total_flows']:,.0f}; international {s['international_trade']:,.0f}; "
         f"domestic {s['domestic_sales']:,.0f}"
