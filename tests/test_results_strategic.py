@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -81,3 +82,24 @@ def test_frontier_table_and_negotiation_log() -> None:
     ds = nl.to_dataset()
     assert "round" in ds.dims and "u_USA" in ds and "proposer" not in ds
     assert nl.to_frame().loc[2, "proposer"] == "JPN"
+
+
+def test_optimal_tariff_json_carries_the_full_vector(tmp_path: Path) -> None:
+    """``optimal-tariff --json`` carries the country's full tariff vector (partner × sector, %) and Ossa's
+    wage and profit columns; the vector's median equals the reported median (same numbers, by label)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradetalks.cli.app import app
+
+    path = economy().save(tmp_path / "e.nc")
+    res = CliRunner().invoke(app, ["optimal-tariff", "--dataset", str(path), "--country", "C1", "--starts", "1",
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    vec = out["tariffs_pct"]
+    assert set(vec) == {"C0", "C2", "C3"} and all(set(v) == {"s0", "s1", "s2"} for v in vec.values())
+    pooled = [x for v in vec.values() for x in v.values()]
+    assert float(np.median(pooled)) == pytest.approx(out["median_tariff_pct"], abs=1e-9)
+    assert {"wage_pct", "profit_pct"} <= set(out["countries"]["C0"])

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import typer
 from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
-from tradetalks.data import load
+from tradetalks.data import TradeData, load
 from tradetalks.data.edits import TariffEdit, apply_edits, read_edits
 from tradetalks.errors import OptionError
 from tradetalks.model.api import MODELS, solve
-from tradetalks.model.common import SolverOptions, check_closure
+from tradetalks.model.common import Closure, SolverOptions, check_closure
 from tradetalks.results.counterfactual import CounterfactualResult
 from tradetalks.results.strategic import tariff_outcome
 from tradetalks.vocabulary import DEFAULT_DATASET, DEFAULT_MODEL, PUBLISHED_BALANCED, default_closure
@@ -115,6 +115,46 @@ def solve_cmd(
     )
 
 
+def _optimal_payload(data: TradeData, base: Any, r: Any, j: int, closure: Closure, seconds: float,
+                     flags: dict[str, bool]) -> dict[str, Any]:
+    """JSON-ready result of a best response, rendered from the labelled
+    :class:`~tradetalks.results.strategic.TariffOutcome` (full tariff vector, Ossa's wage/profit columns)."""
+    country = data.countries[j]
+    own = r.own[np.arange(data.n_countries) != j]
+    by_sector = {s: 100 * float(np.median(own[:, k])) for k, s in enumerate(data.sectors)}
+    res = tariff_outcome("optimal-tariff", base, r, data.countries, data.sectors, [j], closure=closure,
+                         iterations=r.iterations, residual=r.projected_gradient,
+                         info=dict(flags))
+    table = res.to_frame("country")
+    return {
+        "dataset": data.name,
+        "country": country,
+        **flags,
+        "closure": closure,
+        "median_tariff_pct": 100 * r.median_tariff(),
+        "median_tariff_by_sector_pct": by_sector,
+        "countries": {
+            str(c): {
+                "welfare_pct": float(row["welfare_pct"]),
+                "gov_welfare_pct": float(row["gov_welfare_pct"]),
+                "wage_pct": float(row["wage_pct"]),
+                "profit_pct": float(row["profit_pct"]),
+            }
+            for c, row in table.iterrows()
+        },
+        "tariffs_pct": res.tariffs_of(country),
+        "units": {"tariffs_pct": f"% ({country}'s tariff by partner and sector)",
+                  "wage_pct": "pp relative to the mean wage change (Ossa)",
+                  "profit_pct": "% change deflated by the own wage (Ossa)"},
+        "converged": r.converged,
+        "starts": [{"start": name, "gov_welfare_pct": 100 * (g - 1)} for name, g in r.starts],  # issue 11
+        "start_spread_pct": 100 * r.spread,
+        "iterations": r.iterations,
+        "projected_gradient": r.projected_gradient,
+        "solve_seconds": seconds,
+    }
+
+
 @guard
 def optimal_tariff_cmd(
     country: Annotated[str, typer.Option(help="The country setting its tariffs (e.g. JPN).")],
@@ -156,40 +196,8 @@ def optimal_tariff_cmd(
     start = time.perf_counter()
     r = ossa.optimal_tariff(base, j, mfn=mfn, political_weights=lam, starts=ossa.parse_starts(starts))
     seconds = time.perf_counter() - start
-    own = r.own[np.arange(data.n_countries) != j]
-    by_sector = {s: 100 * float(np.median(own[:, k])) for k, s in enumerate(data.sectors)}
-    res = tariff_outcome("optimal-tariff", base, r, data.countries, data.sectors, [j], closure=closure,
-                         iterations=r.iterations, residual=r.projected_gradient,
-                         info={"mfn": mfn, "political_weights": political_weights})
-    table = res.to_frame("country")
-    payload = {
-        "dataset": data.name,
-        "country": country,
-        "mfn": mfn,
-        "political_weights": political_weights,
-        "closure": closure,
-        "median_tariff_pct": 100 * r.median_tariff(),
-        "median_tariff_by_sector_pct": by_sector,
-        "countries": {
-            str(c): {
-                "welfare_pct": float(row["welfare_pct"]),
-                "gov_welfare_pct": float(row["gov_welfare_pct"]),
-                "wage_pct": float(row["wage_pct"]),
-                "profit_pct": float(row["profit_pct"]),
-            }
-            for c, row in table.iterrows()
-        },
-        "tariffs_pct": res.tariffs_of(country),
-        "units": {"tariffs_pct": f"% ({country}'s tariff by partner and sector)",
-                  "wage_pct": "pp relative to the mean wage change (Ossa)",
-                  "profit_pct": "% change deflated by the own wage (Ossa)"},
-        "converged": r.converged,
-        "starts": [{"start": name, "gov_welfare_pct": 100 * (g - 1)} for name, g in r.starts],  # issue 11
-        "start_spread_pct": 100 * r.spread,
-        "iterations": r.iterations,
-        "projected_gradient": r.projected_gradient,
-        "solve_seconds": seconds,
-    }
+    payload = _optimal_payload(data, base, r, j, closure, seconds,
+                               {"mfn": mfn, "political_weights": political_weights})
     if as_json:
         emit_json(payload)
         return
