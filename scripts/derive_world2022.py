@@ -104,6 +104,12 @@ def main() -> None:
         regions="EU = " + " ".join(EU27) + "; ROW = " + " ".join(rest) + " and ICIO's ROW",
         sector_groups="; ".join(f"{g} = {' + '.join(m)}" for g, m in SECTOR_GROUPS.items()),
         elasticity_sets_file=ELASTICITIES_FILE.name,
+        citation="OECD (2023), Inter-Country Input-Output tables, 2023 edition. Teti, F. (2024). 30+ years "
+        "of trade policy: evidence from 160 countries. ECARES WP 2024-04 (Global Tariff Database). "
+        "Lashkaripour, A. (2021). The cost of a global tariff war: a sufficient-statistics approach. "
+        "Journal of International Economics 131, 103489 (cubes and elasticity sets: "
+        "github.com/ahmadlp/tariffwar, commit 98636984981426dd17be3a9e532973a2995ce601).",
+        licence="none stated for the tariffwar repository; OECD ICIO: OECD terms (re-use with credit)",
         caveats=caveats(
             "aggregated from 81 ICIO economies: flows among members of a region (EU, ROW) are its "
             "domestic sales; tariffs of a region are trade-weighted means over member pairs",

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tradetalks.cli.app import app
 from tradetalks.data import TradeData, load
-from tradetalks.data.registry import available, reference_required
+from tradetalks.data.registry import DEFAULT_DATASET, available, reference_required
 
 runner = CliRunner()
 
@@ -29,8 +29,8 @@ def _need(name: str) -> None:
 
 
 def test_data_summary_without_reference_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """`tradetalks data summary` runs on the bundled world2014 with an empty reference folder; the JSON
-    figures equal world2014's own arrays (US$ bn and % conversions)."""
+    """`tradetalks data summary` runs on the bundled default with an empty reference folder; the JSON
+    figures equal the default dataset's own arrays (US$ bn and % conversions)."""
     monkeypatch.setenv("TRADETALKS_DATA_DIR", str(tmp_path))
     res = runner.invoke(app, ["data", "summary"])
     assert res.exit_code == 0, res.output
@@ -38,7 +38,7 @@ def test_data_summary_without_reference_data(monkeypatch: pytest.MonkeyPatch, tm
     res = runner.invoke(app, ["data", "summary", "--json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
-    td = load("world2014")
+    td = load(DEFAULT_DATASET)
     j, u = td.index("JPN"), td.index("USA")
     mv = td.sector_index("motor_vehicles")
     row = d["by_sector"][mv]

@@ -20,7 +20,7 @@ from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import DATASETS, TradeData, available, load
 from tradetalks.data.elasticities import label as elasticity_label
 from tradetalks.data.elasticities import load_with_elasticities
-from tradetalks.data.registry import reference_dir
+from tradetalks.data.registry import DEFAULT_DATASET, reference_dir
 from tradetalks.errors import FileFormatError, OptionError
 
 ORIENTATION = (
@@ -307,21 +307,32 @@ def demo_summary(td: TradeData, a: str = "USA", b: str = "JPN") -> dict[str, Any
 
 @app.command("summary")
 @guard
-def demo(json: JsonOpt = False) -> None:
-    """Summary of the bundled default dataset world2014: US-Japan flows by sector and tariffs.
+def demo(
+    dataset: Annotated[
+        str, typer.Option("--dataset", help="Registered name or .nc file (default: the bundled default).")
+    ] = DEFAULT_DATASET,
+    json: JsonOpt = False,
+) -> None:
+    """Summary of a dataset (default: the bundled default): US-Japan flows by sector and tariffs.
 
-    Flows in US$ bn at pre-tariff prices (WIOD 2014); tariffs in percent, imposed by the importer
-    (2014 applied rates, before the 2018-2025 US measures).
+    Flows in US$ bn at pre-tariff prices of the data year; tariffs in percent, imposed by the importer
+    (applied rates of the data, before the 2025 US measures).
     """
-    td = load("world2014")
+    td = load(dataset)
     d = demo_summary(td)
     if json:
         emit_json(d)
         return
-    console.print(f"[bold]world2014[/] (bundled default; {td.attrs.get('source', '')})")
+    default = " (bundled default)" if dataset == DEFAULT_DATASET else ""
+    console.print(f"[bold]{td.name}[/]{default}; {td.attrs.get('source', '')}")
     console.print(f"economies ({td.n_countries}): {' '.join(td.countries)}")
     console.print(f"sectors ({td.n_sectors}): {' '.join(td.sectors)}")
-    table = Table(title="US-Japan, 2014: flows (US$ bn, pre-tariff) and applied tariffs (%, by importer)")
+    if td.has("sigma"):
+        console.print(f"elasticities: {elasticity_label(td)}")
+    year = td.attrs.get("year", "")
+    table = Table(
+        title=f"US-Japan, {year}: flows (US$ bn, pre-tariff) and applied tariffs (%, by importer)"
+    )
     table.add_column("sector", no_wrap=True)
     for col in ("JPN->USA $bn", "USA->JPN $bn", "US tariff on JPN %", "JPN tariff on US %"):
         table.add_column(col, justify="right")
@@ -337,6 +348,6 @@ def demo(json: JsonOpt = False) -> None:
     )
     console.print(table)
     console.print(
-        "Totals' tariffs are trade-weighted. Source: WIOD 2014 (Timmer et al. 2015) via "
-        "Lashkaripour & Lugovskyy (2023); see `tradetalks data show world2014`."
+        f"Totals' tariffs are trade-weighted. Citation: {td.attrs.get('citation', 'see PROVENANCE.md')}; "
+        f"see `tradetalks data show {td.name}`."
     )
