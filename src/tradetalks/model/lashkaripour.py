@@ -72,6 +72,7 @@ from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ElasticityError, ModelError, ShapeError
 from tradetalks.model.common import SolveInfo, SolverOptions, finish
 from tradetalks.model.solver import IntArray, newton
+from tradetalks.model.threads import single_blas_thread
 from tradetalks.results.counterfactual import CounterfactualResult, build_dataset
 
 FloatArray = npt.NDArray[np.float64]
@@ -231,6 +232,8 @@ class _Ctx:
     off: FloatArray  # (N, N, 1) 1 off the diagonal
     choosers: IntArray  # importers whose uniform tariff is an unknown (Nash / optimal)
     tariffs: FloatArray  # (B, N, N, S) or (1, N, N, S): tariffs of the others / of counterfactuals
+    kap: FloatArray | None = None  # (B, N, N, S) λ τ̂^{-ε} when the tariffs are fixed (no choosers)
+    inv1t: FloatArray | None = None  # (B, N, N, S) 1 / (1 + t') when the tariffs are fixed
 
 
 @dataclass
@@ -260,15 +263,21 @@ def _tariffs_at(cx: _Ctx, idx: IntArray, tc: FloatArray | None) -> FloatArray:
     return tn
 
 
-def _point(cx: _Ctx, u: FloatArray, yv: FloatArray, tn: FloatArray) -> _Pt:
+def _point(cx: _Ctx, u: FloatArray, yv: FloatArray, tn: FloatArray, idx: IntArray | None = None) -> _Pt:
     b = cx.base
-    lt = np.log1p(tn)
     with np.errstate(over="ignore", under="ignore"):
-        a = b.lam[None] * np.exp(-b.eps * (u[:, :, None, None] + lt - cx.lt0[None]))
+        if cx.kap is not None and idx is not None and cx.inv1t is not None:  # fixed tariffs: reuse λ τ̂^-ε
+            kap = cx.kap[idx] if cx.kap.shape[0] > 1 else cx.kap
+            inv1t = cx.inv1t[idx] if cx.inv1t.shape[0] > 1 else cx.inv1t
+            a = kap * np.exp(-b.eps * u[:, :, None])[:, :, None, :]
+        else:
+            lt = np.log1p(tn)
+            a = b.lam[None] * np.exp(-b.eps * (u[:, :, None, None] + lt - cx.lt0[None]))
+            inv1t = 1.0 / (1.0 + tn)
     s = a.sum(axis=1)  # (b, N, S)
     lam = a / s[:, None]
     spend = b.e[None] * (cx.y0 * np.exp(yv))[:, :, None]  # (b, j, k)
-    x = lam * spend[:, None] / (1.0 + tn)
+    x = lam * spend[:, None] * inv1t
     sales = x.sum(axis=(2, 3))
     rev = (tn * x).sum(axis=(1, 3))
     with np.errstate(divide="ignore"):
@@ -406,14 +415,41 @@ def _jacobian(cx: _Ctx, pt: _Pt, tc: FloatArray | None) -> FloatArray:
     return jac
 
 
+def _residual_fixed(cx: _Ctx, u: FloatArray, yv: FloatArray, idx: IntArray) -> FloatArray:
+    """:func:`_residual` for fixed tariffs without materialising λ' or X' (line-search evaluations):
+    sales and revenue as contractions of ``a = λ τ̂^{-ε} ŵ^{-ε}`` with ``spend / S``."""
+    b = cx.base
+    assert cx.kap is not None and cx.inv1t is not None
+    kap = cx.kap[idx] if cx.kap.shape[0] > 1 else cx.kap
+    inv1t = cx.inv1t[idx] if cx.inv1t.shape[0] > 1 else cx.inv1t
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        a = kap * np.exp(-b.eps * u[:, :, None])[:, :, None, :]
+        s = a.sum(axis=1)
+        g = b.e[None] * (cx.y0 * np.exp(yv))[:, :, None] / s  # spend / S, (b, j, k)
+        if inv1t.shape[0] == 1 and a.shape[0] > 1:
+            inv1t = np.broadcast_to(inv1t, a.shape)
+        ai = a * inv1t  # X' = ai * g
+        sales = np.einsum("bijk,bjk->bi", ai, g)
+        net = np.einsum("bijk,bjk->bj", ai, g)
+    rev = b.e.sum(axis=1) * cx.y0 * np.exp(yv) - net  # Σ_i t' X' = spend_j − Σ_i X'_ij
+    w = np.exp(u)
+    f1 = sales - cx.r * w
+    f1[:, -1] = (cx.r * w).sum(axis=1) - 1.0
+    f2 = cx.y0 * np.exp(yv) - cx.r * w - rev - cx.d
+    return np.asarray(np.concatenate([f1, f2], axis=1))
+
+
 def _make_fun(cx: _Ctx) -> Any:
     n = cx.base.n
     has_t = cx.choosers.size > 0
 
     def fun(xv: FloatArray, idx: IntArray, want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
+        if not want_jac and not has_t and cx.kap is not None:
+            f = _residual_fixed(cx, xv[:, :n], xv[:, n:], idx)
+            return np.where(np.isfinite(f), f, 1e300), None
         tc = xv[:, 2 * n :] if has_t else None
         tn = _tariffs_at(cx, idx, tc)
-        pt = _point(cx, xv[:, :n], xv[:, n : 2 * n], tn)
+        pt = _point(cx, xv[:, :n], xv[:, n : 2 * n], tn, None if has_t else idx)
         f = _residual(cx, pt, tc)
         f = np.where(np.isfinite(f), f, 1e300)
         return f, (_jacobian(cx, pt, tc) if want_jac else None)
@@ -475,6 +511,10 @@ def _ctx(
         off=(1.0 - np.eye(n))[:, :, None],
         choosers=np.asarray(choosers, dtype=np.intp),
         tariffs=tariffs,
+        kap=None
+        if len(choosers)
+        else base.lam[None] * np.exp(-base.eps * (np.log1p(tariffs) - np.log1p(base.tariff)[None])),
+        inv1t=None if len(choosers) else 1.0 / (1.0 + tariffs),
     )
 
 
@@ -555,8 +595,11 @@ def solve_batch(
         if init is None
         else np.broadcast_to(np.asarray(init, float), (tb.shape[0], 2 * n))
     )
-    res = newton(_make_fun(cx), x0, options)
+    with single_blas_thread():
+        res = newton(_make_fun(cx), x0, options)
     out = []
+    final = _point(cx, res.x[:, :n], res.x[:, n:], tb, np.arange(tb.shape[0]))
+    scale = float(base.wage_bill.sum())
     for b in range(tb.shape[0]):
         info = SolveInfo(
             converged=bool(res.converged[b]),
@@ -565,7 +608,18 @@ def solve_batch(
             seconds=time.perf_counter() - t0,
             method="Newton (analytic Jacobian, batched)",
         )
-        out.append(_unpack(cx, res.x[b], tb[b], info, d))
+        out.append(
+            LEquilibrium(
+                w_hat=np.exp(res.x[b, :n]),
+                y_hat=np.exp(res.x[b, n:]),
+                p_hat=np.exp(-final.ls[b] / base.eps),
+                lam_new=final.lam[b],
+                trade_new=final.x[b] * scale,
+                tariff_new=tb[b],
+                deficit_new=d,
+                info=info,
+            )
+        )
     worst = SolveInfo(
         bool(res.converged.all()), res.iterations, float(res.residual.max()), time.perf_counter() - t0
     )
@@ -600,8 +654,9 @@ def purge_deficits(base: LBaseline, options: SolverOptions = SolverOptions()) ->
     scale = float(base.wage_bill.sum())
     cx = _ctx(base, base.tariff[None], np.zeros(base.n))
     # the baseline's own budgets include D: Ŷ Y = ŵ R + T' (D' = 0) is the purge
-    res = newton(_make_fun(cx), np.zeros((1, 2 * base.n)), options)
     t0 = time.perf_counter()
+    with single_blas_thread():
+        res = newton(_make_fun(cx), np.zeros((1, 2 * base.n)), options)
     info = SolveInfo(
         bool(res.converged[0]),
         res.iterations,
@@ -677,7 +732,8 @@ def _solve_choosers(
     c = np.asarray(choosers, dtype=np.intp)
     cx = _ctx(base, others[None], np.zeros(n), c)
     x0 = np.concatenate([np.zeros(2 * n), np.broadcast_to(np.asarray(start, float), (c.size,))])[None]
-    res = newton(_make_fun(cx), x0, options)
+    with single_blas_thread():
+        res = newton(_make_fun(cx), x0, options)
     info = SolveInfo(
         bool(res.converged[0]),
         res.iterations,

@@ -58,6 +58,7 @@ from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ModelError, OptionError, ShapeError
 from tradetalks.model.common import SolveInfo, SolverOptions, finish
 from tradetalks.model.solver import IntArray, newton
+from tradetalks.model.threads import single_blas_thread
 
 FloatArray = npt.NDArray[np.float64]
 Rebate = Literal["income_tax", "lump_sum"]
@@ -406,7 +407,8 @@ def solve_equilibrium(
     phi = base.phi(params)
     cx = _Ctx(base, params, phi, tn, np.log1p(tn) - np.log1p(base.tariff), tr)
     x0 = np.zeros((1, 3 * n)) if init is None else np.asarray(init, dtype=float).reshape(1, 3 * n)
-    res = newton(_make_fun(cx), x0, options)
+    with single_blas_thread():
+        res = newton(_make_fun(cx), x0, options)
     info = SolveInfo(
         bool(res.converged[0]),
         res.iterations,
