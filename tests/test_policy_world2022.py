@@ -70,3 +70,20 @@ def test_us_japan_balance_2022(world: TradeData) -> None:
     bal = x[u, j, goods].sum() - x[j, u, goods].sum()
     census = 80_151.0 - 148_002.0
     assert 0.5 < bal / census < 1.5
+
+
+def test_wall_concordance_splits_transport(world: TradeData) -> None:
+    """The partner-by-partner US wall (policy/wall.py, facts/wall.toml) on world2022: HS 87 alone feeds
+    ``motor_vehicles`` (Section 232 autos, 25 points on Korea on 2025-09-16, before its deal took effect;
+    ±0.5 pp), and ships/aircraft/rail (HS 86, 88, 89) feed ``other_transport`` at a lower rate."""
+    import datetime as dt
+    import warnings
+
+    from tradetalks.policy.wall import sector_additional
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        add = sector_additional(dt.date(2025, 9, 16), ["KOR", "CHN", "ROW"],
+                                [s for s in world.sectors if s != "services"])
+    assert add[("KOR", "motor_vehicles")] == pytest.approx(25.0, abs=0.5)
+    assert add[("KOR", "other_transport")] < add[("KOR", "motor_vehicles")]

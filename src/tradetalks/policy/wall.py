@@ -496,6 +496,20 @@ this purpose (HS section boundaries vs ISIC rev. 4 divisions): chapter 27 (miner
 mining and petroleum (its crude/refined split is not in the data); chapter 71 (precious stones and metals,
 incl. gold) is put in other manufacturing; chapters 98-99 and services carry no duty here."""
 
+# issue 12 (H12a): world2022 (ICIO) splits transport equipment: motor vehicles (C29) and other transport (C30)
+HS2_SECTORS_WORLD2022: dict[str, tuple[str, ...]] = {
+    **HS2_SECTORS,
+    "motor_vehicles": ("87",),
+    "other_transport": ("86", "88", "89"),
+}
+"""HS2 chapters of the world2022 goods sectors: as :data:`HS2_SECTORS`, with HS 87 (vehicles) alone in
+``motor_vehicles`` (ICIO C29) and HS 86, 88, 89 (rail, aircraft, ships) in ``other_transport`` (C30)."""
+
+
+def hs2_concordance(sectors: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The HS2 concordance for a dataset's sectors (world2022's when it has ``other_transport``)."""
+    return HS2_SECTORS_WORLD2022 if "other_transport" in sectors else HS2_SECTORS
+
 
 def sector_additional(on: date, partners: Sequence[str], sectors: Sequence[str], *,
                       facts: WallFacts | None = None, table: Any = None) -> dict[tuple[str, str], float]:
@@ -515,10 +529,11 @@ def sector_additional(on: date, partners: Sequence[str], sectors: Sequence[str],
 
     fx = facts if facts is not None else default_wall()
     tb = table if table is not None else load_table()
-    unknown = [s for s in sectors if s not in HS2_SECTORS and s != "services"]
+    conc = hs2_concordance(sectors)
+    unknown = [s for s in sectors if s not in conc and s != "services"]
     if unknown:
         raise FactsError(f"sectors {unknown} have no HS2 concordance; expected the world2014 sectors "
-                         f"{sorted(HS2_SECTORS)}")
+                         f"{sorted(conc)}")
     f = tb.frame
     named = set(partners)
     out: dict[tuple[str, str], float] = {}
@@ -530,7 +545,7 @@ def sector_additional(on: date, partners: Sequence[str], sectors: Sequence[str],
             continue
         base = 100.0 * d / x
         add = cell_rate(fx, str(p), str(c), base, on).effective_pct - base
-        for s, chs in HS2_SECTORS.items():
+        for s, chs in conc.items():
             if c in chs:
                 num[(model_p, s)] = num.get((model_p, s), 0.0) + x * add
                 den[(model_p, s)] = den.get((model_p, s), 0.0) + x
