@@ -103,3 +103,26 @@ def test_optimal_tariff_json_carries_the_full_vector(tmp_path: Path) -> None:
     pooled = [x for v in vec.values() for x in v.values()]
     assert float(np.median(pooled)) == pytest.approx(out["median_tariff_pct"], abs=1e-9)
     assert {"wage_pct", "profit_pct"} <= set(out["countries"]["C0"])
+
+
+def test_war_json_carries_the_full_vectors(tmp_path: Path) -> None:
+    """``war --json`` carries every player's full tariff vector (partner × sector, %), equal to the
+    medians it reports per region (pooled, unweighted), and Ossa's wage/profit columns."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradetalks.cli.app import app
+
+    path = economy().save(tmp_path / "e.nc")
+    res = CliRunner().invoke(app, ["war", "--dataset", str(path), "--players", "C0,C1", "--starts", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert set(out["tariffs_pct"]) == {"C0", "C1"}
+    for p, vec in out["tariffs_pct"].items():
+        assert set(vec) == {"C0", "C1", "C2", "C3"} - {p}
+        pooled = [x for v in vec.values() for x in v.values()]
+        row = next(r for r in out["regions"] if r.get("region", r.get("country")) == p)
+        med = next(v for k, v in row.items() if "median" in k)
+        assert float(np.median(pooled)) == pytest.approx(med, abs=1e-9)
+    assert out["ossa_columns"]["C2"]["player"] is False

@@ -60,6 +60,7 @@ from tradetalks.model.strategic import (
     start_tariffs,
     trade_war,
 )
+from tradetalks.results.strategic import tariff_outcome
 from tradetalks.vocabulary import (
     DEFAULT_BREAKDOWN,
     DEFAULT_DATASET,
@@ -230,6 +231,8 @@ def war_cmd(
             progress=cb,
         )
     rows = region_rows(data.countries, war.tariff, war.welfare_hat, war.gov_welfare_hat, ps)
+    labelled = tariff_outcome("trade-war", base, war, data.countries, data.sectors, ps, closure=closure,
+                              iterations=war.rounds, residual=war.max_change).as_dict()  # issue 9 (H9)
     payload = {
         "command": "war",
         "dataset": data.name,
@@ -244,6 +247,8 @@ def war_cmd(
         "start_spread": war.spread,
         "seconds": war.seconds,
         "regions": rows,
+        "tariffs_pct": labelled["tariffs_pct"],
+        "ossa_columns": labelled["countries"],
         "tariff_by_sector_pct": {
             c: {
                 s: 100.0 * float(np.median(np.delete(war.tariff[:, j, k], j)))
