@@ -160,3 +160,21 @@ def test_result_frame() -> None:
     assert war.result.model == "lashkaripour"
     assert list(war.frame.index) == data.countries
     assert war.summary()["welfare_mean_pct"] < 0
+
+
+def test_api_dispatch_and_data_closure() -> None:
+    """model.api dispatches "lashkaripour"; under closure "data" (deficits held) factual tariffs return the
+    data (welfare 0, flows unchanged; 1e-10) and budgets hold with the data's deficits."""
+    from tradetalks.model.api import solve
+
+    data = load("world2014")
+    res = solve("lashkaripour", data, data.tariff, closure="data")
+    assert res.model == "lashkaripour" and res.closure == "data"
+    assert np.abs(res.ds["welfare_pct"].values).max() < 1e-10
+    assert np.abs(res.ds["trade_new"].values - data.trade).max() / data.trade.max() < 1e-10
+    raw = lk.calibrate_data(data)
+    t = _shock(raw, 5)
+    eq = lk.solve_equilibrium(raw, t, deficit_new=raw.deficit)
+    assert max(lk.market_residuals(raw, eq).values()) < 1e-10
+    bal = solve("lashkaripour", data, data.tariff, closure="balanced")
+    assert bal.closure == "balanced"

@@ -15,7 +15,7 @@ from tradetalks.errors import OptionError
 from tradetalks.model.common import SolverOptions
 from tradetalks.results.counterfactual import CounterfactualResult
 
-MODELS: tuple[str, ...] = ("ossa", "armington", "caliendo_parro")
+MODELS: tuple[str, ...] = ("ossa", "armington", "caliendo_parro", "lashkaripour")
 
 
 def solve(
@@ -33,7 +33,8 @@ def solve(
     ----------
     model
         ``"ossa"`` (Ossa 2014; needs ``sigma``), ``"armington"`` (structural gravity; ``theta`` or
-        ``sigma``), ``"caliendo_parro"`` (needs ``theta``, ``io_share``, ``va_share``, ``final_share``).
+        ``sigma``), ``"caliendo_parro"`` (needs ``theta``, ``io_share``, ``va_share``, ``final_share``),
+        ``"lashkaripour"`` (Lashkaripour 2021; ``sigma`` or ``theta``; issue 12).
     data
         Baseline dataset.
     tariff_new
@@ -58,4 +59,8 @@ def solve(
         from tradetalks.model import armington
 
         return armington.counterfactual(data, tariff_new=tariff_new, closure=closure, options=opts, **kwargs)
+    if model == "lashkaripour":
+        from tradetalks.model import lashkaripour
+
+        return lashkaripour.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
     raise OptionError("model", MODELS, model)

@@ -826,7 +826,7 @@ def solve_counterfactual(
     baseline: LBaseline | None = None,
     flows: str = "data",
 ) -> CounterfactualResult:
-    """Counterfactual of new tariffs on a dataset, from the balanced-trade baseline.
+    """Counterfactual of new tariffs on a dataset.
 
     Parameters
     ----------
@@ -835,17 +835,33 @@ def solve_counterfactual(
     tariff_new
         (N, N, S) new tariffs (fractions).
     closure
-        Only ``"balanced"`` (the paper's); ``"data"`` raises :class:`OptionError`.
+        ``"balanced"`` (the paper's: deficits purged first, changes measured from the balanced world) or
+        ``"data"`` (the data's deficits held fixed in units of the world wage bill; no purge).
     baseline
-        A pre-computed :func:`baseline_from_data` (saves the purge).
+        A pre-computed baseline for the same closure (saves the purge).
     """
-    if closure != "balanced":
-        from tradetalks.errors import OptionError
+    from tradetalks.model.common import check_closure
 
-        raise OptionError("closure", ("balanced",), closure)
-    base = baseline if baseline is not None else baseline_from_data(data, options, flows)
-    eq = solve_equilibrium(base, tariff_new, options=options)
-    return result_from_equilibrium(data, base, eq, {"flows": flows})
+    c = check_closure(closure)
+    if baseline is not None:
+        base = baseline
+    elif c == "balanced":
+        base = baseline_from_data(data, options, flows)
+    else:
+        base = calibrate_data(data, flows)
+    deficit = None if c == "balanced" else base.deficit
+    eq = solve_equilibrium(base, tariff_new, deficit_new=deficit, options=options)
+    res = result_from_equilibrium(data, base, eq, {"flows": flows})
+    if c == "data":
+        res = CounterfactualResult(
+            MODEL_NAME,
+            data.name,
+            "data",
+            res.ds,
+            res.info,
+            {**res.params, "baseline": "the data, deficits held fixed (units of the world wage bill)"},
+        )
+    return res
 
 
 @dataclass(frozen=True, eq=False)
