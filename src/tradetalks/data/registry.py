@@ -93,6 +93,10 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("econ36-2001", "econ7115_36c_2001", "econ36",
                     "econ7115 teaching data: 36 countries, aggregate, 2001, tariffs",
                     "36x1", "2001"),
+        # issue 12 (H12b): the one-sector "Liberation Day" data (model: tradetalks.model.onesector)
+        DatasetInfo("liberation2025", "liberation_day_2025", "liberation_day",
+                    "Ignatenko et al. (2025): 194 economies, goods, 2023 (CEPII BACI), GDP, 2025 US "
+                    "schedule", "194x1", "2023"),
         # issue 12 (H12a): tariffwar_cubes (option elasticities=IS|U4|CP|BSY|GYY|Shap|FGO|LL|<file.csv>)
         DatasetInfo("world2022", None, "world2022",
                     "bundled: OECD ICIO 2022 aggregated to 21 economies x 17 sectors, 2021 applied "
