@@ -197,6 +197,7 @@ def us_cmd(
             "replacing them (the default, as the peer packages do).",
         ),
     ] = False,
+    flows: Annotated[str, typer.Option(help=FLOWS_HELP)] = "data",
     out: Annotated[Path | None, typer.Option(help="Write the full table (.csv or .parquet).")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (the full table) instead of tables.")
@@ -220,7 +221,9 @@ def us_cmd(
             for es in sets:
                 data = load_with_elasticities(name, es)
                 frames.append(
-                    us.run_scenarios([(name, es, data)], scs, model, progress=lambda _msg: prog.advance(task))
+                    us.run_scenarios(
+                        [(name, es, data)], scs, model, progress=lambda _msg: prog.advance(task), flows=flows
+                    )
                 )
     df = pd.concat(frames, ignore_index=True)
     if out is not None:
@@ -254,10 +257,19 @@ def us_cmd(
             "welfare change %, others = unweighted mean",
             title_justify="left",
         )
-        for c in rows[0]:
+        single = [k for k in ("dataset", "elasticities") if len({r[k] for r in rows}) == 1]
+        if single:
+            tab.title = f"{tab.title} — " + ", ".join(f"{k} {rows[0][k]}" for k in single)
+        cols = [c for c in rows[0] if c not in single]
+        for c in cols:
             tab.add_column(c, justify="left" if c in keys else "right")
         for r in rows:
-            tab.add_row(*[(f"{v:+.3f}" if isinstance(v, float) else str(v)) for v in r.values()])
+            tab.add_row(
+                *[
+                    ("-" if v != v else f"{v:+.3f}") if isinstance(v, float) else str(v)
+                    for v in (r[c] for c in cols)
+                ]
+            )
         console.print(tab)
         if out is not None:
             console.print(f"wrote {len(df)} rows to {out}")

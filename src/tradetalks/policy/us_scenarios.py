@@ -305,8 +305,10 @@ def run_lashkaripour(
     if sc.retaliation == "reciprocal" and rates is not None:
         t0 = reciprocal(data, t0, rates, sc.combine)
     eq, us_rate = solve(t0)
+    fixed_point_ok = True
     if sc.retaliation == "reciprocal" and rates is None:  # mirror the optimal uniform rate
         assert us_rate is not None
+        fixed_point_ok = False
         for _ in range(max_rounds):
             t1 = reciprocal(data, np.array(base.tariff), {c: us_rate for c in partners}, sc.combine)
             eq, new = solve(t1)
@@ -314,9 +316,11 @@ def run_lashkaripour(
             done = abs(new - us_rate) < fixed_point_tol
             us_rate = new
             if done:
+                fixed_point_ok = True
                 break
     if sc.retaliation == "optimal":
         t_ret = _rest_retaliation_rate(base, eq, us)
+        fixed_point_ok = False
         for _ in range(max_rounds):
             t1 = reciprocal(data, np.array(base.tariff), {c: t_ret for c in partners}, sc.combine)
             eq, us_new = solve(t1)
@@ -326,10 +330,12 @@ def run_lashkaripour(
             )
             t_ret, us_rate = new, us_new
             if done:
+                fixed_point_ok = True
                 break
     res = lk.result_from_equilibrium(data, base, eq, {"scenario": sc.label})
     frame = _lk_frame(res)
-    return ScenarioOutcome(sc, frame, eq.info.converged, eq.info.iterations, eq.info.residual, us_rate, t_ret)
+    ok = eq.info.converged and fixed_point_ok  # the equilibrium and, with retaliation, the rates' fixed point
+    return ScenarioOutcome(sc, frame, ok, eq.info.iterations, eq.info.residual, us_rate, t_ret)
 
 
 def run_onesector(
@@ -389,6 +395,7 @@ def run_scenarios(
     scenarios: Sequence[USScenario],
     model: str = "lashkaripour",
     progress: Callable[[str], None] | None = None,
+    flows: str = "data",
 ) -> pd.DataFrame:
     """Every scenario on every (dataset, elasticity set) — one row per country × scenario × set × dataset.
 
@@ -401,6 +408,9 @@ def run_scenarios(
         data when present, else the Eaton–Kortum case).
     progress
         Called with a short description after each solve.
+    flows
+        Lashkaripour model: ``"data"`` (pre-tariff flows) or ``"gross"`` (flows are spending gross of
+        tariffs, as the tariffwar/ustariff packages read their cubes).
     """
     from tradetalks.model import lashkaripour as lk
     from tradetalks.model import onesector as os1
@@ -410,7 +420,7 @@ def run_scenarios(
     rows = []
     for name, eset, data in datasets:
         if model == "lashkaripour":
-            base: object = lk.baseline_from_data(data)
+            base: object = lk.baseline_from_data(data, flows=flows)
         else:
             base = os1.baseline_from_data(data)
         year = data.attrs.get("year", "")
