@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tradetalks import errors as E
 from tradetalks.inputs import named_error
@@ -105,6 +106,16 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()[:20]
         ]
         return JSONResponse({"error": "invalid request", "detail": errs}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_exception(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own answers (a body that cannot be parsed: 400; unknown path: 404; method: 405)
+        names = {400: "bad request", 404: "not found", 405: "method not allowed"}
+        return JSONResponse(
+            {"error": names.get(exc.status_code, "error"), "detail": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(HttpProblem)
     async def problem(_: Request, exc: HttpProblem) -> JSONResponse:
