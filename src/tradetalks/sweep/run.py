@@ -268,12 +268,29 @@ def _check_resume(old: dict[str, Any], new: dict[str, Any], out: Path) -> None:
                                 "(checksum differs); start a new run")
 
 
+def local_cluster(n_workers: int = 2, processes: bool = True) -> Any:
+    """A :class:`distributed.LocalCluster` of ``n_workers`` single-threaded workers for sweeps.
+
+    Its worker processes start without distributed's default ``MALLOC_TRIM_THRESHOLD_`` (set by the nanny):
+    setting it switches off glibc's dynamic mmap threshold, so every large temporary array of the batched
+    solve is mmap'ed and unmapped again, which measured 2-3 times slower per partition here. Workers of
+    a cluster you start yourself should be started the same way (README, "Sweeps on a cluster").
+    """
+    import dask
+    from distributed import LocalCluster
+
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
+               if k != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1,  # type: ignore[no-untyped-call]
+                            processes=processes, dashboard_address=None)
+
+
 def _client(scheduler: str, n_workers: int, processes: bool) -> tuple[Any, Any]:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,  # type: ignore[no-untyped-call]
-                               processes=processes, dashboard_address=None)
+        cluster = local_cluster(n_workers, processes)
         return Client(cluster), cluster  # type: ignore[no-untyped-call]
     return Client(scheduler), None  # type: ignore[no-untyped-call]
 
@@ -445,5 +462,5 @@ def open_run(path: str | Path) -> SweepRun:
     return SweepRun(p, json.loads(m.read_text()))
 
 
-__all__ = ["PartitionStats", "PartitionTask", "RunStats", "SweepRun", "open_run", "partition_frame", "plan",
+__all__ = ["PartitionStats", "PartitionTask", "RunStats", "SweepRun", "local_cluster", "open_run", "partition_frame", "plan",
            "run_partition", "run_sweep"]

@@ -242,9 +242,11 @@ def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
     eqs = [p.eq for p in parts]
     info = SolveInfo(all(e.info.converged for e in eqs), max(e.info.iterations for e in eqs),
                           max(e.info.residual for e in eqs), sum(e.info.seconds for e in eqs), eqs[0].info.method)
-    eq = ossa.Equilibrium(*(np.concatenate([getattr(e, k) for e in eqs]) for k in
-                            ("w_hat", "e_hat", "trade_new", "share", "p_hat", "tariff_new", "nx_new")),
-                          info, np.concatenate([e.converged_each for e in eqs]))
+    def cat_eq(k: str) -> FloatArray:
+        return np.concatenate([getattr(e, k) for e in eqs])
+
+    eq = ossa.Equilibrium(cat_eq("w_hat"), cat_eq("e_hat"), cat_eq("trade_new"), cat_eq("share"), cat_eq("p_hat"),
+                          cat_eq("tariff_new"), cat_eq("nx_new"), info, np.concatenate([e.converged_each for e in eqs]))
     return MemberSolution(batch, eq, np.concatenate([p.converged for p in parts]),
                           sum(p.n_members for p in parts), parts[0].n_cases)
 
