@@ -39,7 +39,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tradetalks.errors import ReadOnlyStoreError, SchemaVersionError, StoreError
+from tradetalks.errors import DatabaseUnavailableError, ReadOnlyStoreError, SchemaVersionError, StoreError
 from tradetalks.store import health as _health
 from tradetalks.store.engine import (
     DATABASE_URL_ENV,
@@ -208,16 +208,30 @@ def _open_sqlite(u: Any, migrate: bool) -> Store:
     if path is None:  # in-memory or URI databases: nothing to inspect on disk
         return _finish(Store(_sqlite_engine(u)), migrate)
     kind = _health.inspect_sqlite(path)
-    if not _health.writable(path) and kind != "new":
-        return _read_only(Store(_sqlite_engine(u, read_only=True), read_only=True))
+    if not _health.writable(path):
+        if kind != "new":
+            return _open_read_only(u)
+        raise DatabaseUnavailableError(
+            f"database '{path}': expected a folder where the record can be created; found "
+            f"'{path.parent}' not writable (or missing and not creatable)"
+        )
     store = Store(_sqlite_engine(u))
     try:
         return _finish(store, migrate)
-    except ReadOnlyStoreError:  # e.g. a file system mounted read-only, an immutable file
+    except ReadOnlyStoreError:  # e.g. a file system mounted read-only
         store.close()
         if kind == "new":
             raise
+        return _open_read_only(u)
+
+
+def _open_read_only(u: Any) -> Store:
+    """Open a SQLite file read-only: ``mode=ro`` first, ``immutable=1`` when even that cannot read it
+    (a WAL database in a folder where the WAL index cannot be created)."""
+    try:
         return _read_only(Store(_sqlite_engine(u, read_only=True), read_only=True))
+    except StoreError:
+        return _read_only(Store(_sqlite_engine(u, read_only=True, immutable=True), read_only=True))
 
 
 def _read_only(store: Store) -> Store:

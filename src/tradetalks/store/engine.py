@@ -88,16 +88,15 @@ def sqlite_path(u: URL) -> Path | None:
     return Path(database).expanduser()
 
 
-def _sqlite_engine(u: URL, *, read_only: bool = False) -> Engine:
+def _sqlite_engine(u: URL, *, read_only: bool = False, immutable: bool = False) -> Engine:
     database = u.database or ""
     path = sqlite_path(u)
     connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
     if path is not None and read_only:
-        # read-only: a URI connection that never creates or writes the file (immutable when the folder
-        # is not writable either, since WAL readers would need the -shm file)
-        flags = "mode=ro" if os.access(path.parent, os.W_OK) else "immutable=1"
-        u = u.set(database=f"file:{path.resolve().as_posix()}?{flags}")
-        connect_args["uri"] = True
+        # read-only: a URI connection that never creates or writes the file; 'immutable' when even the
+        # WAL index cannot be created (folder not writable)
+        flags = {"immutable": "1"} if immutable else {"mode": "ro"}
+        u = u.set(database=f"file:{path.resolve().as_posix()}", query={**flags, "uri": "true"})
     elif path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
