@@ -1065,8 +1065,10 @@ def _pb_residual_jacobian(
     u: FloatArray,
     v: FloatArray,
     jac: bool,
+    shares: bool = False,
 ) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray, FloatArray]:
-    """Scaled residuals, Jacobian, new flows, shares and Q for members ``idx`` of a parameter batch.
+    """Scaled residuals, Jacobian, new flows, shares (when ``jac`` or ``shares``; else an empty array) and Q
+    for members ``idx`` of a parameter batch.
 
     ``g_t`` = γ b̂ τ̂^{1−σ} and ``x_t`` = X b̂ τ̂^{−σ} are precomputed for the members (they do not change
     between Newton iterations), so an evaluation needs no power function on the (N, N, S) arrays.
@@ -1087,7 +1089,7 @@ def _pb_residual_jacobian(
     ga = g_t * a_i[:, :, None, :]
     q = ga.sum(axis=1)
     q_safe = np.where(q > 0, q, 1.0)
-    share = ga / q_safe[:, None]
+    share = ga / q_safe[:, None] if (jac or shares) else np.empty(0)
     ev = np.exp(v)
     xn = x_t * a_i[:, :, None, :] * (ev[:, None, :, None] / q_safe[:, None])
     w = np.exp(u)
@@ -1191,7 +1193,7 @@ def solve_equilibrium_batch(
 
     res = newton(fun, z0, options)
     u, v = res.x[:, :n], res.x[:, n:]
-    _, _, xn, share, q = _pb_residual_jacobian(pb, np.arange(bsz), g_t, x_t, t_new, nx, u, v, False)
+    _, _, xn, share, q = _pb_residual_jacobian(pb, np.arange(bsz), g_t, x_t, t_new, nx, u, v, False, shares=True)
     p_hat = q ** (1.0 / (1.0 - pb.sigma[:, None, :]))
     conv = res.converged
     info = SolveInfo(

@@ -51,7 +51,7 @@ from tradetalks.errors import ConvergenceWarning, SweepSpecError
 from tradetalks.model import ossa
 from tradetalks.model.common import SolveInfo, SolverOptions
 from tradetalks.results.counterfactual import CounterfactualResult
-from tradetalks.sweep.draws import DrawOptions, ElasticityDraws, make_draws
+from tradetalks.sweep.draws import DrawOptions, ElasticityDraws, central_sigma, make_draws
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -222,7 +222,12 @@ def solve_members(
     equilibria each (see module)."""
     c = len(inputs.side_cases)
     step = max(1, block // c)
-    parts = [_solve_block(data, inputs, sigma[k:k + step], options) for k in range(0, sigma.shape[0], step)]
+    # every member starts from the equilibrium at the dataset's central sigma (first side case): each member's
+    # Newton path then depends on its own inputs only, so blocks and partitions give the same numbers
+    start = _solve_block(data, dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=()),
+                         central_sigma(data)[None], options)
+    warm = (np.log(start.eq.w_hat), np.log(start.eq.e_hat)) if start.converged.all() else None
+    parts = [_solve_block(data, inputs, sigma[k:k + step], options, warm) for k in range(0, sigma.shape[0], step)]
     return parts[0] if len(parts) == 1 else _concat(parts)
 
 
@@ -252,7 +257,8 @@ def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
 
 
 def _solve_block(
-    data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions
+    data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions,
+    x0: tuple[FloatArray, FloatArray] | None = None,
 ) -> MemberSolution:
     m, c = sigma.shape[0], len(inputs.side_cases)
     pb = ossa.calibrate_batch(data.trade, data.tariff, sigma)
@@ -267,7 +273,7 @@ def _solve_block(
         d = np.stack([np.zeros(n) if k.nx_change is None else np.asarray(k.nx_change, float)
                       for k in inputs.side_cases])
         nx_new = nx0 + np.tile(d, (m, 1))
-        eq = ossa.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, options=quiet)
+        eq = ossa.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, x0=x0, options=quiet)
         ok = eq.converged_each.copy()
         comms = inputs.commitments
         if comms:
