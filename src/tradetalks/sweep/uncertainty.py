@@ -334,12 +334,18 @@ def policy_headline(template: Any, result: CounterfactualResult) -> Mapping[str,
         from tradetalks.policy.report import headline
 
         return headline(pr)
-    return outcome(pr).headline()
+    o = outcome(pr)
+    out = o.headline()
+    for country in o.sector_output_pct.columns:  # sector output by party: '<country>.output_pct.<sector>'
+        for sector, v in o.sector_output_pct[country].items():
+            out[f"{country}.output_pct.{sector}"] = float(v)
+    return out
 
 
 def unit_of(metric: str) -> str:
-    """Unit of a headline key: ``%`` for ``*_pct`` figures, US$bn for levels."""
-    return "%" if metric.endswith("_pct") else "US$bn"
+    """Unit of a headline key: ``%`` for ``*_pct`` figures (and sector output ``*.output_pct.*``), US$bn
+    for levels."""
+    return "%" if metric.endswith("_pct") or ".output_pct." in metric else "US$bn"
 
 
 def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Sequence[str],
@@ -350,7 +356,8 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     welfare :math:`100(\hat W - 1)`, EV :math:`(\hat W - 1) E`, % of GDP :math:`100\,EV/GDP` (NaN without
     the dataset's GDP, ``gdp`` (N,) US$ millions),
     wages, real wages :math:`\hat w \hat W/\hat E`, exports, imports, revenue, the bilateral balance,
-    effective rates, auto output and exports; others = third countries).
+    effective rates, auto output and exports; others = third countries), and the parties' output change by
+    sector (``<country>.output_pct.<sector>``, as the report's ``sector_output_pct``).
 
     Building the report member by member costs tens of milliseconds each (labelled tables); this does it
     on the batch arrays. ``tests/test_uncertainty.py`` holds the two equal member by member.
@@ -407,6 +414,12 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     third = [k for k, c in enumerate(cs) if c not in parties]
     out["others.welfare_pct"] = 100.0 * (w[:, third] - 1.0).mean(axis=1) if third else np.full(b, np.nan)
     out["others.welfare_ev"] = ev[:, third].sum(axis=1) / 1e3 if third else np.full(b, np.nan)
+    sec_b, sec_n = xb.sum(axis=2), xn.sum(axis=2)  # (B, N, S) gross output by sector
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for x in parties:
+            k = cs.index(x)
+            for q, sector in enumerate(sectors):
+                out[f"{x}.output_pct.{sector}"] = 100.0 * (sec_n[:, k, q] / sec_b[:, k, q] - 1.0)
     return out
 
 
