@@ -162,3 +162,18 @@ def test_evaluate_uncertainty_json_and_csv(tmp_path: Path) -> None:
     assert {"jp-us-deal p5", "jp-us-deal p95"} <= set(pd.read_csv(csv).columns)
     bad = runner.invoke(app, ["evaluate", "jp-us-deal", "--elasticity-sets", "CP"])
     assert bad.exit_code == 2 and "CP" in bad.output
+
+
+def test_partial_run_bands_count_only_finished_members(spec: SweepSpec, tmp_path: Path) -> None:
+    """Bands read from an interrupted run use the members finished for every scenario; the members that have
+    not run are not reported as non-converged."""
+
+    def stop(stats: PartitionStats, done: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(spec, tmp_path, on_partition=stop)  # finished: deal chunks 0-1, no-deal chunk 0
+    u = open_run(tmp_path).uncertainty()
+    assert list(u.values["member"].values) == ["central", "mc-0", "mc-1"]
+    assert u.converged.values.all()

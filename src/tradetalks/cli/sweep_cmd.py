@@ -191,9 +191,14 @@ def show_cmd(
     diff = tuple(Path(s).stem if s.endswith(".toml") else s for s in diff) if diff else None  # type: ignore[assignment]
     results = {}
     if done:
+        from tradetalks.errors import SweepRunError
+
         for d in spec.datasets:
             for ret in spec.retaliation:
-                results[(d, ret)] = r.uncertainty(d, ret)
+                try:
+                    results[(d, ret)] = r.uncertainty(d, ret)
+                except SweepRunError:  # nothing finished yet for this pair (a run in progress)
+                    continue
     if as_json:
         emit_json({"manifest": r.manifest, "finished": len(done),
                    "bands": {f"{d}/{ret}": u.summary_dict(diff) for (d, ret), u in results.items()}})

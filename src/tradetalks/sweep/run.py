@@ -432,10 +432,25 @@ class SweepRun:
         return ds
 
     def uncertainty(self, dataset: str | None = None, retaliation: str = "none") -> UncertaintyResult:
-        """The bands of one dataset and retaliation mode as an :class:`UncertaintyResult`."""
+        """The bands of one dataset and retaliation mode as an :class:`UncertaintyResult`.
+
+        In a run still in progress, only the members finished for every scenario enter (the others are not
+        counted as non-converged: they have not run yet).
+
+        Raises
+        ------
+        SweepRunError
+            No finished partition for that dataset and retaliation mode.
+        """
         spec = self.spec
         dataset = dataset or spec.datasets[0]
-        ds = self.to_xarray().sel(dataset=_safe(dataset), retaliation=retaliation)
+        ds = self.to_xarray()
+        if _safe(dataset) not in ds["dataset"].values or retaliation not in ds["retaliation"].values:
+            raise SweepRunError(f"run {self.path}: no finished partition for dataset '{dataset}' and "
+                                f"retaliation '{retaliation}'")
+        ds = ds.sel(dataset=_safe(dataset), retaliation=retaliation)
+        finished = ds["value"].notnull().any(["side", "metric"]).all("scenario")
+        ds = ds.isel(member=np.flatnonzero(finished.values))
         draws = make_draws(_data(dataset), spec.draw_options(), stream=spec.datasets.index(dataset))
         keep = [i for i, lab in enumerate(draws.label) if lab in ds["member"].values]
         import dataclasses
