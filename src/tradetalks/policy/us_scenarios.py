@@ -437,7 +437,7 @@ def run_scenarios(
             elif model == "lashkaripour":
                 elabel = lk.elasticities_of(data)[1]
             else:
-                elabel = "one sector, epsilon 4"
+                elabel = "eps 4 (1 sector)"
             f.insert(2, "elasticities", elabel)
             f.insert(3, "model", model)
             f.insert(
