@@ -330,7 +330,10 @@ def test_web_security_headers_and_job_limit(client: TestClient) -> None:
     assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
     page = client.get("/")
     assert "<script>" not in page.text.replace(" ", "")  # no inline scripts under the CSP
-    codes = [client.post("/api/jobs/war", json={"players": ["USA", "JPN"]}).status_code for _ in range(5)]
+    codes = [
+        client.post("/api/jobs/war", json={"players": ["USA", "JPN"], "dataset": "no-such-data"}).status_code
+        for _ in range(5)
+    ]
     assert 429 in codes and all(c in (202, 429) for c in codes), codes
     for j in client.get("/api/jobs").json():
         client.delete(f"/api/jobs/{j['id']}", headers=AUTH)
