@@ -7,18 +7,27 @@ a random package (POST /api/package/evaluate), create a record with a unique key
 every third iteration store an evaluation run for it (POST /api/runs). Afterwards all records are listed and
 each key written must appear exactly once. Bounded: stops after ``--seconds`` and at most ``--max-requests``.
 
+With ``--workers N`` (default 2) the server runs as ``uvicorn --factory --workers N`` in a child process
+(several worker processes sharing the record store); ``--workers 0`` runs one in-process server thread.
+The figures (p50/p99 per endpoint, errors, lost/duplicated records) are merged into
+``benchmarks/results.json`` under the key ``load_test`` (other keys are kept).
+
 Usage::
 
-    .venv/bin/python benchmarks/load_test.py --clients 50 --seconds 30
+    .venv/bin/python benchmarks/load_test.py --clients 50 --seconds 30 --workers 2
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import platform
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -53,6 +62,30 @@ def start_server(token: str, workers_db: Path) -> tuple[str, object, threading.T
     if not srv.started:
         raise SystemExit("server did not start")
     return f"http://127.0.0.1:{port}", srv, th
+
+
+def start_workers(token: str, db: Path, workers: int) -> tuple[str, subprocess.Popen[bytes]]:
+    """``uvicorn tradetalks.web.app:create_app --factory --workers N`` on a free loopback port."""
+    port = _free_port()
+    env = {**os.environ, "TRADETALKS_API_TOKEN": token, "TRADETALKS_DATABASE_URL": f"sqlite:///{db}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tradetalks.web.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-proxy-headers",
+         "--limit-concurrency", "500", "--backlog", "512"],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(1200):
+        try:
+            if httpx.get(base + "/api/health", timeout=2.0).status_code == 200:
+                return base, proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit("server exited during start")
+        time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("server did not start")
 
 
 def _package(rng: random.Random) -> dict[str, object]:
@@ -102,7 +135,11 @@ async def client(k: int, base: str, token: str, deadline: float, budget: list[in
                                headers=auth)
 
 
-async def run(base: str, token: str, clients: int, seconds: float, max_requests: int) -> int:
+def _pct(v: list[float], q: float) -> float:
+    return 1000 * v[min(len(v) - 1, int(q * len(v)))]
+
+
+async def run(base: str, token: str, clients: int, seconds: float, max_requests: int, workers: int = 0) -> int:
     lat: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     written: list[str] = []
@@ -141,7 +178,30 @@ async def run(base: str, token: str, clients: int, seconds: float, max_requests:
           f"lost {len(lost)}, duplicated {len(dup)}, unexpected {len(extra)}")
     for e in errors[:10]:
         print("  ", e)
+    endpoints = {
+        kind: {"n": len(v), "p50_ms": round(_pct(sorted(v), 0.5), 1), "p99_ms": round(_pct(sorted(v), 0.99), 1)}
+        for kind, v in sorted(lat.items())
+        if v
+    }
+    _save({
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "clients": clients, "seconds": round(wall, 1), "workers": workers, "requests": len(alll),
+        "requests_per_s": round(len(alll) / wall, 1), "endpoints": endpoints,
+        "errors": len(errors), "records_written": len(written), "lost": len(lost), "duplicated": len(dup),
+        "goal": "p99 < 2000 ms for package evaluations and record writes, 0 errors, nothing lost or duplicated",
+    })
     return 0 if not errors and not lost and not dup and not extra else 1
+
+
+def _save(entry: dict[str, object]) -> None:
+    """Merge ``entry`` into benchmarks/results.json under ``load_test`` (other keys are kept)."""
+    path = Path(__file__).resolve().parent / "results.json"
+    doc = json.loads(path.read_text()) if path.exists() else {}
+    doc["load_test"] = entry
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.replace(path)
 
 
 def main() -> int:
@@ -151,20 +211,30 @@ def main() -> int:
     ap.add_argument("--max-requests", type=int, default=100_000)
     ap.add_argument("--url", default=None, help="a running server on loopback (default: start one)")
     ap.add_argument("--token", default="load-test-token")
+    ap.add_argument("--workers", type=int, default=2, help="server worker processes (0: one in-process thread)")
     a = ap.parse_args()
+    a.clients = max(1, min(a.clients, 500))  # bounded
+    a.seconds = max(1.0, min(a.seconds, 600.0))
     if a.url is not None and not a.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise SystemExit("--url must be a loopback address")
     srv = None
+    proc = None
     if a.url is None:
         tmp = Path(tempfile.mkdtemp(prefix="tt-load-"))
-        base, srv, _th = start_server(a.token, tmp / "record.sqlite3")
+        if a.workers > 0:
+            base, proc = start_workers(a.token, tmp / "record.sqlite3", a.workers)
+        else:
+            base, srv, _th = start_server(a.token, tmp / "record.sqlite3")
     else:
         base = a.url
     try:
-        return asyncio.run(run(base, a.token, a.clients, a.seconds, a.max_requests))
+        return asyncio.run(run(base, a.token, a.clients, a.seconds, a.max_requests, a.workers))
     finally:
         if srv is not None:
             srv.should_exit = True  # type: ignore[attr-defined]
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 if __name__ == "__main__":

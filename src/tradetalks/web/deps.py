@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from tradetalks.errors import StoreError
+from tradetalks.errors import DuplicateError, StoreError
 from tradetalks.web.handlers import HttpProblem
 from tradetalks.web.jobs import JobRegistry
 from tradetalks.web.security import ClientPolicy, RateLimiter, token_matches
@@ -43,7 +43,10 @@ class Context:
             try:
                 st = open_store(self.database_url)
                 if self.seed and not st.read_only:
-                    self.state["seed_id"] = seed_japan_us(st).id
+                    try:
+                        self.state["seed_id"] = seed_japan_us(st).id
+                    except DuplicateError:  # another worker process seeded it at the same moment
+                        self.state["seed_id"] = seed_japan_us(st).id
                 elif self.seed:
                     self.state["seed_id"] = _find_seed(st)
             except StoreError as exc:

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from tradetalks.errors import TradeTalksError
+from tradetalks.web import caching
 from tradetalks.web import schemas as S
 from tradetalks.web import services as sv
 from tradetalks.web.deps import Read, context
@@ -36,7 +37,7 @@ def package_defaults(dataset: DatasetQ = DEFAULT_DATASET) -> S.PackageDefaults:
 
 @router.post("/api/package/evaluate")
 def evaluate_package(spec: S.PackageSpec) -> S.Impact:
-    return sv.impact(spec)
+    return caching.impact(spec)
 
 
 @router.get("/api/scenarios")

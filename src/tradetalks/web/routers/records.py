@@ -11,6 +11,7 @@ from functools import lru_cache
 from fastapi import APIRouter, Request
 
 from tradetalks.store.offers import register_offer_kind
+from tradetalks.web import caching
 from tradetalks.web import schemas as S
 from tradetalks.web import services as sv
 from tradetalks.web.deps import Read, Write, context
@@ -83,7 +84,7 @@ def add_run(request: Request, req: S.RunIn) -> dict[str, object]:
     from tradetalks.store import RunSpec
 
     st = context(request).store()
-    result = sv.impact(req.package)
+    result = caching.impact(req.package)
     run = st.add_run(
         RunSpec(
             inputs={"package": req.package.model_dump(mode="json"), "label": req.label},
