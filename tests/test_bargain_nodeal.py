@@ -150,9 +150,10 @@ def test_counter_offer_advisor_preferred_by_both_and_undominated(econ3) -> None:
     assert not np.any(u[inside, 1] > adv.best_u[1] + 1e-7)
     # the concession is no farther from our position than the best counter-offer is
     w = space.upper - space.lower
-    assert np.sum(((adv.concession_x - adv.position_x) / w) ** 2) <= np.sum(
-        ((adv.best_x - adv.position_x) / w) ** 2
-    ) + 1e-9
+    assert (
+        np.sum(((adv.concession_x - adv.position_x) / w) ** 2)
+        <= np.sum(((adv.best_x - adv.position_x) / w) ** 2) + 1e-9
+    )
     with pytest.raises(BargainingError, match="offer"):
         advise(space, np.zeros(3))
 

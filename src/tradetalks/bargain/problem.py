@@ -24,6 +24,7 @@ from tradetalks.bargain.space import (
     status_quo,
     trade_war_point,
 )
+from tradetalks.bargain.transfers import PLEDGE, PURCHASES, SideValuation, side_valuations
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import BargainingError, OptionError
 from tradetalks.model.ossa import OssaBaseline
@@ -31,14 +32,6 @@ from tradetalks.vocabulary import NO_DEAL_KINDS, normalise_no_deal
 
 FloatArray = npt.NDArray[np.float64]
 NODEAL_KINDS: tuple[str, ...] = NO_DEAL_KINDS
-
-ESCALATION_SOURCE = (
-    "announced escalation on Japan: IEEPA reciprocal rate 24 % on top of MFN (EO 14257, announced "
-    "2025-04-02, suspended 2025-04-09; policy/facts/measures.toml id ieepa-jp-24) on every sector but motor "
-    "vehicles, which carry the Section 232 auto duty of 25 % instead (Proclamation 10908, id s232-autos; "
-    "232 goods are exempt from the reciprocal rate)"
-)
-"""What the default ``escalation`` no-deal point is, with its sources."""
 
 
 def political_weights_name(which: str | bool) -> str:
@@ -72,8 +65,15 @@ def build_space(
     reference_tariff: FloatArray | None = None,
     side: Sequence[tuple[str, float, float]] = (),
     political_weights: str | bool = "one",
+    transfers: bool = False,
+    pledge_upper: float = 1000.0,
+    purchases_upper: float = 50.0,
 ) -> PackageSpace:
-    """Two-party package space; objectives default to 100 ln Ĝ with ``political_weights`` for both."""
+    """Two-party package space; objectives default to 100 ln Ĝ with ``political_weights`` for both.
+
+    ``transfers=True`` adds the side payments as instruments (:mod:`tradetalks.bargain.transfers`): the
+    pledge (US$bn, 0–``pledge_upper``) and purchases (US$bn a year, 0–``purchases_upper``), valued through
+    the pledge and purchase economics, so the frontier spans tariffs and transfers."""
     specs = dict(specs or {})
     objs = tuple(
         resolve(
@@ -81,9 +81,15 @@ def build_space(
         )
         for p in parties
     )
+    vals: tuple[SideValuation, ...] = ()
+    if transfers:
+        vals = side_valuations(data, base.expenditure, parties)
+        side = (*side, (PLEDGE, 0.0, pledge_upper), (PURCHASES, 0.0, purchases_upper))
     ins = instruments_for(data, parties[0], parties[1], instruments, upper, side)
     ref = base.tariff.copy() if reference_tariff is None else np.asarray(reference_tariff, dtype=float)
-    return PackageSpace(base, ref, ins, (objs[0], objs[1]), tuple(data.countries), tuple(data.sectors))
+    return PackageSpace(
+        base, ref, ins, (objs[0], objs[1]), tuple(data.countries), tuple(data.sectors), valuations=vals
+    )
 
 
 def nodeal_point(
@@ -97,8 +103,7 @@ def nodeal_point(
     """A no-deal point by kind (:data:`tradetalks.vocabulary.NO_DEAL_KINDS`; ``trade-war`` is accepted
     as the old name of ``bilateral-war``). This is the one place a no-deal point is built from its name.
 
-    ``escalation`` uses ``escalation_tariff`` when given, otherwise the announced US escalation on Japan
-    (:func:`default_escalation`) when the parties are the US and Japan.
+    ``escalation`` uses ``escalation_tariff`` (see :func:`escalation_tariff`).
     """
     k = normalise_no_deal(kind)
     if k == "status-quo":
@@ -108,31 +113,36 @@ def nodeal_point(
     if k in ("bilateral-war", "global-war"):
         return trade_war_point(space, political_weights, bilateral=k == "bilateral-war", starts=starts)
     if escalation_tariff is None:
-        escalation_tariff = default_escalation(space)
+        raise BargainingError(
+            "no-deal 'escalation': expected announced duties (--escalate IMPORTER:EXPORTER:SECTOR|all:PCT); the "
+            f"built-in escalation is the US's on Japan; found parties {space.parties}"
+        )
     return escalation(space, escalation_tariff)
 
 
-def default_escalation(space: PackageSpace) -> FloatArray:
-    """The announced escalation of the US on Japan (:data:`ESCALATION_SOURCE`) added to the reference
-    tariffs: +24 percentage points on every sector, +25 on a sector named like motor vehicles.
+def escalation_tariff(
+    data: TradeData, parties: Sequence[str], items: Sequence[str] | None, base_tariff: FloatArray
+) -> FloatArray | None:
+    """Tariffs of the ``escalation`` no-deal point: ``items`` added to the reference (:func:`escalate`)
+    when given; otherwise, for the US and Japan, the one definition of the escalation
+    (:func:`tradetalks.policy.scenarios.escalation_package`: the July 7 letter's 25 % on top of MFN and the
+    all-origins Section 232 duties, third countries at their reference rates) through the one package
+    path (:func:`tradetalks.policy.package.package_tariffs`); ``None`` for other parties."""
+    if items:
+        return escalate(data, base_tariff, items)
+    if set(parties) != {"USA", "JPN"}:
+        return None
+    from tradetalks.policy.package import package_tariffs
+    from tradetalks.policy.scenarios import escalation_package
 
-    Raises
-    ------
-    BargainingError
-        When the parties are not the US and Japan (then give ``--escalate`` items).
-    """
-    if set(space.parties) != {"USA", "JPN"}:
-        raise BargainingError(
-            "no-deal 'escalation': expected --escalate items (the built-in escalation is the US's on Japan); "
-            f"found parties {space.parties}"
-        )
-    us, jp = space.countries.index("USA"), space.countries.index("JPN")
-    t = space.reference_tariff.copy()
-    autos = [k for k, name in enumerate(space.sectors) if "motor" in name.lower() or name.lower() == "mvh"]
-    add = np.full(len(space.sectors), 0.24)
-    add[autos] = 0.25
-    t[jp, us, :] += add
-    return t
+    t = package_tariffs(escalation_package(data.name), data).matrix
+    if t is None:  # pragma: no cover - package_tariffs always builds a matrix with data
+        return None
+    out = np.array(base_tariff, dtype=float)
+    us, jp = data.countries.index("USA"), data.countries.index("JPN")
+    out[jp, us, :] = t[jp, us, :]
+    out[us, jp, :] = t[us, jp, :]
+    return out
 
 
 def escalate(data: TradeData, tariff: FloatArray, items: Sequence[str]) -> FloatArray:

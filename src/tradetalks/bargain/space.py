@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -98,6 +98,9 @@ class PackageSpace:
         The two parties' objectives (party A first).
     countries, sectors
         Labels.
+    valuations
+        Valuations of side instruments (:class:`tradetalks.bargain.transfers.SideValuation`, matched by
+        instrument name): their (ΔU_A, ΔU_B) add to the objectives, on top of any objective weights.
     """
 
     base: OssaBaseline
@@ -106,6 +109,7 @@ class PackageSpace:
     objectives: tuple[Objective, Objective]
     countries: tuple[str, ...]
     sectors: tuple[str, ...]
+    valuations: tuple[Any, ...] = ()
     _warm: dict[str, tuple[FloatArray, FloatArray]] = field(default_factory=dict, repr=False)
 
     @property
@@ -160,11 +164,20 @@ class PackageSpace:
         self._warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
         return eq
 
+    def _side_value(self, x: FloatArray) -> FloatArray:
+        """(ΔU_A, ΔU_B) of the valued side instruments at package x."""
+        out = np.zeros(2)
+        for v in self.valuations:
+            for k, ins in enumerate(self.instruments):
+                if ins.name == v.name:
+                    out += v.value(float(x[k]))
+        return out
+
     def evaluate(self, x: npt.ArrayLike, gradient: bool = True) -> PackageEval:
         """Objectives and exact gradients at package x."""
         xa = np.asarray(x, dtype=float)
         eq = self.solve(self.tariffs(xa))
-        u = objective_values(self.objectives, self.base, eq, self.side(xa))[0]
+        u = objective_values(self.objectives, self.base, eq, self.side(xa))[0] + self._side_value(xa)
         grad = np.zeros((2, self.k))
         if gradient:
             gt = objective_gradients(self.objectives, self.base, eq)
@@ -173,6 +186,9 @@ class PackageSpace:
                     grad[:, k] = gt[:, ins.exporter, ins.importer, list(ins.sectors)].sum(axis=-1)
                 else:
                     grad[:, k] = [o.side_weight(ins.name) for o in self.objectives]
+                    for v in self.valuations:
+                        if v.name == ins.name:
+                            grad[:, k] += v.derivative(float(xa[k]))
         return PackageEval(xa, u, grad, eq)
 
     def values(self, xs: npt.ArrayLike, chunk: int = 64) -> FloatArray:
@@ -185,6 +201,7 @@ class PackageSpace:
             for r in range(xb.shape[0]):
                 sub = _take(eq, r)
                 out[lo + r] = objective_values(self.objectives, self.base, sub, self.side(xb[r]))[0]
+                out[lo + r] += self._side_value(xb[r])
         return out
 
     def values_of_tariff(self, tariff: FloatArray) -> FloatArray:

@@ -25,11 +25,12 @@ from tradetalks.bargain.advisor import advise
 from tradetalks.bargain.chart import negotiation_figure, write_html, write_png
 from tradetalks.bargain.enforce import Enforcement, check_package
 from tradetalks.bargain.frontier import trace_frontier
+from tradetalks.bargain.inverse import implied_beta
 from tradetalks.bargain.objectives import ObjectiveSpec, load_objectives
 from tradetalks.bargain.problem import (
     NODEAL_KINDS,
     build_space,
-    escalate,
+    escalation_tariff,
     nodeal_point,
     players_from,
     political_weights_array,
@@ -39,6 +40,7 @@ from tradetalks.bargain.problem import (
 )
 from tradetalks.bargain.solutions import SOLUTIONS, Solution, solve
 from tradetalks.bargain.space import NoDealPoint, PackageSpace
+from tradetalks.bargain.transfers import efficiency_loss, real_deal_x
 from tradetalks.cli.common import console, emit_json, err_console, guard
 from tradetalks.data import load
 from tradetalks.errors import OptionError
@@ -117,8 +119,8 @@ EscOpt = Annotated[
     typer.Option(
         "--escalate",
         help="Announced duty added for the 'escalation' point: IMPORTER:EXPORTER:SECTOR|all:RATE (percent); "
-        "e.g. --escalate USA:JPN:all:24. Default for USA,JPN: the announced 24 % reciprocal rate, "
-        "25 % on motor vehicles (Section 232).",
+        "e.g. --escalate USA:JPN:all:24. Default for USA,JPN: the built-in escalation (the July 7 2025 "
+        "letter's 25 % on top of MFN and the Section 232 duties; scenario jp-us-no-deal).",
     ),
 ]
 
@@ -231,8 +233,17 @@ def war_cmd(
             progress=cb,
         )
     rows = region_rows(data.countries, war.tariff, war.welfare_hat, war.gov_welfare_hat, ps)
-    labelled = tariff_outcome("trade-war", base, war, data.countries, data.sectors, ps, closure=closure,
-                              iterations=war.rounds, residual=war.max_change).as_dict()  # issue 9 (H9)
+    labelled = tariff_outcome(
+        "trade-war",
+        base,
+        war,
+        data.countries,
+        data.sectors,
+        ps,
+        closure=closure,
+        iterations=war.rounds,
+        residual=war.max_change,
+    ).as_dict()  # issue 9 (H9)
     payload = {
         "command": "war",
         "dataset": data.name,
@@ -286,9 +297,10 @@ def _two_party(
     political_weights: str | bool,
     escalate_items: list[str] | None,
     starts: str | None = None,
-) -> tuple[PackageSpace, tuple[Any, Any, Any]]:
-    """Build the two-party space; returns it with (λ or None, escalation tariffs or None) for
-    :func:`_nodeal`."""
+    transfers: bool = False,
+) -> tuple[PackageSpace, tuple[Any, Any, Any, Any]]:
+    """Build the two-party space; returns it with (λ or None, escalation tariffs or None, best-response
+    starts, the dataset) for :func:`_nodeal`."""
     data = load(data_name)
     check_closure(closure)
     ps = _split(parties) or []
@@ -305,13 +317,14 @@ def _two_party(
         instruments=instrument,
         upper=upper_pct / 100.0,
         political_weights=political_weights,
+        transfers=transfers,
     )
-    esc = escalate(data, base.tariff, escalate_items) if escalate_items else None
-    return space, (lam, esc, _starts(starts)[0])
+    esc = escalation_tariff(data, ps, escalate_items, base.tariff)
+    return space, (lam, esc, _starts(starts)[0], data)
 
 
-def _nodeal(space: PackageSpace, kind: str, extra: tuple[Any, Any, Any]) -> NoDealPoint:
-    lam, esc, br_starts = extra
+def _nodeal(space: PackageSpace, kind: str, extra: tuple[Any, Any, Any, Any]) -> NoDealPoint:
+    lam, esc, br_starts, _ = extra
     return nodeal_point(space, kind, escalation_tariff=esc, political_weights=lam, starts=br_starts)
 
 
@@ -475,6 +488,23 @@ def bargain_cmd(
         ),
     ] = None,
     starts: StartsOpt = None,
+    transfers: Annotated[
+        bool,
+        typer.Option(
+            "--transfers",
+            help="Add side payments as instruments: the pledge (US$bn) and purchases (US$bn a year), valued "
+            "through the pledge and purchase economics; with USA,JPN the real July 2025 package is placed in "
+            "the same space (its efficiency loss in % and US$bn in --json, and on the chart).",
+        ),
+    ] = False,
+    implied: Annotated[
+        bool,
+        typer.Option(
+            "--implied",
+            help="Inverse problem: the bargaining weight beta under which the real July 2025 package (USA,JPN) "
+            "is the Nash solution, with its fit and identification (implies --transfers).",
+        ),
+    ] = False,
     html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
     png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
     as_json: JsonOpt = False,
@@ -498,9 +528,11 @@ def bargain_cmd(
     if enforce is not None:
         enforce = parse_float(enforce, "--enforce", lo=0.0, hi=1.0, hi_open=True)
     kind = _from_kind(start, True)
+    transfers = transfers or implied
     space, extra = _two_party(
-        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts
-    )
+        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts,
+        transfers,
+    )  # fmt: skip
     d = _nodeal(space, kind, extra)
     e = _nodeal(space, impasse, extra) if normalise_no_deal(impasse) != d.name else d
     with _progress() as cb:
@@ -509,6 +541,13 @@ def bargain_cmd(
     sol = solve(solution, curve, d.u, beta=b_, delta=dl, impasse=e.u)
     pkg = to_package(space, fr, sol)
     en = check_package(space, pkg.x, d, enforce, starts=extra[2]) if enforce is not None else None
+    real = None
+    if transfers and set(space.parties) == {"USA", "JPN"}:
+        xr, notes = real_deal_x(space, extra[3])
+        real = efficiency_loss(space, xr, space.base.expenditure, notes)
+    elif implied:
+        raise OptionError("--implied", "parties USA,JPN (the real July 2025 package)", parties)
+    inv = implied_beta(curve, d.u, real.u) if implied and real is not None else None
     a, b = space.parties
     payload = {
         "command": "bargain",
@@ -522,9 +561,17 @@ def bargain_cmd(
         },
         "result": pkg.as_dict(space),
         "self_enforcement": None if en is None else en.as_dict(),
+        "real_deal": None
+        if real is None
+        else real.as_dict(space.parties, [i.name for i in space.instruments]),
+        "implied": None if inv is None else inv.as_dict(space.parties),
+        "side_valuations": [{"instrument": v.name, "valuation": v.source} for v in space.valuations],
         "frontier_seconds": fr.seconds,
     }
-    _charts(curve, (a, b), {d.name: d.u, **({e.name: e.u} if e is not d else {})}, [sol], None, html, png)
+    marks = {d.name: d.u, **({e.name: e.u} if e is not d else {})}
+    if real is not None:
+        marks["real deal (July 2025)"] = real.u
+    _charts(curve, (a, b), marks, [sol], None, html, png)
     if as_json:
         emit_json(payload)
         return
@@ -546,6 +593,20 @@ def bargain_cmd(
     console.print(tab)
     if en is not None:
         console.print(_enforcement_text(en))
+    for v in space.valuations:
+        console.print(f"{v.name}: {v.source}")
+    if real is not None:
+        console.print(
+            f"real deal (July 2025): U_{a} = {real.u[0]:+.4f}, U_{b} = {real.u[1]:+.4f}; efficiency loss "
+            f"{a} {real.loss_units[0]:.4f} % ({real.loss_usd_bn[0]:.1f} US$bn/yr), "
+            f"{b} {real.loss_units[1]:.4f} % ({real.loss_usd_bn[1]:.1f} US$bn/yr)"
+        )
+    if inv is not None:
+        console.print(
+            f"implied bargaining weight: beta_{a} = {inv.beta:.3f} (interval {inv.beta_interval[0]:.3f}–"
+            f"{inv.beta_interval[1]:.3f}, {inv.identified}); fit distance {inv.distance:.4f} "
+            f"({'exact' if inv.exact else 'closest fit'}; real deal in zone of agreement: {inv.in_zone})"
+        )
 
 
 def parse_package(space: PackageSpace, items: list[str] | None) -> np.ndarray[Any, np.dtype[np.float64]]:
