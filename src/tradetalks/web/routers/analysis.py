@@ -36,8 +36,8 @@ def package_defaults(dataset: DatasetQ = DEFAULT_DATASET) -> S.PackageDefaults:
 
 
 @router.post("/api/package/evaluate")
-def evaluate_package(spec: S.PackageSpec) -> S.Impact:
-    return caching.impact(spec)
+async def evaluate_package(spec: S.PackageSpec) -> S.Impact:
+    return await caching.impact_async(spec)
 
 
 @router.get("/api/scenarios")

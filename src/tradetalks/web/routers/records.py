@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from tradetalks.store.offers import register_offer_kind
 from tradetalks.web import caching
@@ -80,23 +81,22 @@ def add_round(request: Request, record_id: RecId, req: S.RoundIn) -> dict[str, o
 
 
 @router.post("/api/runs", dependencies=[Write], status_code=201)
-def add_run(request: Request, req: S.RunIn) -> dict[str, object]:
+async def add_run(request: Request, req: S.RunIn) -> dict[str, object]:
     from tradetalks.store import RunSpec
 
-    st = context(request).store()
-    result = caching.impact(req.package)
-    run = st.add_run(
-        RunSpec(
-            inputs={"package": req.package.model_dump(mode="json"), "label": req.label},
-            dataset_name=req.package.dataset,
-            dataset_version=_version(req.package.dataset),
-            model="ossa",
-            closure=req.package.closure,
-            results=result.model_dump(mode="json"),
-            record_id=req.record_id,
-            offer_id=req.offer_id,
-        )
+    ctx = context(request)
+    result = await caching.impact_async(req.package)  # in the evaluation pool
+    spec = RunSpec(
+        inputs={"package": req.package.model_dump(mode="json"), "label": req.label},
+        dataset_name=req.package.dataset,
+        dataset_version=await run_in_threadpool(_version, req.package.dataset),
+        model="ossa",
+        closure=req.package.closure,
+        results=result.model_dump(mode="json"),
+        record_id=req.record_id,
+        offer_id=req.offer_id,
     )
+    run = await run_in_threadpool(lambda: ctx.store().add_run(spec))
     return dict(run.as_dict())
 
 
