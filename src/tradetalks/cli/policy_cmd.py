@@ -22,7 +22,7 @@ from tradetalks.policy.scenarios import BUILTIN, list_scenarios, resolve
 from tradetalks.policy.spec import DATE_MAX, DATE_MIN, describe_schema
 from tradetalks.policy.tariffs import tariffs_on
 from tradetalks.policy.timeline import EVENT_KINDS, timeline
-from tradetalks.policy.wall import Wall, japan_schedule, later_changes_warning, us_wall
+from tradetalks.policy.wall import Wall, default_wall, japan_schedule, later_changes_warning, us_wall
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document instead of tables.")]
 
@@ -64,6 +64,9 @@ def timeline_cmd(
             row.append(f"{e.source.title} <{e.source.address}>")
         tab.add_row(*row)
     console.print(tab)
+    kt = default_wall().known_through
+    console.print(f"[dim]- last sourced fact: {kt.isoformat()}; later events are unknown to the facts files "
+                  "(dated entries after it are statutory or scheduled, as their notes say).[/]")
 
 
 @guard
