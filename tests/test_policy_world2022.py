@@ -14,6 +14,9 @@ Facts used (with tolerances):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -72,7 +75,7 @@ def test_us_japan_balance_2022(world: TradeData) -> None:
     assert 0.5 < bal / census < 1.5
 
 
-def test_wall_concordance_splits_transport(world: TradeData) -> None:
+def test_wall_concordance_splits_transport(world: TradeData, reference_folder: Callable[[str], Path]) -> None:
     """The partner-by-partner US wall (policy/wall.py, facts/wall.toml) on world2022: HS 87 alone feeds
     ``motor_vehicles`` (Section 232 autos, 25 points on Korea on 2025-09-16, before its deal took effect;
     ±0.5 pp), and ships/aircraft/rail (HS 86, 88, 89) feed ``other_transport`` at a lower rate."""
@@ -81,6 +84,7 @@ def test_wall_concordance_splits_transport(world: TradeData) -> None:
 
     from tradetalks.policy.wall import sector_additional
 
+    reference_folder("us-imports-hs2-2024")  # the wall weights by 2024 US imports (skips when absent)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         add = sector_additional(dt.date(2025, 9, 16), ["KOR", "CHN", "ROW"],
