@@ -149,7 +149,7 @@ def _table_counts(s: Store) -> dict[str, int]:
 
 def test_migrate_to_head_and_idempotent(store: Store) -> None:
     """open_store migrates to the shipped head; migrating again changes nothing."""
-    assert store.revision() == head_revision() == "0002_meta"
+    assert store.revision() == head_revision() == "0003_jobs"
     assert store.migrate() == head_revision()
     assert store.migrate() == head_revision()
     assert _table_counts(store) == dict.fromkeys(

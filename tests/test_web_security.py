@@ -150,3 +150,23 @@ def test_heavy_request_is_a_job_with_progress_and_cancellation(app_db: str) -> N
                 break
             time.sleep(0.05)
         assert j["status"] == "cancelled", j
+
+
+def test_jobs_shared_between_worker_processes(tmp_path: Path) -> None:
+    """Two app instances on one record store (as two worker processes): a job started through one is
+    listed, followed and cancelled through the other."""
+    db = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    with _client(db, job_workers=1) as a, _client(db, job_workers=1) as b:
+        r = a.post("/api/jobs/frontier", json={"n_points": 25, "upper_pct": 73, "nodeal": "status-quo"})
+        assert r.status_code == 202
+        jid = r.json()["id"]
+        assert any(j["id"] == jid for j in b.get("/api/jobs").json())
+        assert b.get(f"/api/jobs/{jid}").json()["kind"] == "frontier"
+        assert b.delete(f"/api/jobs/{jid}", headers=AUTH).status_code == 200
+        for _ in range(1200):
+            j = b.get(f"/api/jobs/{jid}").json()
+            if j["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+        assert j["status"] == "cancelled", j
+        assert b.get("/api/jobs/" + "f" * 32).status_code == 404

@@ -3,7 +3,7 @@
 The store is split by responsibility: value types and checks (:mod:`.types`), URLs, engines and error
 translation (:mod:`.engine`), marks, integrity and read-only detection (:mod:`.health`), offer validation
 (:mod:`.offers`), and two repositories (:mod:`.records` for records, rounds and offers; :mod:`.runs` for
-evaluation runs) that :class:`Store` combines. This module keeps the public API of earlier versions: every
+evaluation runs; :mod:`.jobs` for the web service's background jobs) that :class:`Store` combines. This module keeps the public API of earlier versions: every
 name it exported is still importable from here.
 
 Transactions
@@ -54,6 +54,7 @@ from tradetalks.store.engine import (
     head_revision,
     sqlite_path,
 )
+from tradetalks.store.jobs import JobRepository
 from tradetalks.store.records import RecordRepository
 from tradetalks.store.runs import RunRepository
 from tradetalks.store.schema import MetaRow
@@ -74,7 +75,7 @@ from tradetalks.store.types import (
 _PG_LOCK_KEY: Final = 0x7472616465  # advisory lock id held while migrating ("trade")
 
 
-class Store(RecordRepository, RunRepository):
+class Store(RecordRepository, RunRepository, JobRepository):
     """A negotiation-record database (SQLite or PostgreSQL). Build it with :func:`open_store`.
 
     Thread-safe (one engine, one connection per call); several processes may write to one database.

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, inspect, text
 from tradetalks.errors import ForeignDatabaseError, StoreCorruptError
 
 APPLICATION_ID: Final = 0x54524454  # "TRDT"
-USER_VERSION: Final = 2  # number of the newest migration
+USER_VERSION: Final = 3  # number of the newest migration
 META_TABLE: Final = "tradetalks_meta"
 SQLITE_HEADER: Final = b"SQLite format 3\x00"
 OUR_TABLES: Final = frozenset({"parties", "records", "rounds", "offers", "runs"})
@@ -36,7 +36,10 @@ Kind = Literal["new", "ours", "foreign"]
 
 def writable(path: Path) -> bool:
     """True when the file (if it exists) and its folder can be written (SQLite WAL needs both)."""
-    folder_ok = os.access(path.parent, os.W_OK | os.X_OK)
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:  # a missing folder is created in the nearest
+        folder = folder.parent  # existing ancestor, which must then be writable
+    folder_ok = os.access(folder, os.W_OK | os.X_OK)
     return folder_ok and (not path.exists() or os.access(path, os.W_OK))
 
 

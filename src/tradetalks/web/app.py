@@ -50,6 +50,7 @@ def create_app(
     trusted_proxies: Sequence[str] | None = None,
     job_starts_per_minute: float = 30.0,
     job_burst: int = 6,
+    share_jobs: bool = True,
 ) -> FastAPI:
     """Build the web service.
 
@@ -70,20 +71,25 @@ def create_app(
         ``$TRADETALKS_TRUSTED_PROXIES`` or none).
     job_starts_per_minute, job_burst
         Per-client limit on heavy job starts.
+    share_jobs
+        Keep the jobs' state in the record store, so every worker process sees every job (default); off,
+        or while the store is unavailable or read-only, jobs live in the process that runs them.
     """
     token = (api_token if api_token is not None else os.environ.get(TOKEN_ENV)) or None
     hosts = (
         list(allowed_hosts) if allowed_hosts is not None else (_env_list(HOSTS_ENV) or list(LOOPBACK_HOSTS))
     )
     proxies = list(trusted_proxies) if trusted_proxies is not None else _env_list(PROXIES_ENV)
+    holder: list[Context] = []
     ctx = Context(
         token=token,
-        jobs=JobRegistry(workers=job_workers),
+        jobs=JobRegistry(workers=job_workers, shared=(lambda: holder[0].store()) if share_jobs else None),
         clients=ClientPolicy(proxies),
         limiter=RateLimiter(per_minute=job_starts_per_minute, burst=job_burst),
         database_url=database_url,
         seed=seed,
     )
+    holder.append(ctx)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
