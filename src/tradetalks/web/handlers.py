@@ -129,6 +129,14 @@ def install(app: FastAPI) -> None:
         known = named_error(exc)
         if known is not None:
             return _answer(known)
+        if isinstance(exc, ValueError) and "JSON compliant" in str(exc):
+            # a result holding NaN/inf reached the JSON encoder: flag it as not converged, never a 500
+            return _answer(
+                E.NotConvergedError(
+                    f"{request.method} {request.url.path}: expected a converged, finite result; found NaN/inf "
+                    "in it (the solver did not converge for these inputs)"
+                )
+            )
         ref = "E-" + secrets.token_hex(4)
         log.error("unexpected error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
         return JSONResponse(
