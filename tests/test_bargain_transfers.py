@@ -113,3 +113,20 @@ def test_cli_bargain_implied_on_default_dataset(reference) -> None:  # type: ign
     imp = out["implied"]
     assert 0 < imp["beta_USA"] < 1 and imp["beta_interval"][0] <= imp["beta_USA"] <= imp["beta_interval"][1]
     assert imp["fit_distance"] >= 0
+
+
+def test_instrument_vector_builds_a_package_through_the_one_path() -> None:
+    """Issue 9's one package path: the Package built from an instrument vector gives, through
+    policy.package.package_tariffs, exactly the tariff matrix the package space evaluates (1e-12), and
+    carries the pledge and the purchases."""
+    from tradetalks.bargain.transfers import package_of
+    from tradetalks.policy.package import package_tariffs
+
+    data = random_economy(12, n=3, s=2)
+    base = ossa.baseline_from_data(data, "balanced")
+    space = build_space(data, base, ("C0", "C1"), transfers=True, pledge_upper=100.0, purchases_upper=5.0)
+    x = np.array([0.1, 0.25, 0.0, 0.4, 30.0, 2.0])
+    pkg = package_of(space, x)
+    t = package_tariffs(pkg, data).matrix
+    np.testing.assert_allclose(t, space.tariffs(x), atol=1e-12)
+    assert pkg.pledges[0].usd_bn == 30.0 and pkg.purchases[0].usd_bn_per_year == 2.0

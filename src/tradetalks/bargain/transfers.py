@@ -269,3 +269,55 @@ def efficiency_loss(
     a, b = space.objectives[0].country, space.objectives[1].country
     per = usd_bn_per_unit(expenditure_m, [a, b])
     return RealDeal(xa, u, loss, loss * per, fu, tuple(notes))
+
+
+def package_of(space: Any, x: npt.ArrayLike, name: str = "bargaining package") -> Any:
+    """The :class:`tradetalks.policy.package.Package` of an instrument vector (issue 9's one package type):
+    each tariff instrument becomes sector measures ``mode="set"`` on the base date 2025-01-01 (when no 2025
+    measure is in force, so the measures in force are the dataset's tariffs, the space's usual reference);
+    the pledge an investment pledge and the purchases an increment commitment.
+
+    Through :func:`tradetalks.policy.package.package_tariffs` its tariff matrix equals
+    ``space.tariffs(x)`` when the space's reference is the dataset's tariffs (tested). The pledge is
+    valued in the space through :func:`pledge_per_unit`; in the Package it carries ``valuation="ignore"``
+    with that note, so an evaluation of the Package does not count it twice.
+    """
+    from datetime import date
+
+    from tradetalks.policy.package import Package, PackageOptions, Pledge, Purchase, TariffMeasure
+
+    xa = np.asarray(x, dtype=float)
+    cs, ss = space.countries, space.sectors
+    measures = []
+    purchases = []
+    pledges = []
+    for k, ins in enumerate(space.instruments):
+        if ins.kind == "tariff":
+            for s in ins.sectors:
+                measures.append(
+                    TariffMeasure(
+                        cs[ins.importer], cs[ins.exporter], 100.0 * float(xa[k]), "set", sector=ss[s]
+                    )
+                )
+            continue
+        val = next((v for v in space.valuations if v.name == ins.name), None)
+        if val is None:
+            continue
+        payer = space.parties[val.payer]
+        other = space.parties[1 - val.payer]
+        if val.kind == "pledge" and xa[k] > 0:
+            pledges.append(
+                Pledge(ins.name, payer, other, float(xa[k]), 1.0, valuation="ignore", note=val.source)
+            )
+        elif val.kind == "purchase" and xa[k] > 0:
+            purchases.append(
+                Purchase(ins.name, val.sector, other, payer, float(xa[k]), "increment", note=val.source)
+            )
+    return Package(
+        name,
+        date(2025, 1, 1),
+        tariffs=tuple(measures),
+        purchases=tuple(purchases),
+        pledges=tuple(pledges),
+        options=PackageOptions(third_countries="japan_only"),
+    )
