@@ -179,12 +179,12 @@ class TradeData:
     @property
     def trade(self) -> FloatArray:
         """Flows (exporter, importer, sector), read-only."""
-        return np.asarray(self.ds["trade"].values)
+        return np.asarray(self.ds.variables["trade"].values)  # no DataArray built: hot path
 
     @property
     def tariff(self) -> FloatArray:
         """Importer-imposed tariffs (exporter, importer, sector), read-only."""
-        return np.asarray(self.ds["tariff"].values)
+        return np.asarray(self.ds.variables["tariff"].values)
 
     def has(self, var: str) -> bool:
         """Whether the optional variable ``var`` is present."""
@@ -204,7 +204,7 @@ class TradeData:
             raise DataError(
                 f"dataset '{self.name}' has no '{var}'; it has {sorted(map(str, self.ds.data_vars))}"
             )
-        return np.asarray(self.ds[var].values)
+        return np.asarray(self.ds.variables[var].values)
 
     @property
     def country_sector_variables(self) -> list[str]:
