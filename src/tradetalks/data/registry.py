@@ -66,6 +66,12 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("ossa2014", "ossa2014", "ossa2014",
                     "Ossa (2014) GTAP inputs: 7 regions x 33 sectors, sigma, political weights",
                     "7x33", "n/a (GTAP)"),
+        # issue 11 (H11): Ossa's rescaled elasticities (sigma_s.csv columns 2-5), no lambda_pol
+        *(DatasetInfo(name, "ossa2014", "ossa2014",
+                      f"Ossa (2014) inputs with sigma_s.csv column {col} ({desc}); no political weights",
+                      "7x33", "n/a (GTAP)", (("sigma_column", col),))
+          for name, col, desc in (("ossa2014-sigma3.5", 2, "mean 3.5"), ("ossa2014-sigma5", 3, "mean 5"),
+                                  ("ossa2014-sigma6.5", 4, "mean 6.5"), ("ossa2014-sigma-const", 5, "constant"))),
         DatasetInfo("cp1993", "caliendo_parro2015", "cp1993",
                     "Caliendo-Parro (2015): 31 countries x 40 sectors, 1993 (tariffs 1993 / 2005), IO",
                     "31x40", "1993"),

@@ -9,6 +9,13 @@ fractions. So the raw orientation is already ours: ``trade[i, j, s] = raw[(s−1
 Also read: ``sigma_s.csv`` column 1 (Feenstra 1994 estimates, Ossa's main specification) as ``sigma``;
 ``lambda_pol_N_by_S.csv`` (7 × 33 calibrated political-economy weights, rows = regions) as
 ``lambda_pol[country, sector]``.
+
+The rescaled elasticities of Ossa's robustness tables (``sigma_s.csv`` columns 2–4: means 3.5, 5 and 6.5;
+column 5 constant) are registered as ``ossa2014-sigma3.5``, ``ossa2014-sigma5``, ``ossa2014-sigma6.5`` and
+``ossa2014-sigma-const``. Ossa re-calibrates the political-economy weights for each σ from his
+non-cooperative tariff measures (``tariff_noncoop.csv``); that re-calibration is not implemented here, so
+those datasets carry **no** ``lambda_pol`` (the main case's weights would not fit another σ) and
+``--political-weights`` on them is refused with a named error.
 """
 
 from __future__ import annotations
@@ -25,6 +32,15 @@ REGIONS = ("BRA", "CHN", "EU", "IND", "JPN", "ROW", "USA")
 
 N, S = 7, 33
 
+SIGMA_NAMES = {
+    1: "ossa2014",
+    2: "ossa2014-sigma3.5",
+    3: "ossa2014-sigma5",
+    4: "ossa2014-sigma6.5",
+    5: "ossa2014-sigma-const",
+}
+"""Registry names of the ``sigma_s.csv`` columns (Ossa's main case and his rescaled elasticities)."""
+
 
 def read(folder: Path, **options: Any) -> TradeData:
     """Read the Ossa (2014) inputs in our orientation (US$ millions, 7 regions × 33 GTAP sectors).
@@ -37,7 +53,7 @@ def read(folder: Path, **options: Any) -> TradeData:
         ``sigma_column`` (1–5, default 1): which column of ``sigma_s.csv`` to use as ``sigma``
         (1 = Feenstra estimates; 2–4 rescaled to means 3.5, 5.0, 6.5; 5 = constant 3.42).
     """
-    col = int(options.pop("sigma_column", 1))
+    col = int(options.pop("sigma_column", 1))  # registry names ossa2014-sigma* fix it
     if options:
         raise OptionError("ossa2014 options", ("sigma_column",), sorted(options))
     if col not in range(1, 6):
@@ -60,7 +76,7 @@ def read(folder: Path, **options: Any) -> TradeData:
     names = dict(zip(sec.iloc[:, 1].astype(str), sec.iloc[:, 2].astype(str), strict=True))
     long_names = [names.get(c, c) for c in codes]
     attrs = {
-        "name": "ossa2014",
+        "name": SIGMA_NAMES.get(col, "ossa2014"),
         "source": "Ossa (2014) AER replication package (GTAP data), via github.com/adamsconchallos/trade "
         "commit 17a67ae; files Data/CSV files/*.csv",
         "year": "not stated in the files (GTAP base year of Ossa 2014; not verified)",
@@ -79,13 +95,18 @@ def read(folder: Path, **options: Any) -> TradeData:
             "trade is not balanced; Ossa purges imbalances before his counterfactuals",
         ),
     }
+    if col != 1:
+        attrs["lambda_pol_source"] = (
+            "not included: Ossa's weights are calibrated for sigma column 1; the re-calibration for rescaled "
+            "sigma (from tariff_noncoop.csv) is not implemented"
+        )
     return TradeData.from_arrays(
         trade,
         REGIONS,
         codes,
         tariff,
         sigma=sigma_all[:, col - 1],
-        country_sector={"lambda_pol": lam},
+        country_sector={"lambda_pol": lam} if col == 1 else {},
         sector_coords={"sector_name": long_names},
         attrs=attrs,
     )
