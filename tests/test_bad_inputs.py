@@ -480,3 +480,14 @@ def test_bad_offer_through_every_path_and_views_stay_200(tmp_path: Path) -> None
         assert c.get("/api/records").status_code == 200
         code, out = _cli(["record", "rounds", str(rec.id), "--db", f"sqlite:///{db}"])
         assert code == 0 and "left out" in out
+
+
+def test_nonconverged_result_exits_3() -> None:
+    """A solve stopped before its tolerance: the result is printed, the exit code is 3 (not 0), and
+    ``--allow-nonconverged`` accepts it (exit 0)."""
+    args = ["solve", "--tariff", "USA:JPN:*=25", "--max-iter", "1", "--json"]
+    code, out = _cli(args)
+    assert code == 3, out[:300]
+    assert "did not converge" in out and "--allow-nonconverged" in out and "Traceback" not in out
+    code, out = _cli(["--allow-nonconverged", *args])
+    assert code == 0 and '"converged": false' in out
