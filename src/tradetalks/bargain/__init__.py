@@ -6,7 +6,9 @@ Modules: :mod:`~tradetalks.bargain.objectives` (objectives and their exact gradi
 (ε-constraint frontier), :mod:`~tradetalks.bargain.solutions` (Nash, Kalai–Smorodinsky, egalitarian,
 equal-gain, Rubinstein), :mod:`~tradetalks.bargain.negotiate` (alternating offers toward deadlines),
 :mod:`~tradetalks.bargain.chart` (Plotly / matplotlib charts), :mod:`~tradetalks.bargain.problem`
-(workflows behind the CLI). Trade wars and Ossa's cooperative tariffs are in
+(workflows behind the CLI), :mod:`~tradetalks.bargain.enforce` (self-enforcement, critical δ),
+:mod:`~tradetalks.bargain.advisor` (counter-offers), :mod:`~tradetalks.bargain.transfers` (side payments as
+instruments, the real deal as a point), :mod:`~tradetalks.bargain.inverse` (implied bargaining weight). Trade wars and Ossa's cooperative tariffs are in
 :mod:`tradetalks.model.strategic`.
 """
 
