@@ -44,5 +44,7 @@ def _cancel_jobs() -> Iterator[None]:
 def test_no_server_errors(case: schemathesis.Case) -> None:
     """No generated request, valid or not, gets a 5xx or an undocumented status."""
     response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
-    assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+    assert response.status_code < 500, (
+        f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+    )
     case.validate_response(response, checks=[status_code_conformance])
