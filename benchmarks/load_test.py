@@ -71,7 +71,7 @@ def start_workers(token: str, db: Path, workers: int) -> tuple[str, subprocess.P
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tradetalks.web.app:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-proxy-headers",
-         "--limit-concurrency", "500", "--backlog", "512"],
+         "--limit-concurrency", "500", "--backlog", "512", "--timeout-worker-healthcheck", "120"],
         env=env,
     )
     base = f"http://127.0.0.1:{port}"

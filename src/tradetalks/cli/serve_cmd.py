@@ -66,4 +66,5 @@ def serve_cmd(
         proxy_headers=False,  # forwarded headers are handled by the app itself (trusted proxies only)
         server_header=False,
         log_level="info",
+        timeout_worker_healthcheck=120,  # a worker imports the whole stack first: slow on a busy machine
     )
