@@ -113,19 +113,25 @@ def test_enforcement_analytic_two_country_game() -> None:
 
 
 def test_enforcement_on_model_two_countries() -> None:
-    """Two-country Ossa economy, free trade between the parties against their bilateral war: each
+    """Two-country Ossa economy, free trade between the parties plus a pledge, against their bilateral war: each
     deviation is a best response (gain ≥ 0, and no gain from a further re-optimisation), the no-deal loss is
-    positive when free trade beats the war, and the critical δ obeys δ* = g/(g + ℓ) (1e-12)."""
+    positive when free trade beats the war, and the critical δ obeys δ* = g/(g + ℓ) (1e-12; ∞ when the deal is
+    worse than no deal)."""
     data = random_economy(5, n=2, s=2)
     base = ossa.baseline_from_data(data, "balanced")
-    space = build_space(data, base, ("C0", "C1"))
+    space = build_space(data, base, ("C0", "C1"), transfers=True, pledge_upper=50.0, purchases_upper=1.0)
     war = nodeal_point(space, "bilateral-war")
-    en = check_package(space, np.zeros(space.k), war, 0.9)
+    x = np.zeros(space.k)
+    x[-2] = 2.0  # a pledge by C1: the side payment continues during the deviation period
+    en = check_package(space, x, war, 0.9)
     assert np.all(en.gain >= -1e-10)
-    np.testing.assert_allclose(en.critical_delta, en.gain / (en.gain + en.loss), rtol=1e-12)
+    for k in (0, 1):
+        g, ell = en.gain[k], en.loss[k]
+        want = 0.0 if g <= 0 else (np.inf if ell <= 0 else g / (g + ell))
+        assert en.critical_delta[k] == pytest.approx(want, rel=1e-12)
     for k in (0, 1):
         again = ossa.optimal_tariff(base, k, tariff=en.deviation_tariff[k], starts=BR_ALL)
-        u_again = space.values_of_tariff(again.tariff)[k]
+        u_again = space.values_of_tariff(again.tariff)[k] + space.side_value(x)[k]
         assert u_again <= en.u_deviate[k] + 1e-7
 
 

@@ -188,5 +188,6 @@ def check_package(
             starts=DEFAULT_STARTS if starts is None else tuple(starts),
         )
         devs.append(r.tariff)
-        u_dev[k] = float(objective_values(space.objectives, space.base, r.equilibrium, side)[0, k])
+        u_all = objective_values(space.objectives, space.base, r.equilibrium, side)[0] + space.side_value(xa)
+        u_dev[k] = float(u_all[k])
     return check_payoffs(space.parties, u_deal, u_dev, nodeal.u, delta, np.stack(devs))

@@ -164,7 +164,7 @@ class PackageSpace:
         self._warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
         return eq
 
-    def _side_value(self, x: FloatArray) -> FloatArray:
+    def side_value(self, x: FloatArray) -> FloatArray:
         """(ΔU_A, ΔU_B) of the valued side instruments at package x."""
         out = np.zeros(2)
         for v in self.valuations:
@@ -177,7 +177,7 @@ class PackageSpace:
         """Objectives and exact gradients at package x."""
         xa = np.asarray(x, dtype=float)
         eq = self.solve(self.tariffs(xa))
-        u = objective_values(self.objectives, self.base, eq, self.side(xa))[0] + self._side_value(xa)
+        u = objective_values(self.objectives, self.base, eq, self.side(xa))[0] + self.side_value(xa)
         grad = np.zeros((2, self.k))
         if gradient:
             gt = objective_gradients(self.objectives, self.base, eq)
@@ -201,7 +201,7 @@ class PackageSpace:
             for r in range(xb.shape[0]):
                 sub = _take(eq, r)
                 out[lo + r] = objective_values(self.objectives, self.base, sub, self.side(xb[r]))[0]
-                out[lo + r] += self._side_value(xb[r])
+                out[lo + r] += self.side_value(xb[r])
         return out
 
     def values_of_tariff(self, tariff: FloatArray) -> FloatArray:
