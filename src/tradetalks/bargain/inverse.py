@@ -126,3 +126,63 @@ def implied_beta(
         tolerance=tolerance,
         grid=np.column_stack([betas, ds]),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class ImpliedObjective:
+    """Implied β over a grid of weights on one extra objective term of party A (e.g. the US weight on the
+    bilateral balance with Japan): each weight gives its own frontier, no-deal objectives and real-deal
+    objectives; the best weight is the one whose implied β fits best.
+
+    Attributes
+    ----------
+    term
+        Description of the term (e.g. ``"balance with JPN (per US$bn)"``).
+    weights
+        The grid.
+    fits
+        The implied β per weight.
+    best
+        Index of the best-fitting weight.
+    """
+
+    term: str
+    weights: tuple[float, ...]
+    fits: tuple[ImpliedWeight, ...]
+    best: int
+
+    def as_dict(self, parties: tuple[str, str]) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "best_weight": self.weights[self.best],
+            "best": self.fits[self.best].as_dict(parties),
+            "grid": [
+                {"weight": w, f"beta_{parties[0]}": f.beta, "fit_distance": f.distance, "exact": f.exact}
+                for w, f in zip(self.weights, self.fits, strict=True)
+            ],
+            "identification": "the weight is identified only as well as the fit distance varies over the grid",
+        }
+
+
+def implied_objective_weight(
+    space_for: Any,
+    weights: tuple[float, ...],
+    nodeal_tariff: FloatArray,
+    real_x: Any,
+    points: int = 15,
+    term: str = "",
+) -> ImpliedObjective:
+    """For each weight w, ``space_for(w)`` builds the package space whose party-A objective carries that
+    weight; its frontier is traced against the no-deal tariffs (evaluated in that objective), the real
+    package ``real_x(space)`` evaluated, and its implied β found (:func:`implied_beta`)."""
+    from tradetalks.bargain.frontier import trace_frontier
+
+    fits = []
+    for w in weights:
+        space = space_for(w)
+        d = space.values_of_tariff(nodeal_tariff)
+        fr = trace_frontier(space, points, nodeal=d)
+        u_real = space.evaluate(real_x(space), gradient=False).u
+        fits.append(implied_beta(fr.curve(), d, u_real))
+    best = int(np.argmin([f.distance for f in fits]))
+    return ImpliedObjective(term, tuple(float(w) for w in weights), tuple(fits), best)

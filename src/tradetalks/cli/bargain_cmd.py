@@ -25,8 +25,8 @@ from tradetalks.bargain.advisor import advise
 from tradetalks.bargain.chart import negotiation_figure, write_html, write_png
 from tradetalks.bargain.enforce import Enforcement, check_package
 from tradetalks.bargain.frontier import trace_frontier
-from tradetalks.bargain.inverse import implied_beta
-from tradetalks.bargain.objectives import ObjectiveSpec, load_objectives
+from tradetalks.bargain.inverse import implied_beta, implied_objective_weight
+from tradetalks.bargain.objectives import ObjectiveSpec, WeightedTerm, load_objectives
 from tradetalks.bargain.problem import (
     NODEAL_KINDS,
     build_space,
@@ -505,6 +505,14 @@ def bargain_cmd(
             "is the Nash solution, with its fit and identification (implies --transfers).",
         ),
     ] = False,
+    implied_balance: Annotated[
+        str | None,
+        typer.Option(
+            "--implied-balance",
+            help="With --implied: also fit party A's weight on its bilateral balance with party B, over these "
+            "weights per US$bn (e.g. 0,0.002,0.005); each weight traces its own frontier.",
+        ),
+    ] = None,
     html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
     png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
     as_json: JsonOpt = False,
@@ -548,6 +556,24 @@ def bargain_cmd(
     elif implied:
         raise OptionError("--implied", "parties USA,JPN (the real July 2025 package)", parties)
     inv = implied_beta(curve, d.u, real.u) if implied and real is not None else None
+    inv_w = None
+    if implied_balance is not None and inv is not None:
+        grid = tuple(parse_floats(implied_balance, "--implied-balance", lo=-1.0, hi=1.0))
+        data = extra[3]
+        pa, pb = space.parties
+
+        def space_for(w: float) -> PackageSpace:
+            spec = ObjectiveSpec(pa, political_weights=political_weights_name(political_weights),
+                                 balance=(WeightedTerm(pb, w),) if w else ())  # fmt: skip
+            return build_space(
+                data, space.base, (pa, pb), {pa: spec}, instruments=instrument, upper=upper / 100.0,
+                political_weights=political_weights, transfers=True,
+            )  # fmt: skip
+
+        inv_w = implied_objective_weight(
+            space_for, grid, d.tariff, lambda s: real_deal_x(s, data)[0], max(points // 2, 8),
+            f"{pa}'s balance with {pb} (per US$bn)",
+        )  # fmt: skip
     a, b = space.parties
     payload = {
         "command": "bargain",
@@ -565,6 +591,7 @@ def bargain_cmd(
         if real is None
         else real.as_dict(space.parties, [i.name for i in space.instruments]),
         "implied": None if inv is None else inv.as_dict(space.parties),
+        "implied_balance_weight": None if inv_w is None else inv_w.as_dict(space.parties),
         "side_valuations": [{"instrument": v.name, "valuation": v.source} for v in space.valuations],
         "frontier_seconds": fr.seconds,
     }
@@ -606,6 +633,14 @@ def bargain_cmd(
             f"implied bargaining weight: beta_{a} = {inv.beta:.3f} (interval {inv.beta_interval[0]:.3f}–"
             f"{inv.beta_interval[1]:.3f}, {inv.identified}); fit distance {inv.distance:.4f} "
             f"({'exact' if inv.exact else 'closest fit'}; real deal in zone of agreement: {inv.in_zone})"
+        )
+    if inv_w is not None:
+        bw = inv_w.fits[inv_w.best]
+        console.print(
+            f"implied weight on {inv_w.term}: {inv_w.weights[inv_w.best]:g} with beta_{a} = {bw.beta:.3f}, "
+            f"fit distance {bw.distance:.4f} (grid: "
+            + ", ".join(f"{w:g}: {f.distance:.4f}" for w, f in zip(inv_w.weights, inv_w.fits, strict=True))
+            + ")"
         )
 
 
