@@ -87,7 +87,13 @@ Industrial Policy. *American Economic Review* 113(10): 2759–2808.
 
 No licence is stated in the source repository; see www.wiod.org for the WIOD terms of use.
 """
-    (out.parent / "PROVENANCE.md").write_text(prov, encoding="utf-8")
+    prov_path = out.parent / "PROVENANCE.md"
+    # keep the sections other derive scripts wrote (world2022: scripts/derive_world2022.py)
+    marker = "<!-- world2022: begin"
+    old = prov_path.read_text(encoding="utf-8") if prov_path.exists() else ""
+    if marker in old:
+        prov = prov.rstrip("\n") + "\n\n" + old[old.index(marker):]
+    prov_path.write_text(prov, encoding="utf-8")
     print(f"wrote {out} ({size_kb:.0f} kB) and PROVENANCE.md")
 
 
