@@ -29,6 +29,7 @@ from tradetalks.policy.package import Package, TariffMeasure, package_tariffs
 from tradetalks.policy.scenarios import builtin_spec
 from tradetalks.vocabulary import DEFAULT_DATASET
 from tradetalks.web import schemas, services
+from tradetalks.web.desk import desk_package
 from tradetalks.web.app import create_app
 
 TOKEN = "test-token-h9-paths"
@@ -94,7 +95,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def packages() -> dict[str, Package]:
-    return {k: services.desk_package(schemas.PackageSpec.model_validate(v)) for k, v in DESK.items()}
+    return {k: desk_package(schemas.PackageSpec.model_validate(v)) for k, v in DESK.items()}
 
 
 @pytest.fixture(scope="module")
