@@ -29,8 +29,8 @@ from tradetalks.policy.package import Package, TariffMeasure, package_tariffs
 from tradetalks.policy.scenarios import builtin_spec
 from tradetalks.vocabulary import DEFAULT_DATASET
 from tradetalks.web import schemas, services
-from tradetalks.web.desk import desk_package
 from tradetalks.web.app import create_app
+from tradetalks.web.desk import desk_package
 
 TOKEN = "test-token-h9-paths"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
