@@ -210,3 +210,26 @@ def test_sector_modes() -> None:
         m = package_tariffs(p, d).matrix
         assert m is not None
         assert m[u, j, k] == pytest.approx(want, abs=1e-15)
+
+
+def test_bargaining_instrument_vector_is_a_package(client: TestClient, tmp_path: Path) -> None:
+    """The bargaining layer's instrument vector (the desk frontier's space: US autos, US rest, Japan all)
+    becomes the one Package (:func:`tradetalks.bargain.transfers.package_of`); its tariffs equal the space's
+    and its evaluation agrees through the Python API, a TOML file through the CLI and a stored offer."""
+    from tradetalks.bargain.transfers import package_of
+
+    space = services._space(schemas.FrontierSpec.model_validate({}))
+    x = np.array([0.20, 0.05, 0.01])
+    p = package_of(space, x, name="bargaining-point")
+    d = load(DEFAULT_DATASET)
+    m = package_tariffs(p, d).matrix
+    assert m is not None
+    np.testing.assert_allclose(m, space.tariffs(x), rtol=0, atol=1e-12)
+    want = figures_from_outcome(outcome(evaluate(p, d)).as_dict())
+    f = tmp_path / "point.toml"
+    f.write_text(p.to_toml(), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["evaluate", str(f), "--json"])
+    assert res.exit_code == 0, res.output
+    assert_same(figures_from_outcome(json.loads(res.output)["scenarios"][p.name]["outcome"]), want, "CLI TOML")
+    im = services.evaluate_offer({"package": json.loads(json.dumps(p.to_payload()))}).model_dump()
+    assert_same(figures_from_impact(im), want, "stored offer")
