@@ -178,3 +178,12 @@ def test_api_dispatch_and_data_closure() -> None:
     assert max(lk.market_residuals(raw, eq).values()) < 1e-10
     bal = solve("lashkaripour", data, data.tariff, closure="balanced")
     assert bal.closure == "balanced"
+
+
+def test_exact_best_response_close_to_formula(base: lk.LBaseline) -> None:
+    """The exact welfare-maximising uniform tariff (Brent search) does at least as well as the eq.-14 tariff
+    and lies within 2 pp of it (the formula holds foreign wages fixed; a second-order difference)."""
+    sol = lk.optimal_uniform_tariff(base, 1)
+    t_exact, w_exact = lk.best_uniform_response(base, 1)
+    assert w_exact >= lk.welfare_hat(base, sol.eq)[1] - 1e-12
+    assert abs(t_exact - sol.tariffs[0]) < 0.02
