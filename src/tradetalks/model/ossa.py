@@ -733,9 +733,11 @@ def optimal_tariff(
     Returns
     -------
     OptimalTariffResult
-        ``converged`` holds when the kept optimum satisfies the first-order test (max projected gradient
-        < ``PG_TOL``) and its equilibrium converged; ``spread`` is the range of objective values (Ĝ)
-        reached from the starts.
+        ``converged`` holds only when the kept run was not stopped by the iteration limit and either the
+        optimiser's own stopping test held (L-BFGS-B: projected gradient below ``gtol`` or no relative
+        reduction of the objective beyond machine precision) or the first-order residual is below
+        ``PG_TOL`` (a line search that cannot improve at an optimum), and its equilibrium converged; the
+        residual is reported as ``projected_gradient``; ``spread`` is the range of Ĝ reached from the starts.
     """
     start_time = time.perf_counter()
     n, s = base.n, base.s
@@ -835,7 +837,9 @@ def optimal_tariff(
         gov_welfare_hat=ghat,
         welfare_hat=welfare_hat(base, eq)[0],
         equilibrium=eq,
-        converged=float(np.abs(pg).max()) < PG_TOL and bool(eq.info.converged),
+        converged=int(best.status) != 1  # not stopped by the iteration limit
+        and (bool(best.success) or float(np.abs(pg).max()) < PG_TOL)
+        and bool(eq.info.converged),
         iterations=total_it,
         seconds=time.perf_counter() - start_time,
         projected_gradient=float(np.abs(pg).max()),

@@ -161,8 +161,9 @@ def trade_war(
         third countries' tariffs, stay at ``start_tariff`` (the bilateral tariff war of a two-party
         negotiation, DESIGN.md §6).
     starts
-        Starting points of the best responses (see :func:`tradetalks.model.ossa.optimal_tariff`): used in
-        the first round and in the final check; the rounds in between start from the current tariffs.
+        Starting points of the best responses in the final check (see
+        :func:`tradetalks.model.ossa.optimal_tariff`); the first round starts from each player's optimal
+        uniform tariff (Ossa's choice), later rounds from the current tariffs.
         When tariffs stop moving, every player best-responds once more from all ``starts``; if one gains
         more than ``gain_tol`` (relative Ĝ), the rounds go on from there. ``converged`` requires this check.
     progress
@@ -185,7 +186,7 @@ def trade_war(
     for rounds in range(1, max_rounds + 1):
         t_old = t.copy()
         ghat: list[float] = []
-        full = rounds == 1 or checking
+        first = rounds == 1 and not checking
         improvement = 0.0
         round_conv = True
         for k, j in enumerate(ps):
@@ -199,7 +200,7 @@ def trade_war(
                 tariff=t,
                 mfn=mfn,
                 political_weights=political_weights,
-                starts=full_starts if full else ("current",),
+                starts=full_starts if checking else (("uniform",) if first else ("current",)),
                 partners=[p for p in ps if p != j] if bilateral else None,
                 options=options,
             )
