@@ -96,6 +96,7 @@ def test_run_reads_back_with_named_dims_and_matches_in_memory_bands(spec: SweepS
         ({"retaliation": ["nuclear"]}, SweepSpecError, "retaliation"),
         ({"chunk_size": 0}, SweepSpecError, "chunk_size"),
         ({"colour": "red"}, SweepSpecError, "colour"),
+        ({"name": "../escape"}, SweepSpecError, "name"),
         ({"scenarios": ["no-such-scenario"]}, ScenarioNotFoundError, "no-such-scenario"),
     ],
 )

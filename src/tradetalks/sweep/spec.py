@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,6 +67,8 @@ class SweepSpec:
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", self.name):
+            raise SweepSpecError("name", "letters, digits, '.', '_' or '-' (it names the run folder)", repr(self.name))
         if not self.scenarios:
             raise SweepSpecError("scenarios", "at least one scenario name or .toml file", "none")
         if not self.datasets:
