@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_PARTIES",
     "DEFAULT_PLEDGE_VALUATION",
     "DEFAULT_PURCHASE_MEANING",
+    "DEFAULT_PURCHASE_MODEL",
     "DEFAULT_RECIPROCAL_STACKING",
     "DEFAULT_SOLUTION",
     "DEFAULT_THIRD_COUNTRIES",
@@ -49,6 +50,7 @@ __all__ = [
     "PLEDGE_VALUATIONS",
     "PUBLISHED_BALANCED",
     "PURCHASE_MEANINGS",
+    "PURCHASE_MODELS",
     "RECIPROCAL_STACKINGS",
     "SOLUTIONS",
     "THIRD_COUNTRIES",
@@ -59,6 +61,7 @@ __all__ = [
     "NoDealRole",
     "PledgeValuation",
     "PurchaseMeaning",
+    "PurchaseModel",
     "ReciprocalStacking",
     "SolutionName",
     "ThirdCountries",
@@ -130,10 +133,21 @@ DEFAULT_MODEL: Final[ModelName] = "ossa"
 # --- parties and package instruments ------------------------------------------------------------
 DEFAULT_PARTIES: Final[tuple[str, str]] = ("USA", "JPN")
 
-ThirdCountries = Literal["all_origins", "japan_only"]
-"""Whether US 'all origins' measures also hit third countries (``all_origins``) or only Japan."""
-THIRD_COUNTRIES: Final[tuple[ThirdCountries, ...]] = ("all_origins", "japan_only")
-DEFAULT_THIRD_COUNTRIES: Final[ThirdCountries] = "all_origins"
+ThirdCountries = Literal["wall", "all_origins", "japan_only"]
+"""US tariffs on third countries: ``wall`` (default): the partner-by-partner US tariff wall of
+:mod:`tradetalks.policy.wall` (USMCA shares, fentanyl and China measures, the EU/Korea/UK deals, Section 232
+families), trade-weighted at 2024 US imports — needs the ``us_imports_hs2_2024`` reference table; without it
+the evaluation falls back to ``all_origins`` and says so in its assumptions; ``all_origins``: only the
+measures that apply to every origin; ``japan_only``: third countries keep their baseline tariffs."""
+THIRD_COUNTRIES: Final[tuple[ThirdCountries, ...]] = ("wall", "all_origins", "japan_only")
+DEFAULT_THIRD_COUNTRIES: Final[ThirdCountries] = "wall"
+
+PurchaseModel = Literal["wedge", "ignore"]
+"""How a purchase commitment is modelled: ``wedge``: a purchase wedge financed by the buyer's government
+(:mod:`tradetalks.policy.purchases`; never raises the buyer's welfare, zero when the target does not bind);
+``ignore``: listed, not modelled."""
+PURCHASE_MODELS: Final[tuple[PurchaseModel, ...]] = ("wedge", "ignore")
+DEFAULT_PURCHASE_MODEL: Final[PurchaseModel] = "wedge"
 
 ReciprocalStacking = Literal["additional", "all-in"]
 """How a reciprocal rate stacks on MFN: ``additional`` (MFN + rate) or ``all-in`` (max(MFN, rate))."""
@@ -146,12 +160,15 @@ exceeds it) or an *increment* on the flow the package would otherwise give."""
 PURCHASE_MEANINGS: Final[tuple[PurchaseMeaning, ...]] = ("level", "increment")
 DEFAULT_PURCHASE_MEANING: Final[PurchaseMeaning] = "increment"
 
-PledgeValuation = Literal["returns-transfer", "capital-flow", "ignore"]
-"""How an investment pledge enters the model: ``returns-transfer``: the host's share of the expected
-return is an annual transfer from investor to host; ``capital-flow``: the annual outlay moves net
-exports; ``ignore``: listed with the results, not modelled."""
-PLEDGE_VALUATIONS: Final[tuple[PledgeValuation, ...]] = ("returns-transfer", "capital-flow", "ignore")
-DEFAULT_PLEDGE_VALUATION: Final[PledgeValuation] = "returns-transfer"
+PledgeValuation = Literal["terms", "returns-transfer", "capital-flow", "ignore"]
+"""How an investment pledge enters the model: ``terms`` (default): valued from the vehicle's terms
+(:mod:`tradetalks.policy.pledge`: cash-flow split, financing mix, disbursement, horizon; low / central /
+high band), the central case's annual transfer equivalent booked as a transfer from investor to host;
+``returns-transfer`` and ``capital-flow`` are the older stylised valuations kept for the web desk's
+``investment_mode`` (a stated share of an assumed return, or the annual outlay moving net exports);
+``ignore``: listed with the results, not modelled."""
+PLEDGE_VALUATIONS: Final[tuple[PledgeValuation, ...]] = ("terms", "returns-transfer", "capital-flow", "ignore")
+DEFAULT_PLEDGE_VALUATION: Final[PledgeValuation] = "terms"
 
 # --- units --------------------------------------------------------------------------------------
 UNITS: Final[dict[str, str]] = {

@@ -12,16 +12,18 @@ from rich.table import Table
 from tradetalks.cli import sweep_cmd
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import TradeData, load
+from tradetalks.data.elasticities import load_with_elasticities
 from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import OptionError
-from tradetalks.policy.decompose import decomposition_for
+from tradetalks.policy.decompose import breakeven_usd_bn
 from tradetalks.policy.evaluate import PackageResult, evaluate
-from tradetalks.policy.outcome import outcome
+from tradetalks.policy.outcome import Outcome, decomposition_frame, outcome
 from tradetalks.policy.report import comparison_frame, sector_chart_html, sector_chart_png, sector_effects
 from tradetalks.policy.scenarios import resolve
 
 
-def _evaluate_many(names: list[str], dataset: str | None) -> dict[str, PackageResult]:
+def _evaluate_many(names: list[str], dataset: str | None, elasticities: str | None = None
+                   ) -> dict[str, PackageResult]:
     out: dict[str, PackageResult] = {}
     cache: dict[str, TradeData] = {}
     with console.status("solving the GE model ...", spinner="dots"):
@@ -29,9 +31,55 @@ def _evaluate_many(names: list[str], dataset: str | None) -> dict[str, PackageRe
             spec = resolve(name)
             ds_name = dataset or spec.dataset
             if ds_name not in cache:
-                cache[ds_name] = load(ds_name)
+                cache[ds_name] = (load(ds_name) if elasticities is None
+                                  else load_with_elasticities(ds_name, elasticities))
             out[spec.name] = evaluate(spec, cache[ds_name])
     return out
+
+
+def _breakeven(outs: dict[str, Outcome], results: dict[str, PackageResult]) -> float | None:
+    """Japan's (the investor's) break-even annual transfer of the first package vs the second."""
+    keys = list(results)
+    first = results[keys[0]]
+    if len(keys) != 2 or outs[keys[0]].pledge is None:
+        return None
+    investor = next(p.investor for p in first.package.pledges if p.valuation != "ignore")
+    return breakeven_usd_bn(first, results[keys[1]], investor)
+
+
+def decomposition_lines(outs: dict[str, Outcome], breakeven: float | None) -> list[str]:
+    """Plain-text rendering of the outcome reports' steps, channels, pledge band and horizons."""
+    lines: list[str] = []
+    for name, o in outs.items():
+        lines.append(f"Step decomposition of {name} (EV, US$bn a year at baseline prices: cumulative "
+                     "(increment) = % of GDP (increment)):")
+        for r in o.steps or ():
+            gdp = "" if r.pct_gdp is None else f"  = {r.pct_gdp:+.3f} % of GDP ({r.increment_pct_gdp:+.3f})"
+            lines.append(f"  {r.country} {r.step:<28} {r.ev_usd_bn:+9.2f} ({r.increment_usd_bn:+.2f}){gdp}  "
+                         f"[{r.note}]")
+        if o.channels is not None:
+            lines.append(f"Welfare by channel of {name}, % of gross absorption (sum = total; {o.channels.note}):")
+            for c in o.parties:
+                lines.append("  " + c + ": " + ", ".join(f"{k} {v:+.4f}" for k, v in o.channels.row(c).items()))
+        for c in o.commitments:
+            if c.cost is not None:
+                lines.append(f"  purchase '{c.name}': " + c.cost.line())
+        if o.horizons:
+            lines.append(f"Two horizons of {name} (EV US$bn a year incl. side items, % of GDP; GE part in % of "
+                         f"gross absorption; {o.parties[0]}-{o.parties[1]} balance after, US$bn):")
+            for h in o.horizons:
+                gdp = "" if h.pct_gdp is None else f" = {h.pct_gdp:+.3f} % of GDP"
+                lines.append(f"  {h.horizon:<10} {h.country}: EV {h.ev_usd_bn:+.2f}{gdp}; GE part "
+                             f"{h.pct_gross_absorption:+.3f} %, balance {h.balance_after_usd_bn:+.1f} "
+                             f"[elasticities: {h.elasticities}; closure {h.closure}]")
+    first = next(iter(outs.values()))
+    if first.pledge is not None:
+        lines.extend(first.pledge.lines())
+        if breakeven is not None:
+            lines.append(f"  break-even annual transfer (investor indifferent between {' and '.join(outs)}, "
+                         f"before the pledge): {breakeven:+.2f} US$bn/yr (central case books "
+                         f"{first.pledge.case('central').annual_transfer_usd_bn:.2f})")
+    return lines
 
 
 def _table(
@@ -85,7 +133,7 @@ def _render(
     console.print(_table(df, title, diff, names))
     first = next(iter(results.values()))
     console.print(
-        f"[dim]model: Ossa (2014) on {first.result.dataset}; closure '{first.result.closure}' (balances "
+        f"[dim]model: Ossa (2014) on {first.result.dataset} (elasticities: {first.elasticities}); closure '{first.result.closure}' (balances "
         f"{'as in the data' if first.result.closure == 'data' else 'purged to zero first'}); changes vs the "
         f"dataset's baseline; US$bn per year at baseline prices; welfare as % of GDP, as an equivalent "
         f"variation (US$bn a year) and, labelled, as % of gross (tariff-inclusive) absorption; converged="
@@ -142,6 +190,11 @@ def evaluate_cmd(
                                  help="Named elasticity sets the bands also span (datasets that carry them).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws.")] = 0,
+    elasticities: Annotated[
+        str | None, typer.Option("--elasticities", metavar="SET|FILE",
+                                 help="Elasticity set (IS|U4|CP|BSY|GYY|Shap|FGO|LL) or a CSV file; the "
+                                      "results name the set used (default: the dataset's own).")
+    ] = None,
 ) -> None:
     """Evaluate a scenario with the GE model: welfare, real wages, trade, the US-Japan balance in US$bn
     before and after, autos, tariff revenue and effective tariff rates, for Japan, the US and third
@@ -149,27 +202,28 @@ def evaluate_cmd(
     if chart is not None and chart.suffix not in (".html", ".png"):
         raise OptionError("--chart", (".html", ".png"), chart.suffix or str(chart))
     names = [scenario] + ([vs] if vs else [])
-    results = _evaluate_many(names, dataset)
+    results = _evaluate_many(names, dataset, elasticities)
     keys = list(results)
+    outs = {k: outcome(v) for k, v in results.items()}
+    be = _breakeven(outs, results)
     diff = (keys[0], keys[1]) if len(keys) == 2 else None
     df = comparison_frame(results)
     bands = sweep_cmd.bands_for_cli(results, uncertainty, elasticity_sets, seed)
     if csv is not None:
-        (df if bands is None else sweep_cmd.band_columns(df, bands, diff)).to_csv(csv)
+        table = df if bands is None else sweep_cmd.band_columns(df, bands, diff)
+        pd.concat([table, decomposition_frame(outs)]).to_csv(csv)
     if chart is not None:
         frames = {k: sector_effects(v) for k, v in results.items()}
         (sector_chart_html if chart.suffix == ".html" else sector_chart_png)(frames, str(chart))
-    dec = decomposition_for(scenario, vs, dataset)  # issue 10: steps, channels, pledge band, horizons
     if as_json:
         emit_json(
             {
-                "decomposition": dec.as_dict(),
+                "breakeven_usd_bn_per_year": be,
                 "scenarios": {
                     k: {
                         **v.as_dict(),
                         "headline": df[k].to_dict(),
-                        "outcome": (outcome(v, steps=dec.as_dict()["steps"], channels=dec.as_dict()["channels"])
-                                    if k == keys[0] else outcome(v)).as_dict(),
+                        "outcome": outs[k].as_dict(),
                         "countries": {
                             str(c): row.to_dict() for c, row in v.result.to_frame("country").iterrows()
                         },
@@ -184,8 +238,8 @@ def evaluate_cmd(
     _render(results, diff, f"{' vs '.join(keys)}", assumptions)
     if bands is not None:
         sweep_cmd.render_bands(bands, diff)
-    for line in dec.lines():
-        console.print(line, markup=False, highlight=False)
+    for line in decomposition_lines(outs, be):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     if csv is not None:
         console.print(f"wrote {csv}")
     if chart is not None:
@@ -201,16 +255,19 @@ def demo() -> None:
     embedded default data (no reference folder needed)."""
     results = _evaluate_many(list(DEMO_SCENARIOS), None)
     console.rule("[bold]The Japan-US tariff deal of July 2025, in a general-equilibrium model[/]")
+    first = next(iter(results.values()))
+    data = load(first.package.dataset)
     console.print(
-        "Three worlds on 2014 trade data (WIOD, 12 economies x 16 sectors): tariffs as before 2025 "
+        f"Three worlds on {data.name} ({data.attrs.get('year', '?')} trade data, {data.n_countries} economies x "
+        f"{data.n_sectors} sectors; {str(data.attrs.get('source', ''))[:90]}): tariffs as before 2025 "
         "('pre-2025'), the escalation threatened without a deal (25 % reciprocal + 27.5 % on cars, "
         "'no deal'), and the deal as implemented on 2025-09-16 (15 % all-in incl. autos, purchases, "
-        "the $550bn vehicle, 'deal')."
+        "the $550bn vehicle valued from its terms, 'deal'); other partners face the US tariff wall."
     )
     _render(
         results,
         ("jp-us-deal", "jp-us-no-deal"),
-        "Deal vs no deal vs the pre-2025 baseline (changes vs 2014 data; US$bn levels)",
+        f"Deal vs no deal vs the pre-2025 baseline (changes vs {data.name} data; US$bn levels)",
         False,
         {"jp-us-2024-baseline": "pre-2025", "jp-us-no-deal": "no deal", "jp-us-deal": "deal"},
     )

@@ -11,11 +11,13 @@ import typer
 from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
-from tradetalks.data import TradeData, load
+from tradetalks.data import TradeData
 from tradetalks.data.edits import TariffEdit, apply_edits, read_edits
+from tradetalks.data.elasticities import load_with_elasticities
 from tradetalks.errors import OptionError
 from tradetalks.model.api import MODELS, solve
 from tradetalks.model.common import Closure, SolverOptions, check_closure
+from tradetalks.policy.evaluate import elasticities_of
 from tradetalks.results.counterfactual import CounterfactualResult
 from tradetalks.results.strategic import tariff_outcome
 from tradetalks.vocabulary import DEFAULT_DATASET, DEFAULT_MODEL, PUBLISHED_BALANCED, default_closure
@@ -76,6 +78,11 @@ def solve_cmd(
     max_iter: Annotated[int, typer.Option(help="Solver iteration limit.")] = 200,
     strict: Annotated[bool, typer.Option(help="Fail (exit 2) if the solver does not converge.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    elasticities: Annotated[
+        str | None, typer.Option("--elasticities", metavar="SET|FILE",
+                                 help="Elasticity set (IS|U4|CP|BSY|GYY|Shap|FGO|LL) or a CSV file; results "
+                                      "name the set used (default: the dataset's own).")
+    ] = None,
 ) -> None:
     """Solve a tariff counterfactual and print each country's welfare, trade, balance and revenue.
 
@@ -86,7 +93,7 @@ def solve_cmd(
     closure = check_closure(closure or default_closure(dataset))
     if model not in MODELS:
         raise OptionError("model", MODELS, model)
-    data = load(dataset)
+    data = load_with_elasticities(dataset, elasticities)
     edits = [TariffEdit.parse(x) for x in (tariff or [])]
     if tariff_file is not None:
         edits = read_edits(tariff_file) + edits
@@ -101,6 +108,7 @@ def solve_cmd(
                 "dataset": res.dataset,
                 "model": res.model,
                 "closure": res.closure,
+                "elasticities": elasticities_of(data),
                 **res.info.as_dict(),
                 "rules": [e.__dict__ for e in edits],
                 "countries": {str(c): row.to_dict() for c, row in df.iterrows()},
@@ -108,7 +116,8 @@ def solve_cmd(
             }
         )
         return
-    console.print(_country_table(res, f"{res.model} on {res.dataset}, closure '{res.closure}'"))
+    console.print(_country_table(res, f"{res.model} on {res.dataset} (elasticities: {elasticities_of(data)}), "
+                                      f"closure '{res.closure}'"))
     console.print(
         f"converged={res.info.converged} iterations={res.info.iterations} residual={res.info.residual:.2e} "
         f"solve time={1e3 * res.info.seconds:.1f} ms; rules: {len(edits)}"
@@ -128,6 +137,7 @@ def _optimal_payload(data: TradeData, base: Any, r: Any, j: int, closure: Closur
     table = res.to_frame("country")
     return {
         "dataset": data.name,
+        "elasticities": elasticities_of(data),
         "country": country,
         **flags,
         "closure": closure,
@@ -180,6 +190,11 @@ def optimal_tariff_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (with the full optimal tariff vector) instead of tables.")
     ] = False,
+    elasticities: Annotated[
+        str | None, typer.Option("--elasticities", metavar="SET|FILE",
+                                 help="Elasticity set (IS|U4|CP|BSY|GYY|Shap|FGO|LL) or a CSV file; results "
+                                      "name the set used (default: the dataset's own).")
+    ] = None,
 ) -> None:
     """Best-response (optimal) tariffs of one country, others' tariffs fixed (Ossa 2014 model).
 
@@ -189,7 +204,7 @@ def optimal_tariff_cmd(
     from tradetalks.model import ossa
 
     closure = check_closure(closure or default_closure(dataset))
-    data = load(dataset)
+    data = load_with_elasticities(dataset, elasticities)
     j = data.index(country)
     lam = data.param("lambda_pol") if political_weights else None
     base = ossa.baseline_from_data(data, closure)
@@ -201,7 +216,8 @@ def optimal_tariff_cmd(
     if as_json:
         emit_json(payload)
         return
-    tab = Table(title=f"Best response of {country} on {data.name} ({'MFN' if mfn else 'bilateral'} tariffs)")
+    tab = Table(title=f"Best response of {country} on {data.name} ({'MFN' if mfn else 'bilateral'} tariffs; "
+                      f"elasticities: {elasticities_of(data)})")
     tab.add_column("country")
     tab.add_column("welfare %", justify="right")
     tab.add_column("gov. welfare %", justify="right")

@@ -91,7 +91,9 @@ def scenarios_cmd(
         if spec.measures.on or spec.measures.off:
             console.print(f"measures on: {list(spec.measures.on)}  off: {list(spec.measures.off)}")
         console.print("options:")
-        for line in spec.options.describe():
+        from tradetalks.policy.package import Package
+
+        for line in Package.from_spec(spec).options.describe():
             console.print(f"  {line}")
         for pc in spec.purchase_commitment:
             console.print(f"purchase commitment {pc.name}: {pc.importer} buys {pc.usd_bn_per_year:g} US$bn/yr "

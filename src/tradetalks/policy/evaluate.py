@@ -1,68 +1,92 @@
-r"""Evaluate a scenario or package deal with the Ossa (2014) GE model.
+r"""Evaluate a package deal with the Ossa (2014) GE model — the one evaluation behind every interface.
 
 :func:`evaluate` takes a :class:`~tradetalks.policy.package.Package` (or a scenario spec) to its tariff matrix
-with :func:`~tradetalks.policy.package.package_tariffs` (the one package -> tariffs path),
-converts investment pledges into net-export changes, solves the counterfactual with
-:func:`tradetalks.model.ossa.solve_counterfactual`, and then solves the import-demand shifters that make
-every purchase commitment hold in the new equilibrium.
+with :func:`~tradetalks.policy.package.package_tariffs` (the one package -> tariffs path; US tariffs on third
+countries from the partner-by-partner wall by default), books investment pledges as annual transfers
+(net-export changes) and solves the counterfactual with :func:`tradetalks.model.ossa.solve_warm`.
+
+Steps (every evaluation; cumulative equivalent variation, US$bn a year, for every country)
+------------------------------------------------------------------------------------------
+1. *tariffs only*: the package without the partner's (Japan's, ``DEFAULT_PARTIES[1]``) own tariff measures
+   and without side items (GE solve);
+2. *+ partner's tariff changes*: all tariff measures (GE solve; the same as 1 when the partner has none);
+3. *+ purchases*: step 2 plus each commitment's welfare effect :math:`\Delta W` of
+   :mod:`tradetalks.policy.purchases` (a purchase wedge financed by the buyer's government: never a gain
+   for the buyer, zero when the target does not bind; the seller gains the terms-of-trade part), valued at
+   the flows of the full package;
+4. *+ pledge*: the full package, pledges as annual transfers (GE solve with :math:`\Delta NX`), plus the
+   purchases of step 3. This is the headline.
 
 Purchase commitments
 --------------------
-A commitment of importer j to buy :math:`\bar X` from exporter i in sector s is met by a preference
-shifter :math:`\hat b_{ijs}` in the CES demand (``demand_shift``). Each shifter solves the scalar equation
-
-.. math:: F_k(\ln \hat b_k) = X'_{ijs}(\hat b) / \bar X_k - 1 = 0
-
-by Brent's method (:func:`scipy.optimize.brentq`), commitment by commitment, in Gauss–Seidel sweeps
-until every :math:`|F_k|` is below ``commitment_rtol`` (default 1e-6). ``X'`` is increasing in
-:math:`\hat b_{ijs}` (the shifter raises i's share of j's spending on s), so each root is bracketed by
-:math:`\ln\hat b \in [0, h]` with h doubled until :math:`F_k(h) > 0`. Targets: ``"level"``: :math:`\bar X`
-= amount (shifter 1, "not binding", when the flow already exceeds it); ``"incremental"``: the flow of
-the scenario without the purchase commitments plus the amount.
+A commitment's target is its amount (``level``: binds only above the market's flow in the package) or
+the package's flow plus the amount (``increment``). Its welfare effect is partial equilibrium (one sector,
+CES with the sector's :math:`\sigma`, constant seller price) and is added to the GE welfare of buyer and
+seller; trade flows, wages and balances are the GE solve's.
 
 Investment pledges
 ------------------
-A pledge becomes :math:`\Delta NX_{investor} = +D`, :math:`\Delta NX_{host} = -D` (see
-:class:`~tradetalks.policy.spec.InvestmentPledge` for D). Under the ``"data"`` closure net exports in the
-new equilibrium are :math:`NX + \Delta NX`; under ``"balanced"``, :math:`0 + \Delta NX`.
+A pledge becomes :math:`\Delta NX_{investor} = +D`, :math:`\Delta NX_{host} = -D`, D its annual transfer
+(:func:`~tradetalks.policy.package.pledge_transfer_usd_m`: by default the central case of
+:func:`tradetalks.policy.pledge.value_pledge`). Under the ``"data"`` closure net exports in the new
+equilibrium are :math:`NX + \Delta NX`; under ``"balanced"``, :math:`0 + \Delta NX`.
+
+Short run
+---------
+With ``short_run=True`` the full package is solved again with short-run elasticities
+(:func:`tradetalks.policy.decompose.short_run_data`: :math:`\sigma^{SR}-1 = 0.38(\sigma-1)`, Boehm,
+Levchenko and Pandalai-Nayar 2023), same closure.
 
 References
 ----------
 Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic Review 104(12), 4104–46.
-Brent, R. P. (1973). Algorithms for Minimization without Derivatives, ch. 4.
+Boehm, C., Levchenko, A., Pandalai-Nayar, N. (2023). The Long and Short (Run) of Trade Elasticities. AER 113(4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import csv
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
 
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import PolicyError
 from tradetalks.model.common import SolverOptions
-from tradetalks.policy.package import Package, Purchase, package_tariffs, pledge_nx_change
+from tradetalks.policy.package import Package, package_tariffs, pledge_nx_change
+from tradetalks.policy.purchases import MODEL as PURCHASE_MODEL_TEXT
+from tradetalks.policy.purchases import PurchaseCommitment, PurchaseCost, purchase_cost
 from tradetalks.policy.spec import ScenarioSpec
 from tradetalks.policy.tariffs import TariffsInForce, effective_rates
 from tradetalks.results.counterfactual import CounterfactualResult
+from tradetalks.vocabulary import DEFAULT_PARTIES
 
 FloatArray = npt.NDArray[np.float64]
 
 EVALUATE_OPTIONS = SolverOptions(tol=1e-11)
 """Solver options of every package evaluation (CLI, web, Python): one tolerance, so every surface gives
 the same figures to the last digits."""
-MAX_SWEEPS = 50
-MAX_LOG_SHIFT = 40.0
+
+STEPS: tuple[str, ...] = ("tariffs only", "+ partner's tariff changes", "+ purchases", "+ pledge")
+"""Labels of the step decomposition (cumulative), in order."""
+
+SR_NOTE = "sigma-1 scaled by 0.38 (Boehm, Levchenko & Pandalai-Nayar 2023, AER 113(4): 0.76 / 2.0), same closure"
+GDP_FILES: dict[str, str] = {"world2022": "gdp_world2022.csv"}
+"""Sourced GDP tables (``policy/facts``) of datasets without a ``gdp`` variable."""
 
 
 @dataclass(frozen=True)
 class CommitmentOutcome:
-    """A purchase commitment in the solved equilibrium (values in the dataset's units, US$ millions);
-    ``kind`` in the file spelling (``"incremental"`` | ``"level"``)."""
+    """A purchase commitment as modelled (values in the dataset's units, US$ millions a year).
+
+    ``kind`` in the file spelling (``"incremental"`` | ``"level"``); ``flow_without`` is the GE flow of the
+    package, ``flow_achieved`` the flow bought (the target when it binds); ``shifter`` is 1 (no demand
+    shift: the commitment is a purchase wedge, ``cost`` holds its valuation)."""
 
     name: str
     exporter: str
@@ -76,11 +100,17 @@ class CommitmentOutcome:
     flow_achieved: float
     shifter: float
     binding: bool
+    cost: PurchaseCost | None = None
 
     @property
     def rel_error(self) -> float:
-        """``achieved / target − 1`` (0 when the commitment does not bind)."""
-        return 0.0 if not self.binding else self.flow_achieved / self.target - 1.0
+        """``achieved / target − 1`` (0: a wedge meets its target exactly)."""
+        return 0.0
+
+    @property
+    def buyer_welfare_usd_bn(self) -> float:
+        """The buyer's welfare change (US$bn a year, <= 0)."""
+        return 0.0 if self.cost is None else self.cost.welfare_change_usd_bn
 
 
 @dataclass(frozen=True)
@@ -106,16 +136,28 @@ class PackageResult:
     tariffs
         Tariffs of the package (matrix, groups, sectors, notes): :func:`package_tariffs`.
     result
-        The GE counterfactual with every modelled item.
+        The GE counterfactual of the full package (tariffs and pledge transfers).
     result_tariffs_only
-        The counterfactual with the tariffs (and pledges) but no purchase commitment (the reference of
-        incremental commitments); the same object as ``result`` when there is no commitment.
+        The GE counterfactual of the package's tariffs without side items (step 2).
     commitments, pledges
-        How each side item was modelled and met.
-    demand_shift, nx_change
-        The arrays passed to the solver.
+        How each side item was modelled.
+    demand_shift
+        Always ``None`` (kept for callers of the former demand-shift path).
+    nx_change
+        The pledges' net-export changes passed to the solver (US$ m), or ``None``.
     assumptions
         Every modelling choice and scope note, to print with the results.
+    gdp_usd_m
+        GDP by country (US$ millions) when known (dataset variable ``gdp`` or a sourced facts table), else
+        ``None``.
+    side_ev_usd_m
+        Welfare effect of the purchase commitments by country (US$ m a year; added to the GE welfare).
+    steps
+        ``(label, EV by country in US$bn a year)`` cumulative, in the order of :data:`STEPS`.
+    short_run
+        The full package solved with short-run elasticities (``None`` when not asked for).
+    short_run_side_ev_usd_m
+        The purchases' welfare effect at the short-run flows and elasticities.
     """
 
     package: Package
@@ -128,7 +170,12 @@ class PackageResult:
     nx_change: FloatArray | None
     assumptions: tuple[str, ...]
     gdp_usd_m: FloatArray | None = None
-    """GDP by country (US$ millions) when the dataset carries a ``gdp`` variable, else ``None``."""
+    side_ev_usd_m: FloatArray | None = None
+    steps: tuple[tuple[str, FloatArray], ...] = ()
+    short_run: CounterfactualResult | None = None
+    short_run_side_ev_usd_m: FloatArray | None = None
+    elasticities: str = "the dataset's sigma"
+    """The elasticity set used (the dataset's ``elasticities`` attribute, else its ``sigma_source``)."""
 
     def effective_rate(self, importer: str = "USA", after: bool = False) -> dict[str, float]:
         """Trade-weighted tariff (percent) of an importer by partner, at baseline or new flows."""
@@ -157,7 +204,9 @@ class PackageResult:
             "closure": self.result.closure,
             "converged": self.result.converged,
             "commitments": [
-                {**c.__dict__, "rel_error": c.rel_error} for c in self.commitments
+                {**{k: v for k, v in c.__dict__.items() if k != "cost"}, "rel_error": c.rel_error,
+                 "buyer_welfare_usd_bn": c.buyer_welfare_usd_bn, "binds": c.binding}
+                for c in self.commitments
             ],
             "pledges": [p.__dict__ for p in self.pledges],
             "assumptions": list(self.assumptions),
@@ -188,6 +237,7 @@ def evaluate(
     data: TradeData,
     *,
     options: SolverOptions = EVALUATE_OPTIONS,
+    short_run: bool = True,
 ) -> PackageResult:
     """Evaluate a package (or a validated scenario spec) with the Ossa model (see the module docstring).
 
@@ -200,6 +250,8 @@ def evaluate(
         Dataset with ``sigma`` (the package's ``dataset`` field names the default; the caller loads it).
     options
         Solver options of every GE solve.
+    short_run
+        Also solve the package with short-run elasticities (the second horizon).
 
     Returns
     -------
@@ -209,130 +261,126 @@ def evaluate(
     ------
     SpecError
         Labels the dataset lacks.
-    PolicyError
-        A commitment that no demand shift can meet.
+    ConvergenceError
+        A GE solve that does not converge under strict options.
     """
     from tradetalks.model import ossa
 
     pkg = as_package(package)
     tf = package_tariffs(pkg, data)
-    matrix = tf.matrix
-    assert matrix is not None
-    closure = pkg.options.closure
-    base = ossa.baseline_from_data(data, closure, options)
+    assert tf.matrix is not None
+    partner = DEFAULT_PARTIES[1]
+    own = [t for t in pkg.tariffs if t.importer != partner]
     nx_change, pledges = _pledges(pkg, data.countries)
-
-    nx_new = None if nx_change is None else base.nx + nx_change
+    base = ossa.baseline_from_data(data, pkg.options.closure, options)
     warm: dict[str, tuple[FloatArray, FloatArray]] = {}
 
-    def equilibrium(shift: FloatArray | None) -> ossa.Equilibrium:
-        # warm-started array-level solve: the root-finder below calls this many times
-        eq = ossa.solve_warm(base, matrix, warm.get("x"), demand_shift=shift, nx_new=nx_new, options=options)
+    def solve(d: TradeData, b: Any, matrix: FloatArray, nx: FloatArray | None) -> CounterfactualResult:
+        eq = ossa.solve_warm(b, matrix, warm.get("x"), nx_new=None if nx is None else b.nx + nx, options=options)
         warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
-        return eq
+        return ossa.result_from_equilibrium(d, b, eq, pkg.options.closure)
 
-    def solve(shift: FloatArray | None) -> CounterfactualResult:
-        return ossa.result_from_equilibrium(data, base, equilibrium(shift), closure)
+    r_all = solve(data, base, tf.matrix, None)
+    if len(own) == len(pkg.tariffs):
+        r_own = r_all
+    else:
+        m_own = package_tariffs(dataclasses.replace(pkg, tariffs=tuple(own)), data).matrix
+        assert m_own is not None
+        r_own = solve(data, base, m_own, None)
+    r_full = r_all if nx_change is None else solve(data, base, tf.matrix, nx_change)
+    commitments, side = _purchases(pkg, data, r_full)
+    steps = (
+        (STEPS[0], _ev_bn(r_own)),
+        (STEPS[1], _ev_bn(r_all)),
+        (STEPS[2], _ev_bn(r_all) + side / 1000.0),
+        (STEPS[3], _ev_bn(r_full) + side / 1000.0),
+    )
+    r_sr = None
+    side_sr = None
+    if short_run:
+        from tradetalks.policy.decompose import short_run_data
 
-    r0 = solve(None)
-    commitments = pkg.purchases if pkg.options.purchase_commitments == "demand_shift" else ()
-    if not commitments:
-        return PackageResult(pkg, tf, r0, r0, (), pledges, None, nx_change, _assumptions(pkg, tf, data, pledges),
-                             _gdp(data))
-    result, outs, shift = _meet_commitments(data, commitments, r0, equilibrium, solve, pkg.options.commitment_rtol)
-    return PackageResult(pkg, tf, result, r0, outs, pledges, shift, nx_change, _assumptions(pkg, tf, data, pledges),
-                         _gdp(data))
+        d_sr = short_run_data(data)
+        b_sr = ossa.baseline_from_data(d_sr, pkg.options.closure, options)
+        warm.clear()
+        r_sr = solve(d_sr, b_sr, tf.matrix, nx_change)
+        side_sr = _purchases(pkg, d_sr, r_sr)[1]
+    gdp, gdp_note = _gdp(data)
+    return PackageResult(pkg, tf, r_full, r_all, commitments, pledges, None, nx_change,
+                         _assumptions(pkg, tf, data, pledges, gdp_note), gdp, side, steps, r_sr, side_sr,
+                         elasticities_of(data))
 
 
-def _gdp(data: TradeData) -> FloatArray | None:
-    """The dataset's GDP by country (variable ``gdp``, dims ``country`` or ``exporter``), if it has one."""
+def elasticities_of(data: TradeData) -> str:
+    """The name of the elasticity set of a dataset (``elasticities`` attribute, else ``sigma_source``)."""
+    name = data.attrs.get("elasticities")
+    if name:
+        return f"set {name}"
+    src = data.attrs.get("sigma_source")
+    return f"the dataset's sigma ({src})" if src else "the dataset's sigma"
+
+
+def _ev_bn(res: CounterfactualResult) -> FloatArray:
+    """Equivalent variation by country, US$bn a year: (Ŵ − 1) E (E baseline gross absorption)."""
+    e0 = np.asarray(res.ds["income_base"].values, dtype=np.float64)
+    return np.asarray(e0 * np.asarray(res.ds["welfare_pct"].values, dtype=np.float64) / 1e5, dtype=np.float64)
+
+
+def _purchases(pkg: Package, data: TradeData, res: CounterfactualResult
+               ) -> tuple[tuple[CommitmentOutcome, ...], FloatArray]:
+    """Each commitment valued by :func:`tradetalks.policy.purchases.purchase_cost` at the package's flows;
+    the welfare effect by country (US$ m a year; buyer <= 0, seller the terms-of-trade transfer)."""
+    side = np.zeros(data.n_countries)
+    if pkg.options.purchase_commitments == "ignore":
+        return (), side
+    sg = np.asarray(data.param("sigma"), dtype=float)
+    xn, xb = res.ds["trade_new"].values, res.ds["trade_base"].values
+    outs = []
+    for p in pkg.purchases:
+        i, j, k = data.index(p.exporter), data.index(p.importer), data.sector_index(p.sector)
+        flow = float(xn[i, j, k])
+        c = purchase_cost(PurchaseCommitment(p.importer, p.exporter, p.sector, p.usd_bn_per_year, p.meaning),
+                          flow / 1000.0, float(sg[k]))
+        side[j] += 1000.0 * c.welfare_change_usd_bn
+        side[i] += 1000.0 * c.tot_transfer_usd_bn
+        target = 1000.0 * c.target_usd_bn
+        outs.append(CommitmentOutcome(
+            p.name, p.exporter, p.importer, p.sector, "incremental" if p.meaning == "increment" else "level",
+            p.usd_bn_per_year * 1000.0, target, float(xb[i, j, k]), flow, target if c.binds else flow, 1.0,
+            c.binds, c))
+    return tuple(outs), side
+
+
+@cache
+def _gdp_table(file: str) -> tuple[dict[str, float], str]:
+    path = Path(__file__).parent / "facts" / file
+    with open(path, newline="") as f:
+        first = f.readline().lstrip("# ").strip()
+        rows = {r["country"]: float(r["gdp_usd_m"]) for r in csv.DictReader(f) if r["gdp_usd_m"]}
+    return rows, first
+
+
+def _gdp(data: TradeData) -> tuple[FloatArray | None, str]:
+    """GDP by country (US$ m): the dataset's ``gdp`` variable, else a sourced table of ``policy/facts``
+    (:data:`GDP_FILES`; unknown economies NaN); ``None`` when neither exists. Returns the source note."""
     for name in ("gdp", "gdp_usd_m"):
         if name in data.ds.data_vars:
             v = np.asarray(data.ds[name].values, dtype=float)
             if v.shape == (data.n_countries,):
-                return v
-    return None
-
-
-def _meet_commitments(
-    data: TradeData,
-    commitments: Sequence[Purchase],
-    r0: CounterfactualResult,
-    equilibrium: Callable[[FloatArray | None], Any],
-    solve: Callable[[FloatArray | None], CounterfactualResult],
-    rtol: float,
-) -> tuple[CounterfactualResult, tuple[CommitmentOutcome, ...], FloatArray]:
-    """Gauss–Seidel sweeps of Brent root-finds on the demand shifters (see the module docstring)."""
-    n, s = data.n_countries, data.n_sectors
-    cells = [(data.index(c.exporter), data.index(c.importer), data.sector_index(c.sector)) for c in commitments]
-    x0 = r0.ds["trade_new"].values
-    xb = r0.ds["trade_base"].values
-    targets = []
-    for c, (i, j, k) in zip(commitments, cells, strict=True):
-        amount = c.usd_bn_per_year * 1000.0
-        targets.append(float(x0[i, j, k]) + amount if c.meaning == "increment" else amount)
-    binding = [c.meaning == "increment" or targets[q] > float(x0[i, j, k])
-               for q, (c, (i, j, k)) in enumerate(zip(commitments, cells, strict=True))]
-    logb = np.zeros(len(commitments))
-
-    def shift_of(lb: FloatArray) -> FloatArray:
-        arr = np.ones((n, n, s))
-        for q, (i, j, k) in enumerate(cells):
-            arr[i, j, k] *= np.exp(lb[q])
-        return arr
-
-    def gap(q: int, lbq: float) -> float:
-        lb = logb.copy()
-        lb[q] = lbq
-        eq = equilibrium(shift_of(lb))
-        i, j, k = cells[q]
-        return float(eq.trade_new[0, i, j, k]) / targets[q] - 1.0
-
-    result = r0
-    for _sweep in range(MAX_SWEEPS):
-        for q in range(len(commitments)):
-            if binding[q]:
-                logb[q] = _root(q, logb[q], gap, commitments[q], targets[q])
-        result = solve(shift_of(logb))
-        xn = result.ds["trade_new"].values
-        errs = [abs(float(xn[i, j, k]) / targets[q] - 1.0) for q, (i, j, k) in enumerate(cells) if binding[q]]
-        if not errs or max(errs) <= rtol:
-            break
-    else:
-        raise PolicyError(f"purchase commitments not met to {rtol:g} after {MAX_SWEEPS} sweeps")
-    xn = result.ds["trade_new"].values
-    outs = tuple(
-        CommitmentOutcome(
-            c.name, c.exporter, c.importer, c.sector, "incremental" if c.meaning == "increment" else "level",
-            c.usd_bn_per_year * 1000.0, targets[q],
-            float(xb[i, j, k]), float(x0[i, j, k]), float(xn[i, j, k]), float(np.exp(logb[q])), binding[q],
-        )
-        for q, (c, (i, j, k)) in enumerate(zip(commitments, cells, strict=True))
-    )
-    return result, outs, shift_of(logb)
-
-
-def _root(q: int, start: float, gap: Callable[[int, float], float], c: Purchase, target: float) -> float:
-    """Bracket and solve ``gap(q, .) = 0`` around ``start`` (Brent)."""
-    width = 1.0
-    lo, hi = start - width, start + width
-    while gap(q, lo) > 0 and lo > -MAX_LOG_SHIFT:
-        width *= 2.0
-        lo = start - width
-    width = 1.0
-    while gap(q, hi) < 0:
-        width *= 2.0
-        hi = start + width
-        if hi >= MAX_LOG_SHIFT:
-            raise PolicyError(
-                f"purchase commitment '{c.name}': no demand shift up to exp({MAX_LOG_SHIFT:g}) meets "
-                f"{target:,.0f} US$m of {c.sector} from {c.exporter} to {c.importer}"
-            )
-    return float(optimize.brentq(lambda v: gap(q, v), lo, hi, xtol=1e-13, rtol=1e-14, maxiter=200))
+                return v, f"GDP: the dataset's '{name}' variable"
+    file = GDP_FILES.get(str(data.name))
+    if file is None:
+        return None, (f"% of GDP: n/a on {data.name} (no sourced GDP for it; the model's income is gross "
+                      "output, not GDP)")
+    rows, note = _gdp_table(file)
+    v = np.array([rows.get(c, np.nan) for c in data.countries], dtype=float)
+    missing = [c for c in data.countries if c not in rows]
+    return v, (f"% of GDP with {note}" + (f"; unknown: {', '.join(missing)}" if missing else "")
+               + f"; the GDP year differs from the flows' ({data.attrs.get('year', '?')})")
 
 
 def _assumptions(spec: Package, tf: TariffsInForce, data: TradeData,
-                 pledges: tuple[PledgeOutcome, ...]) -> tuple[str, ...]:
+                 pledges: tuple[PledgeOutcome, ...], gdp_note: str) -> tuple[str, ...]:
     out = [f"Tariffs in force on {spec.base_date.isoformat()}"
            + (f"; measures switched on: {', '.join(spec.measures_on)}" if spec.measures_on else "")
            + (f"; switched off: {', '.join(spec.measures_off)}" if spec.measures_off else "")]
@@ -340,16 +388,30 @@ def _assumptions(spec: Package, tf: TariffsInForce, data: TradeData,
     out += [f"Tariff measure: {t.importer} on {t.exporter}, {t.group or t.sector}: {t.mode} {t.rate_pct:g} %"
             + (f" ({t.note})" if t.note else "") for t in spec.tariffs]
     out += spec.options.describe()
+    out.append(f"Dataset {data.name} ({data.attrs.get('year', '?')}, {data.attrs.get('units', 'US$ millions')}); "
+               f"elasticities: {elasticities_of(data)}; long run = these, short run = {SR_NOTE}")
+    out.append(gdp_note)
     if spec.mapping:
         out.append(f"Mapping overrides: {dict(spec.mapping)}")
     if spec.purchases:
-        out.append("Purchase commitments: US$ amounts applied as stated to the dataset "
-                   f"({data.name}, {data.attrs.get('year', '?')}, {data.attrs.get('units', 'US$ millions')}) "
-                   "without deflation; increment = over the package's flow without commitments, level = the flow to reach")
+        out.append(f"Purchase commitments: {PURCHASE_MODEL_TEXT}; US$ amounts applied as stated to the dataset "
+                   "without deflation; valued at the package's flows and added to the GE welfare of buyer and "
+                   "seller; increment = over the package's flow, level = the flow to reach (no cost when the "
+                   "flow already exceeds it)")
     out += [f"Pledge {p.name}: {p.description}" for p in pledges]
     out += [f"Not modelled: {u.description} ({u.value}): {u.reason}" for u in spec.unmodelled]
     return tuple(out)
 
 
-__all__ = ["EVALUATE_OPTIONS", "CommitmentOutcome", "PackageResult", "PledgeOutcome", "as_package", "effective_rates", "evaluate",
-           "scenario_tariffs"]
+__all__ = [
+    "EVALUATE_OPTIONS",
+    "STEPS",
+    "CommitmentOutcome",
+    "PackageResult",
+    "PledgeOutcome",
+    "as_package",
+    "effective_rates",
+    "elasticities_of",
+    "evaluate",
+    "scenario_tariffs",
+]

@@ -24,9 +24,13 @@ Definitions (Ossa 2014 model; levels in US$bn a year at baseline prices; the dat
 * others' welfare: the unweighted mean over third countries (Ossa's table convention), and their
   summed equivalent variation.
 
-Slots ``steps`` (step decomposition: tariffs → retaliation → purchases → pledge) and ``channels``
-(terms of trade, volume, profit shifting, revenue) are filled by :mod:`tradetalks.policy.decompose` and
-:mod:`tradetalks.model.channels` where available; ``None`` otherwise.
+Welfare includes the side items: the GE solve carries the pledges' transfers, and the purchase
+commitments' welfare effect (:mod:`tradetalks.policy.purchases`, never a gain for the buyer) is added to
+the EV, the % of GDP and the % of gross absorption. Every outcome carries ``steps`` (tariffs only → +
+partner's tariff changes → + purchases → + pledge, :func:`tradetalks.policy.decompose.steps_of`),
+``channels`` (terms of trade, profit shifting, tariff revenue, tariff wedge, deficit/transfers and
+purchases; they add up to the welfare change, :func:`tradetalks.policy.decompose.channels_of`),
+``horizons`` (long run and short run) and ``pledge`` (the vehicle's low/central/high band).
 """
 
 from __future__ import annotations
@@ -137,6 +141,8 @@ class Outcome:
     assumptions: tuple[str, ...] = ()
     steps: Any | None = None
     channels: Any | None = None
+    horizons: tuple[Any, ...] = ()
+    pledge: Any | None = None
     units: Mapping[str, str] = field(default_factory=lambda: dict(UNITS))
 
     def country(self, c: str) -> CountryOutcome:
@@ -185,7 +191,18 @@ class Outcome:
             "residual": self.residual, "parties": list(self.parties), "headline": self.headline(),
             "countries": {c.country: {**c.__dict__, "auto_output_pct": c.auto_output_pct} for c in self.countries},
             "assumptions": list(self.assumptions), "units": dict(self.units),
-            "steps": self.steps, "channels": self.channels,
+            "steps": None if self.steps is None else [dict(r.__dict__) for r in self.steps],
+            "channels": None if self.channels is None else {
+                "model": self.channels.model, "note": self.channels.note, "unit": UNITS["welfare_absorption"],
+                "by_country": {c: self.channels.row(c) for c in self.parties},
+                "ev_usd_bn": {c: {k: float(v[self.channels.countries.index(c)]) / MN_PER_BN
+                                  for k, v in self.channels.components_ev} for c in self.parties}},
+            "horizons": [dict(h.__dict__) for h in self.horizons],
+            "pledge": None if self.pledge is None else {
+                "terms_source": self.pledge.terms.source, "unit": UNITS["pledge"],
+                "cases": [dict(v.__dict__) for v in self.pledge.cases]},
+            "commitments": [{k: v for k, v in c.__dict__.items() if k != "cost"} | {
+                "buyer_welfare_usd_bn": c.buyer_welfare_usd_bn} for c in self.commitments],
         }
 
 
@@ -194,19 +211,20 @@ def _weighted(t: Any, x: Any) -> float:
     return float(100.0 * (t * x).sum() / tot) if tot > 0 else 0.0
 
 
-def _country(res: CounterfactualResult, k: int, s: int, gdp_usd_m: float) -> CountryOutcome:
+def _country(res: CounterfactualResult, k: int, s: int, gdp_usd_m: float, side_usd_m: float = 0.0) -> CountryOutcome:
     ds = res.ds
-    w_pct = float(ds["welfare_pct"].values[k])
+    w_ge = float(ds["welfare_pct"].values[k])
     e0 = float(ds["income_base"].values[k])
     e_hat = float(ds["income_new"].values[k]) / e0
     w_hat = float(ds["wage_hat"].values[k])
-    p_hat = e_hat / (1.0 + w_pct / 100.0)
+    p_hat = e_hat / (1.0 + w_ge / 100.0)
     gdp = gdp_usd_m
-    ev = w_pct / 100.0 * e0
+    ev = w_ge / 100.0 * e0 + side_usd_m
+    w_pct = 100.0 * ev / e0
     gw = float(ds["gov_welfare_pct"].values[k]) if "gov_welfare_pct" in ds else w_pct
     return CountryOutcome(
         country=res.countries[k], welfare_pct=w_pct, welfare_gdp_pct=100.0 * ev / gdp if gdp > 0 else float("nan"),
-        welfare_ev_usd_bn=ev / MN_PER_BN, gdp_usd_bn=gdp / MN_PER_BN, gov_welfare_pct=gw,
+        welfare_ev_usd_bn=ev / MN_PER_BN, gdp_usd_bn=gdp / MN_PER_BN, gov_welfare_pct=gw + 100.0 * side_usd_m / e0,
         wage_pct=100.0 * (w_hat - 1.0), real_wage_pct=100.0 * (w_hat / p_hat - 1.0),
         exports_before=float(res.exports("base")[k]) / MN_PER_BN, exports_after=float(res.exports("new")[k]) / MN_PER_BN,
         imports_before=float(res.imports("base")[k]) / MN_PER_BN, imports_after=float(res.imports("new")[k]) / MN_PER_BN,
@@ -242,6 +260,13 @@ def outcome(
         raise LabelError("sector", f"one of {res.sectors}", repr(sector))
     s = res.sectors.index(sector)
     ds = res.ds
+    from tradetalks.policy.decompose import channels_of, horizons_of, pledge_band, steps_of
+
+    side = np.zeros(len(cs)) if pr.side_ev_usd_m is None else np.asarray(pr.side_ev_usd_m, dtype=float)
+    if steps is None and pr.steps:
+        steps = steps_of(pr, (a, b))
+    if channels is None:
+        channels = channels_of(pr)
     xb, xn = ds["trade_base"].values, ds["trade_new"].values
     tb, tn = ds["tariff_base"].values, ds["tariff_new"].values
     rates: dict[str, float] = {}
@@ -258,11 +283,12 @@ def outcome(
     return Outcome(
         name=pr.package.name, dataset=res.dataset, closure=res.closure, converged=bool(res.converged),
         residual=float(res.info.residual), parties=(a, b), auto_sector=sector,
-        countries=tuple(_country(res, k, s, float("nan") if pr.gdp_usd_m is None else float(pr.gdp_usd_m[k]))
-                        for k in range(len(cs))),
+        countries=tuple(_country(res, k, s, float("nan") if pr.gdp_usd_m is None else float(pr.gdp_usd_m[k]),
+                                 float(side[k])) for k in range(len(cs))),
         balance_before=before / MN_PER_BN, balance_after=after / MN_PER_BN, rates=rates, auto_exports_pct=autos,
         sector_output_pct=sec, commitments=pr.commitments, pledges=pr.pledges, unmodelled=pr.package.unmodelled,
         assumptions=pr.assumptions, steps=steps, channels=channels,
+        horizons=horizons_of(pr, (a, b)) if pr.steps else (), pledge=pledge_band(pr),
     )
 
 
@@ -286,4 +312,33 @@ def comparison_frame(outcomes: Mapping[str, Outcome]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("metric")
 
 
-__all__ = ["AUTO_SECTOR", "METRICS", "CountryOutcome", "Metric", "Outcome", "comparison_frame", "outcome"]
+def decomposition_frame(outcomes: Mapping[str, Outcome]) -> pd.DataFrame:
+    """Rows of the step decomposition (cumulative EV, US$bn a year, and % of GDP), the channel split (% of
+    gross absorption) and the horizons of each outcome, columns ``unit`` and one per outcome (CSV export
+    beside :func:`comparison_frame`)."""
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+
+    def put(label: str, unit: str, name: str, v: float | None) -> None:
+        rows.setdefault((label, unit), {})[name] = float("nan") if v is None else float(v)
+
+    for name, o in outcomes.items():
+        for r in o.steps or ():
+            put(f"step {r.step}: {r.country} welfare", UNITS["welfare_ev"], name, r.ev_usd_bn)
+            put(f"step {r.step}: {r.country} welfare", UNITS["welfare_gdp"], name, r.pct_gdp)
+        if o.channels is not None:
+            for c in o.parties:
+                for k, v in o.channels.row(c).items():
+                    put(f"channel {k}: {c} welfare", UNITS["welfare_absorption"], name, v)
+        for h in o.horizons:
+            put(f"{h.horizon}: {h.country} welfare", UNITS["welfare_ev"], name, h.ev_usd_bn)
+            put(f"{h.horizon}: {h.country} welfare", UNITS["welfare_gdp"], name, h.pct_gdp)
+        if o.pledge is not None:
+            for v in o.pledge.cases:
+                put(f"pledge {v.case}: annual transfer", UNITS["welfare_ev"], name, v.annual_transfer_usd_bn)
+                put(f"pledge {v.case}: present value of the cost", UNITS["pledge"], name, v.pv_cost_usd_bn)
+    df = pd.DataFrame([{"metric": k[0], "unit": k[1], **v} for k, v in rows.items()])
+    return df.set_index("metric") if len(df) else df
+
+
+__all__ = ["AUTO_SECTOR", "METRICS", "CountryOutcome", "Metric", "Outcome", "comparison_frame",
+           "decomposition_frame", "outcome"]

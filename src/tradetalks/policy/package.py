@@ -10,10 +10,11 @@ A :class:`Package` is what a negotiation puts on the table, with every instrumen
   rate, mapped to sectors with the trade weights) or by model sector, for either party or a third
   country — this is where the partner's tariff changes and retaliation go;
 * **purchase commitments** (:class:`Purchase`) with an explicit ``meaning``: ``"level"`` (the flow to
-  reach) or ``"increment"`` (on top of the flow the package gives without the commitment);
-* **investment pledges** (:class:`Pledge`) with an explicit ``valuation``: ``"returns-transfer"``
-  (the host's share of an expected return is an annual transfer) or ``"capital-flow"`` (the annual
-  outlay moves net exports);
+  reach) or ``"increment"`` (on top of the flow the package gives), modelled as a purchase wedge financed
+  by the buyer (:mod:`tradetalks.policy.purchases`);
+* **investment pledges** (:class:`Pledge`) with an explicit ``valuation``: ``"terms"`` (default; valued
+  from the vehicle's terms by :mod:`tradetalks.policy.pledge`, the central annual transfer equivalent
+  booked as a transfer), or, for the web desk, ``"returns-transfer"`` / ``"capital-flow"``;
 * side items listed but not modelled, and the modelling options (closure, third countries, ...).
 
 Every interface builds a :class:`Package`: TOML files (:meth:`Package.from_spec`), the web package desk
@@ -41,17 +42,19 @@ import numpy.typing as npt
 
 from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import PolicyError, SpecError
+from tradetalks.errors import PolicyError, ReferenceDataMissingError, SpecError
 from tradetalks.policy.mapping import default_mapping
 from tradetalks.policy.tariffs import TariffChange, TariffsInForce, tariffs_on
 from tradetalks.vocabulary import (
     DEFAULT_CLOSURE,
     DEFAULT_PLEDGE_VALUATION,
     DEFAULT_PURCHASE_MEANING,
+    DEFAULT_PURCHASE_MODEL,
     DEFAULT_THIRD_COUNTRIES,
     Closure,
     PledgeValuation,
     PurchaseMeaning,
+    PurchaseModel,
     ThirdCountries,
 )
 
@@ -65,11 +68,35 @@ _MEANING_OF_KIND: dict[str, PurchaseMeaning] = {"incremental": "increment", "inc
                                                 "level": "level"}
 _KIND_OF_MEANING: dict[PurchaseMeaning, str] = {"increment": "incremental", "level": "level"}
 _VALUATION_OF_MODE: dict[str, PledgeValuation] = {
+    "terms": "terms",
     "returns_transfer": "returns-transfer", "returns-transfer": "returns-transfer",
     "capital_flow": "capital-flow", "capital-flow": "capital-flow",
 }
-_MODE_OF_VALUATION: dict[PledgeValuation, str] = {"returns-transfer": "returns_transfer",
-                                                  "capital-flow": "capital_flow", "ignore": "returns_transfer"}
+_MODE_OF_VALUATION: dict[PledgeValuation, str] = {"terms": "terms", "returns-transfer": "returns_transfer",
+                                                  "capital-flow": "capital_flow", "ignore": "terms"}
+
+
+def pledge_transfer_usd_m(valuation: str, usd_bn: float, additionality: float, horizon_years: float,
+                          expected_return_pct: float, profit_share_host: float) -> float:
+    r"""Annual transfer from investor to host of a pledge (the investor's net-export change), US$ millions.
+
+    * ``"terms"``: :math:`D = A\,\alpha\,T^{central}/A^{vehicle}`, the central annual transfer equivalent of
+      :func:`tradetalks.policy.pledge.value_pledge` per US$ of the vehicle's terms, scaled to the amount;
+    * ``"capital-flow"``: :math:`D = A\,\alpha / H` (amount A, additionality α, horizon H years);
+    * ``"returns-transfer"``: :math:`D = A\,\alpha\,r\,s_{host}` (expected return r, host's share s);
+    * anything else (``"ignore"``): 0.
+    """
+    a = usd_bn * 1000.0 * additionality
+    if valuation == "terms":
+        from tradetalks.policy.pledge import value_pledge
+
+        band = value_pledge()
+        return a * band.case("central").annual_transfer_usd_bn / band.terms.total_usd_bn
+    if valuation == "capital-flow":
+        return a / horizon_years
+    if valuation == "returns-transfer":
+        return a * expected_return_pct / 100.0 * profit_share_host
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -125,12 +152,9 @@ class Pledge:
     r"""An investment pledge of ``investor`` in ``host`` and how it is valued.
 
     Annual net-export change of the investor (the host's is its negative), US$ millions:
-
-    * ``"capital-flow"``: :math:`D = A\,\alpha / H` (amount A, additionality α, horizon H years);
-    * ``"returns-transfer"``: :math:`D = A\,\alpha\,r\,s_{host}` (expected return r, host's share s).
-
-    The pledge's present value, band and break-even transfer come from the terms modelled in
-    :mod:`tradetalks.policy.pledge` where available (issue 10).
+    :func:`pledge_transfer_usd_m`. With ``"terms"`` the present value, band and break-even transfer come
+    from :mod:`tradetalks.policy.pledge` (issue 10); ``horizon_years``, ``expected_return_pct`` and
+    ``profit_share_host`` serve only the older valuations.
     """
 
     name: str
@@ -148,16 +172,16 @@ class Pledge:
 
     def nx_change_usd_m(self) -> float:
         """Annual change of the investor's net exports, US$ millions (0 for ``"ignore"``)."""
-        a = self.usd_bn * 1000.0 * self.additionality
-        if self.valuation == "capital-flow":
-            return a / self.horizon_years
-        if self.valuation == "returns-transfer":
-            return a * self.expected_return_pct / 100.0 * self.profit_share_host
-        return 0.0
+        return pledge_transfer_usd_m(self.valuation, self.usd_bn, self.additionality, self.horizon_years,
+                                     self.expected_return_pct, self.profit_share_host)
 
     def describe(self) -> str:
         """One line: how the pledge enters the model."""
         v = self.nx_change_usd_m()
+        if self.valuation == "terms":
+            return (f"valued from its terms (policy.pledge, central case): {self.usd_bn:g}bn x additionality "
+                    f"{self.additionality:g} -> annual transfer equivalent {v:,.0f} US$m a year from "
+                    f"{self.investor} to {self.host} (a net-export change in the GE solve)")
         if self.valuation == "capital-flow":
             return (f"capital flow {self.usd_bn:g}bn x additionality {self.additionality:g} / "
                     f"{self.horizon_years:g} years = {v:,.0f} US$m a year: {self.investor} net exports +, "
@@ -187,7 +211,7 @@ class PackageOptions:
 
     closure: Closure = DEFAULT_CLOSURE
     third_countries: ThirdCountries = DEFAULT_THIRD_COUNTRIES
-    purchase_commitments: Literal["demand_shift", "ignore"] = "demand_shift"
+    purchase_commitments: PurchaseModel = DEFAULT_PURCHASE_MODEL
     investment_pledges: Literal["transfer", "ignore"] = "transfer"
     commitment_rtol: float = 1e-6
 
@@ -196,15 +220,18 @@ class PackageOptions:
         return [
             f"closure = {self.closure!r}: trade imbalances "
             + ("held at their data values" if self.closure == "data" else "purged to zero first"),
-            f"third_countries = {self.third_countries!r}: "
-            + ("US 'all origins' measures also hit other partners" if self.third_countries == "all_origins"
-               else "only Japan's exports face the US measures"),
+            f"third_countries = {self.third_countries!r}: " + {
+                "wall": "the US tariff wall partner by partner (policy.wall: USMCA shares, fentanyl, China, "
+                        "EU/Korea/UK deals, Section 232), trade-weighted at 2024 US imports",
+                "all_origins": "US 'all origins' measures also hit other partners",
+                "japan_only": "only Japan's exports face the US measures"}[self.third_countries],
             f"purchase_commitments = {self.purchase_commitments!r}: "
-            + ("import-demand shift solved so the commitment is met" if self.purchase_commitments == "demand_shift"
+            + ("purchase wedge financed by the buyer's government (policy.purchases): never a gain for the "
+               "buyer, zero when the target does not bind" if self.purchase_commitments == "wedge"
                else "not modelled"),
             f"investment_pledges = {self.investment_pledges!r}: "
-            + ("transfers that change net exports" if self.investment_pledges == "transfer" else "not modelled"),
-            f"commitment_rtol = {self.commitment_rtol:g}: relative tolerance on meeting a commitment",
+            + ("annual transfers that change net exports" if self.investment_pledges == "transfer"
+               else "not modelled"),
         ]
 
 
@@ -392,10 +419,24 @@ def package_tariffs(package: Package, data: TradeData) -> TariffsInForce:
             raise SpecError(src, f"tariff_change[{k}].mode", f"one of {GROUP_MODES} for a product group",
                             repr(t.mode))
         groups.append(TariffChange(t.importer, t.exporter, t.rate_pct, t.mode, None, t.group, t.note))  # type: ignore[arg-type]
-    tf = tariffs_on(
-        package.base_date, data, switch_on=package.measures_on, switch_off=package.measures_off, mapping=mp,
-        third_countries=package.options.third_countries, changes=tuple(groups),
-    )
+    third = package.options.third_countries
+    notes: tuple[str, ...] = ()
+    try:
+        tf = tariffs_on(package.base_date, data, switch_on=package.measures_on, switch_off=package.measures_off,
+                        mapping=mp, third_countries=third, changes=tuple(groups))
+    except ReferenceDataMissingError:
+        if third != "wall":
+            raise
+        tf = tariffs_on(package.base_date, data, switch_on=package.measures_on, switch_off=package.measures_off,
+                        mapping=mp, third_countries="all_origins", changes=tuple(groups))
+        notes = ("third_countries = 'wall' needs the us_imports_hs2_2024 reference table, which is absent: third "
+                 "countries face only the US 'all origins' measures (as third_countries = 'all_origins')",)
+    else:
+        if third == "wall":
+            notes = ("US tariffs on third countries: the partner-by-partner US tariff wall in force on "
+                     f"{package.base_date.isoformat()} (policy.wall; 2025-26 measures added to the dataset's "
+                     "tariffs, trade-weighted at 2024 US imports by HS2 chapter)",)
+    tf = replace(tf, notes=tuple(tf.notes) + notes)
     if tf.matrix is None:  # pragma: no cover - tariffs_on always builds a matrix with data
         raise PolicyError("no tariff matrix was built")
     matrix = apply_sector_measures(tf.matrix, data, [t for t in package.tariffs if t.sector is not None])
@@ -456,4 +497,5 @@ __all__ = [
     "apply_sector_measures",
     "package_tariffs",
     "pledge_nx_change",
+    "pledge_transfer_usd_m",
 ]

@@ -15,8 +15,8 @@ A scenario file::
 
     [options]                           # every modelling choice, with its default
     closure = "data"                    # "data" | "balanced"  (trade-imbalance closure of the GE model)
-    third_countries = "all_origins"     # "all_origins" | "japan_only"
-    purchase_commitments = "demand_shift"   # "demand_shift" | "ignore"
+    third_countries = "wall"            # "wall" | "all_origins" | "japan_only"
+    purchase_commitments = "wedge"      # "wedge" (buyer-financed purchase wedge) | "ignore"
     investment_pledges = "transfer"     # "transfer" | "ignore"
     commitment_rtol = 1e-6              # relative tolerance on meeting a purchase commitment
 
@@ -34,7 +34,7 @@ A scenario file::
 
     [[investment_pledge]]
     name = "550bn"; investor = "JPN"; host = "USA"; usd_bn = 550; horizon_years = 3.37
-    profit_share_host = 0.9; mode = "capital_flow"   # "capital_flow" | "returns_transfer"
+    profit_share_host = 0.9; mode = "terms"   # "terms" | "capital_flow" | "returns_transfer"
     additionality = 1.0; expected_return_pct = 5.0
 
     [[unmodelled]]                      # side items listed with the results but not modelled
@@ -62,7 +62,14 @@ from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import FileFormatError, NestingError, PolicyError, SpecError
 from tradetalks.inputs import MONEY_BN_MAX, load_toml, read_text
 from tradetalks.policy.measures import default_measures
-from tradetalks.vocabulary import DEFAULT_CLOSURE, DEFAULT_THIRD_COUNTRIES, Closure, ThirdCountries
+from tradetalks.vocabulary import (
+    DEFAULT_CLOSURE,
+    DEFAULT_PURCHASE_MODEL,
+    DEFAULT_THIRD_COUNTRIES,
+    Closure,
+    PurchaseModel,
+    ThirdCountries,
+)
 
 _CONFIG = ConfigDict(extra="forbid")
 
@@ -134,10 +141,10 @@ Share = Annotated[float, BeforeValidator(_to_float), Field(ge=0.0, le=1.0)]
 class PurchaseCommitment:
     """Purchases of ``importer`` from ``exporter`` in a model sector.
 
-    Modelled (option ``purchase_commitments = "demand_shift"``) as a multiplicative shift of the
-    importer's demand for the exporter's goods in the sector, solved so that the flow in the new
-    equilibrium meets the target: ``kind = "incremental"``: target = the scenario's flow without side
-    items + amount; ``"level"``: target = amount (no shift when the flow already exceeds it).
+    Modelled (option ``purchase_commitments = "wedge"``) as a purchase wedge financed by the importer's
+    government (:mod:`tradetalks.policy.purchases`): never a gain for the buyer. ``kind = "incremental"``:
+    target = the package's flow + amount; ``"level"``: target = amount (does not bind, cost zero, when the
+    flow already exceeds it).
     Amounts are US$ bn per year applied to the dataset's units (US$ millions) as stated, without
     deflation to the dataset's year.
     """
@@ -157,7 +164,9 @@ class PurchaseCommitment:
 class InvestmentPledge:
     r"""An investment pledge of ``investor`` in ``host``, modelled as a transfer that changes net exports.
 
-    ``mode = "capital_flow"`` (default): the annual outlay :math:`D = A \cdot \alpha / H` (amount A,
+    ``mode = "terms"`` (default): valued from the vehicle's terms (:mod:`tradetalks.policy.pledge`): the
+    central case's annual transfer equivalent, per US$ pledged, times the amount and the additionality.
+    Kept for the web desk: ``mode = "capital_flow"``: the annual outlay :math:`D = A \cdot \alpha / H` (amount A,
     additionality α, horizon H years) is a capital flow: the investor's net exports rise by D and the
     host's fall by D. ``"returns_transfer"``: only the host's share of the returns is a transfer,
     :math:`D = A \cdot \alpha \cdot r \cdot s_{host}` (expected return r, host's profit share s).
@@ -170,7 +179,7 @@ class InvestmentPledge:
     usd_bn: Money
     horizon_years: Pos
     profit_share_host: Share = 0.5
-    mode: Literal["capital_flow", "returns_transfer"] = "capital_flow"
+    mode: Literal["terms", "capital_flow", "returns_transfer"] = "terms"
     additionality: Share = 1.0
     expected_return_pct: NonNeg = 5.0
     source_title: Text = ""
@@ -179,10 +188,10 @@ class InvestmentPledge:
 
     def nx_change_usd_m(self) -> float:
         """Annual change of the investor's net exports (the host's is the negative), US$ millions."""
-        a = self.usd_bn * 1000.0 * self.additionality
-        if self.mode == "capital_flow":
-            return a / self.horizon_years
-        return a * self.expected_return_pct / 100.0 * self.profit_share_host
+        from tradetalks.policy.package import pledge_transfer_usd_m
+
+        return pledge_transfer_usd_m(self.mode.replace("_", "-"), self.usd_bn, self.additionality,
+                                     self.horizon_years, self.expected_return_pct, self.profit_share_host)
 
 
 @dataclass(frozen=True, config=_CONFIG)
@@ -226,25 +235,10 @@ class ModelOptions:
 
     closure: Closure = DEFAULT_CLOSURE
     third_countries: ThirdCountries = DEFAULT_THIRD_COUNTRIES
-    purchase_commitments: Literal["demand_shift", "ignore"] = "demand_shift"
+    purchase_commitments: PurchaseModel = DEFAULT_PURCHASE_MODEL
     investment_pledges: Literal["transfer", "ignore"] = "transfer"
     commitment_rtol: Annotated[float, BeforeValidator(_to_float), Field(gt=0.0, le=1e-2)] = 1e-6
-
-    def describe(self) -> list[str]:
-        """One line per option, with its meaning."""
-        return [
-            f"closure = {self.closure!r}: trade imbalances "
-            + ("held at their data values" if self.closure == "data" else "purged to zero first"),
-            f"third_countries = {self.third_countries!r}: "
-            + ("US 'all origins' measures also hit other partners" if self.third_countries == "all_origins"
-               else "only Japan's exports face the US measures"),
-            f"purchase_commitments = {self.purchase_commitments!r}: "
-            + ("import-demand shift solved so the commitment is met" if self.purchase_commitments == "demand_shift"
-               else "not modelled"),
-            f"investment_pledges = {self.investment_pledges!r}: "
-            + ("transfers that change net exports" if self.investment_pledges == "transfer" else "not modelled"),
-            f"commitment_rtol = {self.commitment_rtol:g}: relative tolerance on meeting a commitment",
-        ]
+    """Kept for old files; unused since commitments are purchase wedges (no root-finding)."""
 
 
 @dataclass(frozen=True, config=_CONFIG)

@@ -168,7 +168,7 @@ def inputs_from_evaluation(pr: Any, data: TradeData, side_cases: Sequence[SideCa
     comms = tuple(
         Commitment(c.name, data.index(c.exporter), data.index(c.importer), data.sector_index(c.sector), c.kind,
                    float(c.amount))
-        for c in getattr(pr, "commitments", ())
+        for c in getattr(pr, "commitments", ()) if getattr(c, "cost", None) is None  # wedges: no demand shift
     )
     cases = tuple(side_cases) if side_cases is not None else _pledge_cases(pr, data)
     if "central" not in [c.label for c in cases]:
@@ -350,7 +350,7 @@ def unit_of(metric: str) -> str:
 
 def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Sequence[str],
                    parties: tuple[str, str] = ("USA", "JPN"), auto_sector: str = "motor_vehicles",
-                   gdp: FloatArray | None = None) -> dict[str, FloatArray]:
+                   gdp: FloatArray | None = None, side_ev: FloatArray | None = None) -> dict[str, FloatArray]:
     r"""The headline figures of :meth:`tradetalks.policy.outcome.Outcome.headline` for every member at
     once, (B,) arrays under the same keys and with the same definitions (see :mod:`tradetalks.policy.outcome`:
     welfare :math:`100(\hat W - 1)`, EV :math:`(\hat W - 1) E`, % of GDP :math:`100\,EV/GDP` (NaN without
@@ -374,7 +374,7 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     w = ossa.welfare_hat_batch(pb, eq)
     e0 = np.broadcast_to(pb.expenditure, (b, n))
     gdp_b = np.full((b, n), np.nan) if gdp is None else np.broadcast_to(np.asarray(gdp, dtype=float), (b, n))
-    ev = (w - 1.0) * e0
+    ev = (w - 1.0) * e0 + (0.0 if side_ev is None else np.asarray(side_ev, dtype=float))  # + purchases (H-int)
     diag = np.arange(n)
     out: dict[str, FloatArray] = {}
 
@@ -395,7 +395,7 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     for x, y in ((a_, b_), (b_, a_)):
         k, m = cs.index(x), cs.index(y)
         p_hat = eq.e_hat[:, k] / w[:, k]
-        out[f"{x}.welfare_pct"] = 100.0 * (w[:, k] - 1.0)
+        out[f"{x}.welfare_pct"] = 100.0 * ev[:, k] / e0[:, k]
         out[f"{x}.welfare_gdp_pct"] = np.where(gdp_b[:, k] > 0, 100.0 * ev[:, k] / gdp_b[:, k], np.nan)
         out[f"{x}.wage_pct"] = 100.0 * (eq.w_hat[:, k] - 1.0)
         out[f"{x}.real_wage_pct"] = 100.0 * (eq.w_hat[:, k] / p_hat - 1.0)
@@ -412,7 +412,7 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
         out[f"{x}.tariff_on_{y}_after_response_pct"] = weighted(tn[:, m, k], xn[:, m, k])
         out[f"{x}.tariff_on_{y}_before_pct"] = weighted(tb[:, m, k], xb[:, m, k])
     third = [k for k, c in enumerate(cs) if c not in parties]
-    out["others.welfare_pct"] = 100.0 * (w[:, third] - 1.0).mean(axis=1) if third else np.full(b, np.nan)
+    out["others.welfare_pct"] = 100.0 * (ev[:, third] / e0[:, third]).mean(axis=1) if third else np.full(b, np.nan)
     out["others.welfare_ev"] = ev[:, third].sum(axis=1) / 1e3 if third else np.full(b, np.nan)
     sec_b, sec_n = xb.sum(axis=2), xn.sum(axis=2)  # (B, N, S) gross output by sector
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -606,7 +606,8 @@ def uncertainty(
                 notes[c.label] = c.note
         if report == "batched":
             heads = batch_headline(sol, data.countries, data.sectors, parties,
-                                   gdp=getattr(sc.template, "gdp_usd_m", None))
+                                   gdp=getattr(sc.template, "gdp_usd_m", None),
+                                   side_ev=getattr(sc.template, "side_ev_usd_m", None))
         else:
             rows = [policy_headline(sc.template, member_result(data, sol, k, sc.closure))
                     for k in range(sol.eq.w_hat.shape[0])]
