@@ -85,12 +85,14 @@ def render_bands(u: Any, diff: tuple[str, str] | None = None, names: dict[str, s
         console.print(f"[dim]side items '{k}': {note}[/]")
 
 
-def bands_for_cli(results: dict[str, Any], n_draws: int, sets: str | None, seed: int) -> Any:
+def bands_for_cli(results: dict[str, Any], n_draws: int, sets: str | None, seed: int,
+                  elasticities: str | None = None) -> Any:
     """Bands for ``evaluate --uncertainty N [--elasticity-sets A,B]``: ``None`` when neither is asked for.
 
-    Checks the options (named errors) before solving; the scenarios must share one dataset.
+    Checks the options (named errors) before solving; the scenarios must share one dataset. The draws are
+    centred on the elasticities the scenarios were evaluated with: ``elasticities`` when given, else the
+    set whose ``sigma_source`` the results name (found among the dataset's published sets).
     """
-    from tradetalks.data import load
     from tradetalks.errors import SweepSpecError
     from tradetalks.sweep.uncertainty import bands_for_evaluation
 
@@ -102,8 +104,33 @@ def bands_for_cli(results: dict[str, Any], n_draws: int, sets: str | None, seed:
     datasets = {pr.result.dataset for pr in results.values()}
     if len(datasets) != 1:
         raise SweepSpecError("--uncertainty", "scenarios evaluated on one dataset", str(sorted(datasets)))
+    source = str(next(iter(results.values())).result.params.get("sigma_source", ""))
+    data = _evaluated_data(datasets.pop(), elasticities, source)
     with console.status(f"solving {n_draws} elasticity draws x side items ...", spinner="dots"):
-        return bands_for_evaluation(results, load(datasets.pop()), n_draws, seed=seed, sets=names)
+        return bands_for_evaluation(results, data, n_draws, seed=seed, sets=names)
+
+
+def _evaluated_data(name: str, elasticities: str | None, sigma_source: str) -> Any:
+    """The dataset with the elasticities the results were evaluated with (matched by ``sigma_source``)."""
+    from tradetalks.data import load
+    from tradetalks.errors import SweepSpecError
+    from tradetalks.sweep.draws import available_sets
+
+    if elasticities is not None:
+        from tradetalks.data.elasticities import load_with_elasticities
+
+        return load_with_elasticities(name, elasticities)
+    data = load(name)
+    if not sigma_source or str(data.attrs.get("sigma_source", "")) == sigma_source:
+        return data
+    from tradetalks.data.elasticities import load_with_elasticities
+
+    for s in available_sets(name):
+        d = load_with_elasticities(name, s)
+        if str(d.attrs.get("sigma_source", "")) == sigma_source:
+            return d
+    raise SweepSpecError("--uncertainty", f"the elasticities the scenarios were evaluated with on '{name}'",
+                         f"an unknown source {sigma_source!r}")
 
 
 def band_columns(df: Any, u: Any, diff: tuple[str, str] | None = None,
