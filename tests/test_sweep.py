@@ -24,7 +24,8 @@ from tradetalks.sweep import bands_for_evaluation
 from tradetalks.sweep.run import PartitionStats, open_run, plan, run_sweep
 from tradetalks.sweep.spec import SweepSpec, from_mapping, load_spec, reciprocal_tariffs
 
-SMALL = {"name": "t", "scenarios": ["jp-us-deal", "jp-us-no-deal"], "draws": 5, "chunk_size": 3, "seed": 4}
+SMALL = {"name": "t", "scenarios": ["jp-us-deal", "jp-us-no-deal"], "datasets": ["world2014"], "draws": 5,
+         "chunk_size": 3, "seed": 4}
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,8 @@ def test_reciprocal_retaliation_mirrors_increases() -> None:
 
 def test_cli_run_and_show(tmp_path: Path) -> None:
     spec_file = tmp_path / "s.toml"
-    spec_file.write_text('name = "cli"\nscenarios = ["jp-us-no-deal"]\ndraws = 2\nchunk_size = 2\n')
+    spec_file.write_text('name = "cli"\nscenarios = ["jp-us-no-deal"]\ndatasets = ["world2014"]\ndraws = 2\n'
+                         'chunk_size = 2\n')
     assert load_spec(spec_file).draws == 2
     runner = CliRunner()
     res = runner.invoke(app, ["sweep", "run", str(spec_file), "--out", str(tmp_path / "r"), "--scheduler", "none"])
@@ -161,7 +163,7 @@ def test_evaluate_uncertainty_json_and_csv(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "Bands (5-95 %)" in res.output
     assert {"jp-us-deal p5", "jp-us-deal p95"} <= set(pd.read_csv(csv).columns)
-    bad = runner.invoke(app, ["evaluate", "jp-us-deal", "--elasticity-sets", "CP"])
+    bad = runner.invoke(app, ["evaluate", "jp-us-deal", "--dataset", "world2014", "--elasticity-sets", "CP"])
     assert bad.exit_code == 2 and "CP" in bad.output
 
 

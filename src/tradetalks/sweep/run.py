@@ -51,9 +51,9 @@ from tradetalks.sweep.uncertainty import (
     ScenarioInputs,
     SideCase,
     UncertaintyResult,
-    batch_headline,
     inputs_from_evaluation,
     solve_members,
+    template_headline,
 )
 
 MANIFEST = "manifest.json"
@@ -172,8 +172,7 @@ def partition_frame(task: PartitionTask) -> pd.DataFrame:
     from tradetalks.model.common import SolverOptions
 
     sol = solve_members(data, inputs, sigma, SolverOptions())
-    heads = batch_headline(sol, data.countries, data.sectors, tuple(spec.parties),  # type: ignore[arg-type]
-                           gdp=getattr(inputs.template, "gdp_usd_m", None))
+    heads = template_headline(sol, data, inputs.template, tuple(spec.parties))  # type: ignore[arg-type]
     metrics = list(heads)
     m, c = sol.n_members, sol.n_cases
     labels = _member_labels(spec)[task.start:task.stop]

@@ -4,7 +4,7 @@ A spec file (all fields but ``scenarios`` optional)::
 
     name = "jp-us-bands"
     scenarios = ["jp-us-deal", "jp-us-no-deal"]   # built-in names or scenario/package .toml files
-    datasets = ["world2014"]                      # registry names or .nc files
+    datasets = ["world2022"]                      # registry names or .nc files (default: DEFAULT_DATASET)
     retaliation = ["none", "reciprocal"]
     draws = 200                                   # Monte Carlo draws of the elasticities
     seed = 1
@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import SweepSpecError
 from tradetalks.sweep.draws import DEFAULT_CORRELATION, DEFAULT_DISPERSION, DrawOptions, check_sets
 
@@ -54,7 +55,7 @@ class SweepSpec:
 
     scenarios: tuple[str, ...]
     name: str = "sweep"
-    datasets: tuple[str, ...] = ("world2014",)
+    datasets: tuple[str, ...] = (DEFAULT_DATASET,)
     retaliation: tuple[str, ...] = ("none",)
     draws: int = 100
     seed: int = 0

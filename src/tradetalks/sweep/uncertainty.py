@@ -423,6 +423,15 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     return out
 
 
+def template_headline(sol: MemberSolution, data: TradeData, template: Any,
+                      parties: tuple[str, str] = ("USA", "JPN")) -> dict[str, FloatArray]:
+    """:func:`batch_headline` with what the evaluated scenario adds: the dataset's GDP and the side items'
+    welfare (``gdp_usd_m``, ``side_ev_usd_m`` of the evaluation; held at their central values). The one call
+    used by bands and sweeps alike."""
+    return batch_headline(sol, data.countries, data.sectors, parties,
+                          gdp=getattr(template, "gdp_usd_m", None), side_ev=getattr(template, "side_ev_usd_m", None))
+
+
 # --------------------------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------------------------
@@ -605,9 +614,7 @@ def uncertainty(
             if len(sc.side_cases) > 1 or c.label not in notes:
                 notes[c.label] = c.note
         if report == "batched":
-            heads = batch_headline(sol, data.countries, data.sectors, parties,
-                                   gdp=getattr(sc.template, "gdp_usd_m", None),
-                                   side_ev=getattr(sc.template, "side_ev_usd_m", None))
+            heads = template_headline(sol, data, sc.template, parties)
         else:
             rows = [policy_headline(sc.template, member_result(data, sol, k, sc.closure))
                     for k in range(sol.eq.w_hat.shape[0])]
@@ -677,4 +684,4 @@ def bands_for_evaluation(
 
 __all__ = ["BAND_SOURCES", "PLEDGE_FACTORS", "Commitment", "MemberSolution", "ScenarioInputs", "SideCase",
            "UncertaintyResult", "bands_for_evaluation", "batch_headline", "inputs_from_evaluation", "member_result",
-           "policy_headline", "solve_members", "uncertainty", "unit_of"]
+           "policy_headline", "solve_members", "template_headline", "uncertainty", "unit_of"]
