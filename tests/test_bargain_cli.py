@@ -55,10 +55,8 @@ def test_war_json_matches_library(economy: Path) -> None:
 def test_bargain_equal_gain_multilateral(economy: Path) -> None:
     """`tradetalks bargain --solution equal-gain --from factual --json`: Ossa's cooperative tariffs;
     government-welfare gains from the start point are equal across regions (1e-5 %)."""
-    out = _json(
-        ["bargain", "--dataset", str(economy), "--solution", "equal-gain", "--from", "factual", "--closure",
-         "balanced", "--json"]  # fmt: skip
-    )
+    args = ["bargain", "--dataset", str(economy), "--solution", "equal-gain", "--from", "factual"]
+    out = _json([*args, "--closure", "balanced", "--json"])
     start = {r["region"]: r["gov_welfare_pct"] for r in out["start_point"]}  # type: ignore[attr-defined]
     gains = [
         (1 + r["gov_welfare_pct"] / 100) / (1 + start[r["region"]] / 100)  # type: ignore[index]
