@@ -24,8 +24,20 @@ def test_demo_runs_without_reference_data(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("COLUMNS", "140")
     res = runner.invoke(app, ["demo"])
     assert res.exit_code == 0, res.output
-    for text in ("no deal", "deal - no deal", "USA balance with JPN", "JPN auto output", "converged=True"):
+    for text in ("no deal", "deal - no deal", "USA balance with JPN", "JPN auto output", "converged=True",
+                 "world2022", "% of GDP"):
         assert text in res.output
+
+
+def test_evaluate_prints_decompositions_and_horizons() -> None:
+    """`evaluate jp-us-deal --vs jp-us-no-deal` prints the steps, the channels, welfare in % of GDP and
+    US$bn, the pledge band and its break-even value, and both horizons with their elasticities/closure."""
+    res = runner.invoke(app, ["evaluate", "jp-us-deal", "--vs", "jp-us-no-deal"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    for text in ("Step decomposition", "+ partner's tariff changes", "+ purchases", "+ pledge",
+                 "Welfare by channel", "terms_of_trade", "% of GDP", "US$bn a year", "central",
+                 "break-even annual transfer", "long run", "short run", "BLP 2023", "closure data"):
+        assert text in res.output, text
 
 
 def test_headline_balance_is_the_results_bilateral_balance() -> None:
@@ -55,6 +67,17 @@ def test_evaluate_outputs(tmp_path: Path) -> None:
     assert all(abs(c["rel_error"]) < 1e-6 for c in deal["commitments"])
     table = pd.read_csv(csv, index_col=0)
     assert {"unit", "jp-us-deal", "jp-us-no-deal"} <= set(table.columns)
+    # the outcome report carries the decompositions; JSON and CSV render them
+    o = deal["outcome"]
+    assert [r["step"] for r in o["steps"] if r["country"] == "JPN"][-1] == "+ pledge"
+    for c in ("USA", "JPN"):
+        row = o["channels"]["by_country"][c]
+        assert sum(v for k, v in row.items() if k != "total") == pytest.approx(row["total"], abs=1e-8)
+    assert {h["horizon"] for h in o["horizons"]} == {"long run", "short run"}
+    assert [v["case"] for v in o["pledge"]["cases"]] == ["low", "central", "high"]
+    assert out["breakeven_usd_bn_per_year"] is not None
+    assert any(str(m).startswith("step + pledge") for m in table.index)
+    assert any(str(m).startswith("channel terms_of_trade") for m in table.index)
     res = runner.invoke(app, ["evaluate", "jp-us-2025-04", "--chart", str(html)])
     assert res.exit_code == 0, res.output
     text = html.read_text()

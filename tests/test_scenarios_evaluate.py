@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from tradetalks.data import TradeData, load
-from tradetalks.model import ossa
 from tradetalks.policy.evaluate import evaluate
 from tradetalks.policy.pledge import value_pledge
 from tradetalks.policy.scenarios import builtin_spec
