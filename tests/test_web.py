@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tradetalks.data import load
+from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.web.app import MAX_BODY, create_app
 
 TOKEN = "test-token-123"
@@ -96,11 +97,13 @@ def test_package_matches_library_call(client: TestClient) -> None:
     r = client.post("/api/package/evaluate", json=body)
     assert r.status_code == 200, r.text
     im = r.json()
-    d = load("world2014")
+    d = load(DEFAULT_DATASET)
     pr = evaluate(services.package_scenario(schemas.PackageSpec(**body)), d, options=services.OPTIONS)
-    w = pr.result.ds["welfare_pct"].values
-    assert im["us"]["welfare_pct"] == pytest.approx(float(w[d.countries.index("USA")]), rel=1e-9)
-    assert im["jp"]["welfare_pct"] == pytest.approx(float(w[d.countries.index("JPN")]), rel=1e-9)
+    from tradetalks.policy.outcome import outcome
+
+    o = outcome(pr)  # welfare includes the purchases' wedge cost (policy.purchases)
+    assert im["us"]["welfare_pct"] == pytest.approx(o.country("USA").welfare_pct, rel=1e-9)
+    assert im["jp"]["welfare_pct"] == pytest.approx(o.country("JPN").welfare_pct, rel=1e-9)
     u, j = d.countries.index("USA"), d.countries.index("JPN")
     bal = (d.trade[u, j].sum() - d.trade[j, u].sum()) / 1000.0
     assert im["balance_before_usd_bn"] == pytest.approx(bal, rel=1e-9)
@@ -141,7 +144,7 @@ def test_war(client: TestClient) -> None:
     assert r.status_code in (200, 202), r.text
     rows = {c["country"]: c for c in _follow(client, r)["countries"]}
     assert rows["USA"]["player"] and rows["JPN"]["player"] and not rows["CHN"]["player"]
-    d = load("world2014")
+    d = load(DEFAULT_DATASET)
     k = d.countries.index("CHN")
     mask = np.arange(len(d.countries)) != k
     assert rows["CHN"]["median_tariff_pct"] == pytest.approx(
@@ -166,7 +169,7 @@ def test_records_rounds_runs(client: TestClient) -> None:
     r = client.post("/api/runs", headers=AUTH, json={"package": {"us_auto_tariff_pct": 25}, "record_id": rid})
     assert r.status_code == 201, r.text
     run = r.json()
-    assert run["dataset_name"] == "world2014" and len(run["dataset_version"]) > 8
+    assert run["dataset_name"] == DEFAULT_DATASET and len(run["dataset_version"]) > 8
     assert run["inputs"]["package"]["us_auto_tariff_pct"] == 25
     got = client.get(f"/api/records/{rid}").json()
     assert got["rounds"][0]["offers"][0]["package"]["web_package"]["us_auto_tariff_pct"] == 25
@@ -182,8 +185,11 @@ def test_timeline_has_rounds_and_evaluated_offers(client: TestClient) -> None:
     assert any(e["round_number"] is not None for e in ev)
     offers = [o for e in ev for o in e["offers"]]
     assert offers and all("welfare_pct" in o["impact"]["us"] for o in offers)
-    # before any 2025 measure the tariffs in force are the 2014 data: no change at all
-    assert ev[0]["in_force"]["us"]["welfare_pct"] == pytest.approx(0.0, abs=1e-9)
+    # at the first event no measure on Japan is in force yet: US and Japanese tariffs on each other are the
+    # data's (third countries already face the US wall's early-2025 measures, e.g. on China)
+    first = ev[0]["in_force"]
+    assert first["us_tariff_on_jp_after_pct"] == pytest.approx(first["us_tariff_on_jp_before_pct"], abs=1e-9)
+    assert first["jp_tariff_on_us_after_pct"] == pytest.approx(first["jp_tariff_on_us_before_pct"], abs=1e-9)
 
 
 def test_simulation_job_runs_and_cancels(client: TestClient) -> None:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import available, load
+from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import LabelError, LaterChangesUnknownWarning, OptionError
 from tradetalks.policy.mapping import default_mapping
 from tradetalks.policy.measures import default_measures
@@ -119,7 +120,7 @@ def tariffs_cmd(
     exporter: Annotated[str, typer.Option("--exporter", help="Exporter (ISO3).")] = "JPN",
     importer: Annotated[str, typer.Option("--importer", help="Importer (ISO3); the measures are US measures.")] = "USA",
     scenario: Annotated[str | None, typer.Option("--scenario", help=f"Built-in ({', '.join(BUILTIN)}) or .toml file.")] = None,
-    dataset: Annotated[str, typer.Option("--dataset", help="Dataset for the sector rates.")] = "world2014",
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset for the sector rates.")] = DEFAULT_DATASET,
     mapping: Annotated[bool, typer.Option("--mapping", help="Show the product -> sector weights and their sources.")] = False,
     measures: Annotated[bool, typer.Option("--measures", help="List every measure of the facts with its source.")] = False,
     as_json: JsonOpt = False,

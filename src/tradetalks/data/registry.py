@@ -2,8 +2,9 @@
 
 Reference datasets are raw files from public replication packages, read from the folder named by the
 environment variable ``TRADETALKS_DATA_DIR`` (default: ``../shared/data/raw`` beside the repository).
-They are never shipped with the package. The bundled default ``world2014`` is derived from the WIOD 2014
-reference file by ``scripts/derive_world2014.py`` and ships inside the package.
+They are never shipped with the package. The bundled default ``world2022`` (OECD ICIO 2022, 21 economies x 17
+sectors) is derived by ``scripts/derive_world2022.py``; the earlier bundled ``world2014`` (WIOD 2014) by
+``scripts/derive_world2014.py``; both ship inside the package.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ ENV_DATA_DIR = "TRADETALKS_DATA_DIR"
 ENV_REQUIRE = "TRADETALKS_REQUIRE_REFERENCE_DATA"
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 #: The dataset every interface uses when the user names none (CLI, web, scenarios, demo). Change it here only.
-DEFAULT_DATASET = "world2014"
+DEFAULT_DATASET = "world2022"
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ DATASETS: dict[str, DatasetInfo] = {
     d.name: d
     for d in (
         DatasetInfo("world2014", None, "world2014",
-                    "bundled default: WIOD 2014 aggregated to 12 economies x 16 sectors, applied tariffs",
+                    "bundled: WIOD 2014 aggregated to 12 economies x 16 sectors, applied tariffs (the default until world2022)",
                     "12x16", "2014"),
         DatasetInfo("ossa2014", "ossa2014", "ossa2014",
                     "Ossa (2014) GTAP inputs: 7 regions x 33 sectors, sigma, political weights",

@@ -168,8 +168,8 @@ def horizons_of(pr: Any, parties: Sequence[str]) -> tuple[HorizonRow, ...]:
             k = rr.countries.index(c)
             ev = (e0[k] * w[k] / 100.0 + (0.0 if side is None else float(side[k]))) / 1000.0
             g = _gdp_bn(pr, k)
-            rows.append(HorizonRow(name, c, ev, float(w[k]), bal, str(el)[:120], rr.closure,
-                                   None if g is None else 100.0 * ev / g))
+            rows.append(HorizonRow(name, c, float(ev), float(w[k]), float(bal), str(el)[:120], rr.closure,
+                                   None if g is None else float(100.0 * ev / g)))
     return tuple(rows)
 
 

@@ -210,7 +210,19 @@ class PackageResult:
             ],
             "pledges": [p.__dict__ for p in self.pledges],
             "assumptions": list(self.assumptions),
+            "elasticities": self.elasticities,
+            "decomposition": self._decomposition(),
         }
+
+    def _decomposition(self) -> dict[str, Any] | None:
+        """Steps, channels, horizons and the pledge band of the outcome report (JSON-ready), for the
+        default parties when the dataset has them."""
+        from tradetalks.policy.outcome import outcome
+
+        if not all(c in self.result.countries for c in DEFAULT_PARTIES) or "motor_vehicles" not in self.result.sectors:
+            return None
+        d = outcome(self).as_dict()
+        return {k: d[k] for k in ("steps", "channels", "horizons", "pledge")}
 
 
 def as_package(spec_or_package: ScenarioSpec | Package) -> Package:

@@ -5,7 +5,7 @@ For the two parties (default the United States and Japan) and the third countrie
 real wage, exports and imports, the bilateral balance in levels before and after, the auto sector's
 output and exports, tariff revenue and effective tariff rates. All levels are US$ billions per year at
 the model's prices (the dataset is in US$ millions); changes are relative to the dataset's baseline
-(``jp-us-2024-baseline`` on ``world2014``: 2014 flows and applied tariffs), under the closure the
+(``jp-us-2024-baseline`` on the default ``world2022``: 2022 flows and 2021 applied tariffs), under the closure the
 scenario states.
 
 Real wage: ŵ / P̂ with P̂ = Ê / Ŵ the change of the consumer price index. Definitions and units of every

@@ -7,7 +7,7 @@ A scenario file::
     description = "..."
     date = 2025-09-16                   # the tariffs in force on this date (TOML date or "YYYY-MM-DD")
     baseline = "jp-us-2024-baseline"    # optional: the scenario it is compared with
-    dataset = "world2014"               # optional, default tradetalks.data.registry.DEFAULT_DATASET
+    dataset = "world2022"               # optional, default tradetalks.data.registry.DEFAULT_DATASET
 
     [measures]                          # optional: switch measures of the timeline on / off
     on = ["ieepa-jp-25-letter"]         # forced in force whatever their dates
