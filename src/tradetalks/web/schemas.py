@@ -89,9 +89,10 @@ class PackageSpec(Strict):
     investment_usd_bn: float | None = Field(
         None, ge=0, le=2000, description="Japan's investment pledge in the US, US$ bn; null: as in the base")
     investment_years: float = Field(3.5, ge=0.5, le=30, description="horizon of the pledge, years")
-    investment_mode: Literal["capital-flow", "returns-transfer", "ignore", "objective-only"] = Field(
+    investment_mode: Literal["terms", "capital-flow", "returns-transfer", "ignore", "objective-only"] = Field(
         DEFAULT_PLEDGE_VALUATION,
-        description="'returns-transfer': the US share of a return on the pledge is a transfer to the US; "
+        description="'terms' (default): valued from the vehicle's terms (policy.pledge, central case); "
+                    "'returns-transfer': the US share of a return on the pledge is a transfer to the US; "
                     "'capital-flow': pledge/years a year raises Japan's net exports and lowers the US's; "
                     "'ignore' (alias 'objective-only'): listed, no effect in the equilibrium")
     investment_return_pct: float = Field(5.0, ge=0, le=50, description="expected return ('returns-transfer'), %")
