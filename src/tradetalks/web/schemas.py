@@ -158,6 +158,10 @@ class Impact(BaseModel):
     purchases: list[PurchaseCheck]
     assumptions: list[str]
     source: str = Field(description="which library function evaluated the package")
+    decomposition: dict[str, object] | None = Field(
+        None, description="the outcome report's steps (tariffs only, + partner's tariffs, + purchases, + pledge; "
+                          "EV US$bn a year and % of GDP), channels (% of gross absorption, adding up to the "
+                          "welfare change), horizons (long and short run) and the pledge band")
 
 
 class PackageDefaults(BaseModel):

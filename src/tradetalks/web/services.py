@@ -222,6 +222,8 @@ def impact_of(pr: Any, source: str) -> S.Impact:
         ],
         assumptions=list(o.assumptions),
         source=source,
+        decomposition=_plain_dict({k: v for k, v in o.as_dict().items()
+                                   if k in ("steps", "channels", "horizons", "pledge")}),
     )
 
 
