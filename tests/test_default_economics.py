@@ -58,3 +58,23 @@ def test_third_countries_face_the_wall_by_default() -> None:
     assert any("tariff wall" in a for a in pr.assumptions)
     r = pr.effective_rate("USA")
     assert r["CAN"] < r["CHN"] and r["MEX"] < r["CHN"]
+
+
+def test_elasticities_option_names_the_set() -> None:
+    """`--elasticities` on evaluate and solve loads the named set (data.elasticities) and results name it."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tradetalks.cli.app import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["evaluate", "jp-us-no-deal", "--elasticities", "CP", "--json"])
+    assert res.exit_code == 0, res.output
+    sc = json.loads(res.output)["scenarios"]["jp-us-no-deal"]
+    assert sc["elasticities"] == "set CP" and any("elasticities: set CP" in a for a in sc["assumptions"])
+    res = runner.invoke(app, ["solve", "--elasticities", "U4", "--json", "-t", "USA:JPN:motor_vehicles=25"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["elasticities"] == "set U4"
+    bad = runner.invoke(app, ["evaluate", "jp-us-no-deal", "--elasticities", "XX"])
+    assert bad.exit_code == 2

@@ -11,8 +11,10 @@ import pytest
 
 from tradetalks.data import TradeData
 from tradetalks.errors import ScenarioNotFoundError, SpecError
+from tradetalks.policy.pledge import value_pledge
 from tradetalks.policy.scenarios import BUILTIN, builtin_spec, list_scenarios, resolve
 from tradetalks.policy.spec import ScenarioSpec, check_labels, load_spec, parse_text
+from tradetalks.vocabulary import DEFAULT_THIRD_COUNTRIES
 
 GOOD = '''
 name = "my-deal"
@@ -62,10 +64,12 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_good_file(tmp_path: Path) -> None:
     spec = load_spec(write(tmp_path, GOOD))
     assert isinstance(spec, ScenarioSpec)
-    assert spec.options.closure == "balanced" and spec.options.third_countries == "all_origins"
+    assert spec.options.closure == "balanced" and spec.options.third_countries == DEFAULT_THIRD_COUNTRIES
     assert spec.purchase_commitment[0].kind == "incremental"
-    assert spec.investment_pledge[0].mode == "capital_flow"
-    assert spec.investment_pledge[0].nx_change_usd_m() == pytest.approx(550_000 / 3.4)
+    assert spec.investment_pledge[0].mode == "terms"  # default: valued from the vehicle's terms
+    band = value_pledge()
+    central = band.case("central").annual_transfer_usd_bn / band.terms.total_usd_bn
+    assert spec.investment_pledge[0].nx_change_usd_m() == pytest.approx(550_000 * central)
     with pytest.raises(AttributeError):
         spec.name = "x"  # type: ignore[misc]
 
