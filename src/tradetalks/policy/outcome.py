@@ -12,9 +12,10 @@ Definitions (Ossa 2014 model; levels in US$bn a year at baseline prices; the dat
   and :math:`E_j = \sum_i\sum_s (1+t_{ijs})X_{ijs}` tariff-inclusive spending (about twice GDP);
 * equivalent variation: :math:`EV_j = (\hat W_j - 1)\,E_j` (homothetic preferences: the change of
   income at baseline prices worth the change of utility), US$bn a year;
-* welfare, % of GDP: :math:`100\,EV_j / GDP_j` with GDP from the dataset's ``gdp`` variable. Datasets of
-  gross flows (intermediate + final, e.g. WIOD's ``world2014``) do not identify value added, so without a
-  ``gdp`` variable the figure is NaN ("n/a"): the model's income (gross output) is not GDP;
+* welfare, % of GDP: :math:`100\,EV_j / GDP_j` with GDP from the dataset's ``gdp`` variable or a sourced
+  table in ``policy/facts`` (``world2022``: World Bank WDI, 2023, source and year printed in the
+  assumptions). Datasets of gross flows (intermediate + final, e.g. WIOD's ``world2014``) do not identify
+  value added, so without either the figure is NaN ("n/a"): the model's income (gross output) is not GDP;
 * nominal wage :math:`100(\hat w_j - 1)`; real wage :math:`100(\hat w_j/\hat P_j - 1)`,
   :math:`\hat P_j = \hat E_j/\hat W_j` the consumer price index;
 * bilateral balance of a with b: exports minus imports at pre-tariff values, goods and services

@@ -65,7 +65,7 @@ def sector_chart_html(frames: Mapping[str, pd.DataFrame], path: str) -> str:
                 col=1,
             )
         fig.update_yaxes(title_text="output change, %", row=r, col=1)
-    fig.update_xaxes(title_text="sector (WIOD 16)", row=len(names), col=1)
+    fig.update_xaxes(title_text="sector (the dataset's)", row=len(names), col=1)
     fig.update_layout(barmode="group", height=320 * len(names) + 120, title="Sector output effects")
     fig.write_html(path, include_plotlyjs=True)
     return path
@@ -85,7 +85,7 @@ def sector_chart_png(frames: Mapping[str, pd.DataFrame], path: str) -> str:
         ax.set_title(name)
         ax.set_ylabel("output change, %")
         ax.axhline(0, color="black", linewidth=0.6)
-    axes[-1, 0].set_xlabel("sector (WIOD 16)")
+    axes[-1, 0].set_xlabel("sector (the dataset's)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
