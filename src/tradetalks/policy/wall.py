@@ -525,6 +525,20 @@ def sector_additional(on: date, partners: Sequence[str], sectors: Sequence[str],
     FactsError
         A goods sector of the dataset that the concordance does not know.
     """
+    if facts is None and table is None:  # the default facts and table: cached per date (issue 15, H15)
+        return dict(_sector_additional_default(on, tuple(partners), tuple(sectors)))
+    return _sector_additional(on, partners, sectors, facts=facts, table=table)
+
+
+@lru_cache(maxsize=128)
+def _sector_additional_default(
+    on: date, partners: tuple[str, ...], sectors: tuple[str, ...]
+) -> dict[tuple[str, str], float]:
+    return _sector_additional(on, partners, sectors, facts=None, table=None)
+
+
+def _sector_additional(on: date, partners: Sequence[str], sectors: Sequence[str], *,
+                       facts: WallFacts | None, table: Any) -> dict[tuple[str, str], float]:
     from tradetalks.data.readers.us_imports_hs2 import load_table
 
     fx = facts if facts is not None else default_wall()
