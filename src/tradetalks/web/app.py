@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from tradetalks.web import handlers
+from tradetalks.web.assets import VersionedStatic
 from tradetalks.web.deps import Context
 from tradetalks.web.handlers import status_of
 from tradetalks.web.jobs import JobRegistry
@@ -101,7 +102,7 @@ def create_app(
         version="0.1.0",
         summary="Tariff negotiations: evaluate packages, frontiers, bargaining solutions, the Japan-US talks",
         lifespan=lifespan,
-        docs_url=None,  # Swagger/ReDoc pages load scripts from a CDN and inline: not served (CSP, no CDN)
+        docs_url=None,  # Swagger/ReDoc load CDN scripts: /docs is our local page (routers/system.py)
         redoc_url=None,
     )
     app.state.ctx = ctx
@@ -112,5 +113,6 @@ def create_app(
     app.add_middleware(HostAndHeaders, allowed_hosts=hosts)
     for r in (system.router, analysis.router, heavy.router, records.router):
         app.include_router(r)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # issue 14 (H14): compressed static assets and JSON
+    app.mount("/static", VersionedStatic(directory=STATIC), name="static")
     return app

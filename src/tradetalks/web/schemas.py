@@ -164,6 +164,24 @@ class Impact(BaseModel):
                           "welfare change), horizons (long and short run) and the pledge band")
 
 
+class SourceOut(BaseModel):
+    title: str
+    address: str
+
+
+class MeasureOut(BaseModel):
+    """A dated tariff measure of the facts files (issue 14: source links on the desk)."""
+
+    id: str
+    title: str
+    rate_pct: float
+    start: dt.date
+    end: dt.date | None
+    status: str
+    groups: list[str]
+    source: SourceOut
+
+
 class PackageDefaults(BaseModel):
     dataset: str
     us_auto_tariff_pct: float
@@ -172,6 +190,11 @@ class PackageDefaults(BaseModel):
     us_agri_exports_to_jp_bn: float
     sectors: list[str]
     countries: list[str]
+    # issue 14: what the desk shows about its data and facts (year, "as of", sources)
+    data_year: str = Field("", description="year(s) of the dataset's trade flows and tariffs")
+    facts_as_of: dt.date | None = Field(None, description="date of the last sourced fact in the policy facts files")
+    facts_as_of_source: SourceOut | None = None
+    measures: list[MeasureOut] = Field(default_factory=list, description="the dated US measures with their sources")
 
 
 # --------------------------------------------------------------------------------------------

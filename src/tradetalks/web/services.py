@@ -136,7 +136,29 @@ def package_defaults(name: str) -> S.PackageDefaults:
         else 0.0,
         sectors=d.sectors,
         countries=d.countries,
+        **_desk_facts(name),
     )
+
+
+@lru_cache(maxsize=8)
+def _desk_facts(name: str) -> dict[str, Any]:
+    """Data year, the facts' "as of" date and the measures with their sources (issue 14)."""
+    from tradetalks.policy.measures import default_measures
+    from tradetalks.policy.wall import default_wall
+
+    info = registry.DATASETS.get(name)
+    wall = default_wall()
+    return {
+        "data_year": info.year if info is not None else "",
+        "facts_as_of": wall.known_through,
+        "facts_as_of_source": S.SourceOut(title=wall.known_through_source.title,
+                                          address=wall.known_through_source.address),
+        "measures": [
+            S.MeasureOut(id=m.id, title=m.title, rate_pct=m.rate_pct, start=m.start, end=m.end, status=m.status,
+                         groups=list(m.groups), source=S.SourceOut(title=m.source.title, address=m.source.address))
+            for m in default_measures().measures
+        ],
+    }
 
 
 # --------------------------------------------------------------------------------------------

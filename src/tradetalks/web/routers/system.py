@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from tradetalks import errors as E
+from tradetalks.web import assets
 from tradetalks.web.deps import Read, context
 from tradetalks.web.handlers import ERROR_RESPONSES
 
@@ -26,8 +27,22 @@ def _plotly_js() -> Path:
 
 
 @router.get("/", include_in_schema=False)
-def index() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html")
+def index() -> HTMLResponse:
+    # issue 14 (H14): assets versioned by content hash, the page itself revalidated
+    return HTMLResponse(assets.index_html(), headers={"cache-control": "no-cache"})
+
+
+@router.get("/docs", include_in_schema=False)
+@router.get("/redoc", include_in_schema=False)
+def api_docs() -> FileResponse:
+    """The API reference rendered in the browser from ``/openapi.json`` by a local script (no CDN)."""
+    return FileResponse(STATIC / "docs.html", media_type="text/html", headers={"cache-control": "no-cache"})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml",
+                        headers={"cache-control": "public, max-age=86400"})
 
 
 @router.get("/vendor/plotly.min.js", include_in_schema=False)
