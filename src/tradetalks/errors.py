@@ -345,33 +345,6 @@ class TableDatasetError(DataError):
     """A registered table (not a TradeData) asked for where a trade dataset is needed."""
 
 
-# --- issue 10 (H10): facts files, the US tariff wall, table datasets -------------------------------
-
-
-class FactsError(PolicyError):
-    """A facts file (``policy/facts/*.toml``) that fails validation; the message names file and entry."""
-
-
-class MissingSourceError(FactsError):
-    """A fact or measure without a source title and address (or an explicit ``unknown`` marker)."""
-
-
-class OverlappingMeasuresError(FactsError):
-    """Two measures in force on the same goods and dates with no stacking rule between them."""
-
-
-class DateOrderError(FactsError):
-    """A measure that ends before it starts, or events out of date order."""
-
-
-class LaterChangesUnknownWarning(TradeTalksWarning):
-    """A date after the last sourced fact: changes after that date are unknown to the facts files."""
-
-
-class TableDatasetError(DataError):
-    """A registered table (not a TradeData) asked for where a trade dataset is needed."""
-
-
 # --- issue 13 (H13): uncertainty draws and sweeps ------------------------------------------------
 
 
