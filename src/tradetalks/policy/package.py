@@ -42,7 +42,7 @@ import numpy.typing as npt
 
 from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import PolicyError, ReferenceDataMissingError, SpecError
+from tradetalks.errors import PolicyError, SpecError
 from tradetalks.policy.mapping import default_mapping
 from tradetalks.policy.tariffs import TariffChange, TariffsInForce, tariffs_on
 from tradetalks.vocabulary import (
@@ -419,24 +419,8 @@ def package_tariffs(package: Package, data: TradeData) -> TariffsInForce:
             raise SpecError(src, f"tariff_change[{k}].mode", f"one of {GROUP_MODES} for a product group",
                             repr(t.mode))
         groups.append(TariffChange(t.importer, t.exporter, t.rate_pct, t.mode, None, t.group, t.note))  # type: ignore[arg-type]
-    third = package.options.third_countries
-    notes: tuple[str, ...] = ()
-    try:
-        tf = tariffs_on(package.base_date, data, switch_on=package.measures_on, switch_off=package.measures_off,
-                        mapping=mp, third_countries=third, changes=tuple(groups))
-    except ReferenceDataMissingError:
-        if third != "wall":
-            raise
-        tf = tariffs_on(package.base_date, data, switch_on=package.measures_on, switch_off=package.measures_off,
-                        mapping=mp, third_countries="all_origins", changes=tuple(groups))
-        notes = ("third_countries = 'wall' needs the us_imports_hs2_2024 reference table, which is absent: third "
-                 "countries face only the US 'all origins' measures (as third_countries = 'all_origins')",)
-    else:
-        if third == "wall":
-            notes = ("US tariffs on third countries: the partner-by-partner US tariff wall in force on "
-                     f"{package.base_date.isoformat()} (policy.wall; 2025-26 measures added to the dataset's "
-                     "tariffs, trade-weighted at 2024 US imports by HS2 chapter)",)
-    tf = replace(tf, notes=tuple(tf.notes) + notes)
+    tf = tariffs_on(package.base_date, data, switch_on=package.measures_on, switch_off=package.measures_off,
+                    mapping=mp, third_countries=package.options.third_countries, changes=tuple(groups))
     if tf.matrix is None:  # pragma: no cover - tariffs_on always builds a matrix with data
         raise PolicyError("no tariff matrix was built")
     matrix = apply_sector_measures(tf.matrix, data, [t for t in package.tariffs if t.sector is not None])

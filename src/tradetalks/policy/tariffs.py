@@ -37,7 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import LaterChangesUnknownWarning, OptionError, PolicyError
+from tradetalks.errors import LaterChangesUnknownWarning, OptionError, PolicyError, ReferenceDataMissingError
 from tradetalks.policy.mapping import FOCUS_EXPORTER, FOCUS_IMPORTER, ProductMapping, default_mapping
 from tradetalks.policy.measures import ALL, GroupRate, MeasureSet, default_measures, group_rate
 
@@ -163,6 +163,10 @@ class TariffsInForce:
         }
 
 
+#: Note of a result whose third-country wall fell back to the all-origins measures (no weights table).
+WALL_MISSING_NOTE = ("third_countries = 'wall' needs the us_imports_hs2_2024 reference table, which is absent: "
+                     "third countries face only the US 'all origins' measures (as third_countries = 'all_origins')")
+
 NOTES: tuple[str, ...] = (
     "Rates in percent ad valorem on the customs value; a tariff is imposed by the importer.",
     "US tariffs on Japan: every measure naming Japan or all origins; other partners: only the "
@@ -259,13 +263,23 @@ def tariffs_on(
     sectors = data.sectors
     sector_rows: list[SectorRate] = []
     wall_add: dict[tuple[str, str], float] = {}
+    wall_notes: tuple[str, ...] = ()
     if third_countries == "wall" and importer == "USA" and importer in countries:
         from tradetalks.policy.wall import sector_additional
 
         others = [c for c in countries if c not in (importer, exporter)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", LaterChangesUnknownWarning)
-            wall_add = sector_additional(on, others, [s for s in sectors if s not in mp.untaxed_sectors])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", LaterChangesUnknownWarning)
+                wall_add = sector_additional(on, others, [s for s in sectors if s not in mp.untaxed_sectors])
+        except ReferenceDataMissingError:
+            # The one fallback for every caller (package evaluation, `tradetalks tariffs`): without the
+            # weights table third countries face the all-origins measures, and the result says so.
+            wall_add, wall_notes = {}, (WALL_MISSING_NOTE,)
+        else:
+            wall_notes = (f"US tariffs on third countries: the partner-by-partner US tariff wall in force on "
+                          f"{on.isoformat()} (policy.wall; 2025-26 measures added to the dataset's tariffs, "
+                          "trade-weighted at 2024 US imports by HS2 chapter)",)
     if importer in countries:
         j = countries.index(importer)
         for i, exp in enumerate(countries):
@@ -298,7 +312,8 @@ def tariffs_on(
     t = _apply_sector_changes(t, data, changes)
     if np.any(t < 0):
         raise PolicyError("tariff changes give negative tariffs; expected rates >= 0")
-    return TariffsInForce(on, exporter, importer, groups, tuple(sector_rows), t, data.name, mp, NOTES)
+    return TariffsInForce(on, exporter, importer, groups, tuple(sector_rows), t, data.name, mp,
+                          NOTES + wall_notes)
 
 
 def _apply_sector_changes(t: FloatArray, data: TradeData, changes: Sequence[TariffChange]) -> FloatArray:
