@@ -1,4 +1,6 @@
-"""CLI adapters of the bargaining layer: ``tradetalks war``, ``frontier``, ``bargain``, ``negotiate``.
+"""CLI adapters of the bargaining layer: ``tradetalks frontier`` and ``bargain`` (here), and :func:`register`
+for ``war`` (:mod:`.war_cmd`), ``negotiate`` (:mod:`.negotiate_cmd`) and ``counter-offer``
+(:mod:`.counter_offer_cmd`); shared options and helpers in :mod:`._bargain_common`.
 
 Thin adapters: parse, call the library (:mod:`tradetalks.model.strategic`, :mod:`tradetalks.bargain`),
 render rich tables or JSON. Progress bars go to stderr, so ``--json`` output on stdout stays clean.
@@ -9,29 +11,19 @@ Objectives U are 100 ln Ĝ plus any weighted terms of an objectives file (≈ % 
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tradetalks.bargain import negotiate as neg
-from tradetalks.bargain.advisor import advise
-from tradetalks.bargain.chart import negotiation_figure, write_html, write_png
 from tradetalks.bargain.enforce import Enforcement, check_package
 from tradetalks.bargain.frontier import trace_frontier
 from tradetalks.bargain.inverse import implied_beta, implied_objective_weight
-from tradetalks.bargain.objectives import ObjectiveSpec, WeightedTerm, load_objectives
+from tradetalks.bargain.objectives import ObjectiveSpec, WeightedTerm
 from tradetalks.bargain.problem import (
-    NODEAL_KINDS,
     build_space,
-    escalation_tariff,
-    nodeal_point,
     players_from,
     political_weights_array,
     political_weights_name,
@@ -41,28 +33,45 @@ from tradetalks.bargain.problem import (
 from tradetalks.bargain.solutions import SOLUTIONS, Solution, solve
 from tradetalks.bargain.space import NoDealPoint, PackageSpace
 from tradetalks.bargain.transfers import efficiency_loss, real_deal_x
-from tradetalks.cli.common import console, emit_json, err_console, guard
+from tradetalks.cli._bargain_common import (
+    ClosureOpt,
+    Dataset,
+    EscOpt,
+    ImpasseOpt,
+    InstrOpt,
+    JsonOpt,
+    NoDealOpt,
+    ObjOpt,
+    PartiesOpt,
+    PwOpt,
+    StartsOpt,
+    UpperOpt,
+    _charts,
+    _nodeal,
+    _progress,
+    _regions_table,
+    _split,
+    _starts,
+    _two_party,
+)
+from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import load
 from tradetalks.errors import OptionError
 from tradetalks.inputs import (
-    MAX_ITERATIONS,
     MAX_POINTS,
-    MAX_ROUNDS,
     WEIGHT_MAX,
     parse_float,
     parse_floats,
     parse_int,
 )
 from tradetalks.model.common import check_closure
-from tradetalks.model.ossa import baseline_from_data, parse_starts, solve_equilibrium, welfare_hat
+from tradetalks.model.ossa import baseline_from_data, solve_equilibrium, welfare_hat
 from tradetalks.model.strategic import (
-    COOP_DEFAULT_STARTS,
     START_POINTS,
     cooperative,
     start_tariffs,
     trade_war,
 )
-from tradetalks.results.strategic import tariff_outcome
 from tradetalks.vocabulary import (
     DEFAULT_BREAKDOWN,
     DEFAULT_DATASET,
@@ -71,261 +80,6 @@ from tradetalks.vocabulary import (
     default_closure,
     normalise_no_deal,
 )
-
-Dataset = Annotated[str, typer.Option(help="Dataset name (see `tradetalks data list`) or a .nc file.")]
-ClosureOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Imbalances: 'balanced' (purged first, Ossa 2014) or 'data' (held as in the data); default "
-        "'data', 'balanced' on Ossa's published datasets (tradetalks.vocabulary.default_closure)."
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-PwOpt = Annotated[
-    bool,
-    typer.Option(
-        "--political-weights",
-        help="Use the dataset's calibrated political-economy weights (Ossa's lambda_pol) in government "
-        "welfare; default lambda = 1 (ordinary welfare), as in `tradetalks optimal-tariff`.",
-    ),
-]
-PartiesOpt = Annotated[str, typer.Option(help="Two negotiating parties, 'A,B' (e.g. USA,JPN).")]
-InstrOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--instrument",
-        "-i",
-        help="Negotiated instrument IMPORTER:SECTOR[+SECTOR..]|all|rest (repeatable); default: each side's "
-        "import tariff on the other, by sector. Example: -i USA:motor_vehicles -i USA:rest -i JPN:all.",
-    ),
-]
-ObjOpt = Annotated[
-    Path | None, typer.Option("--objectives", help="TOML file of [objective.<country>] tables.")
-]
-UpperOpt = Annotated[float, typer.Option(help="Upper bound of negotiated tariffs (percent).")]
-NoDealOpt = Annotated[
-    str,
-    typer.Option(
-        "--no-deal",
-        help=f"Payoff if talks collapse (breakdown point): {', '.join(NODEAL_KINDS)}. 'bilateral-war': "
-        "each party best-responds with tariffs on the other only, third-country tariffs fixed.",
-    ),
-]
-ImpasseOpt = Annotated[
-    str, typer.Option("--impasse", help=f"Payoff while talks drag on: {', '.join(NODEAL_KINDS)}.")
-]
-EscOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--escalate",
-        help="Announced duty added for the 'escalation' point: IMPORTER:EXPORTER:SECTOR|all:RATE (percent); "
-        "e.g. --escalate USA:JPN:all:24. Default for USA,JPN: the built-in escalation (the July 7 2025 "
-        "letter's 25 % on top of MFN and the Section 232 duties; scenario jp-us-no-deal).",
-    ),
-]
-
-StartsOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--starts",
-        help="Starting points of best responses and cooperative tariffs: a count k (the defaults 'uniform, "
-        "zero, current' then random points with a fixed seed) or names among uniform, zero, current, "
-        "random. Default: uniform, zero, current and 3 random (best responses); current, zero "
-        "(cooperative).",
-    ),
-]
-
-
-def _starts(spec: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(best-response starts, cooperative starts) of a ``--starts`` value."""
-    if spec is None:
-        return parse_starts(None), COOP_DEFAULT_STARTS
-    br = parse_starts(spec)
-    if spec.strip().isdigit():
-        k = int(spec)
-        coop = (COOP_DEFAULT_STARTS + ("random",) * k)[:k]
-    else:
-        coop = tuple(s for s in br if s in ("current", "zero", "random")) or ("current",)
-    return br, coop
-
-
-@contextmanager
-def _progress(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress bar on stderr, fed by the library's ``(what, done, total)`` callbacks."""
-    if not enabled:
-        yield lambda what, done, total: None
-        return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as prog:
-        tasks: dict[str, Any] = {}
-
-        def cb(what: str, done: int, total: int) -> None:
-            if what not in tasks:
-                tasks[what] = prog.add_task(what, total=total)
-            prog.update(tasks[what], completed=done, total=total)
-
-        yield cb
-
-
-def _regions_table(rows: list[dict[str, Any]], title: str) -> Table:
-    tab = Table(title=title, title_justify="left")
-    for c in ("region", "player", "median tariff %", "welfare %", "gov. welfare %"):
-        tab.add_column(c, justify="left" if c == "region" else "right")
-    for r in rows:
-        tab.add_row(
-            r["region"],
-            "yes" if r["player"] else "no",
-            f"{r['median_tariff_pct']:.1f}",
-            f"{r['welfare_pct']:+.2f}",
-            f"{r['gov_welfare_pct']:+.2f}",
-        )
-    return tab
-
-
-def _split(text: str | None) -> list[str] | None:
-    return None if not text else [p.strip() for p in text.split(",") if p.strip()]
-
-
-@guard
-def war_cmd(
-    dataset: Dataset = "ossa2014",
-    closure: ClosureOpt = None,
-    players: Annotated[
-        str | None, typer.Option(help="Players 'A,B,...' (default: all; others passive).")
-    ] = None,
-    mfn: Annotated[
-        bool, typer.Option(help="Players set one (MFN) tariff per sector for all partners.")
-    ] = False,
-    political_weights: PwOpt = False,
-    tol: Annotated[float, typer.Option(help="Stop when the trade-weighted mean tariff change < tol.")] = 1e-4,
-    max_rounds: Annotated[int, typer.Option(help="Limit on rounds of best responses.")] = 50,
-    starts: StartsOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Nash trade war: iterate best responses among the players until tariffs stop moving (Ossa 2014).
-
-    Prints per region the median import tariff (pooled over partners and sectors, unweighted), the welfare
-    change and the government-welfare change, in %, relative to the baseline.
-    """
-    closure = closure or default_closure(dataset)
-    tol = parse_float(tol, "--tol", lo=0.0, hi=1.0, lo_open=True)  # issue 15: bounded, finite
-    max_rounds = parse_int(max_rounds, "--max-rounds", lo=1, hi=MAX_ITERATIONS)
-    data = load(dataset)
-    check_closure(closure)
-    lam = political_weights_array(data, political_weights)
-    base = baseline_from_data(data, closure)
-    ps = players_from(data, _split(players))
-    with _progress() as cb:
-        war = trade_war(
-            base,
-            ps,
-            mfn=mfn,
-            political_weights=lam,
-            tol=tol,
-            max_rounds=max_rounds,
-            starts=_starts(starts)[0],
-            progress=cb,
-        )
-    rows = region_rows(data.countries, war.tariff, war.welfare_hat, war.gov_welfare_hat, ps)
-    labelled = tariff_outcome(
-        "trade-war",
-        base,
-        war,
-        data.countries,
-        data.sectors,
-        ps,
-        closure=closure,
-        iterations=war.rounds,
-        residual=war.max_change,
-    ).as_dict()  # issue 9 (H9)
-    payload = {
-        "command": "war",
-        "dataset": data.name,
-        "closure": closure,
-        "political_weights": political_weights_name(political_weights),
-        "mfn": mfn,
-        "players": [data.countries[p] for p in ps],
-        "rounds": war.rounds,
-        "converged": war.converged,
-        "max_change": war.max_change,
-        "best_response_check_gain": war.improvement,
-        "start_spread": war.spread,
-        "seconds": war.seconds,
-        "regions": rows,
-        "tariffs_pct": labelled["tariffs_pct"],
-        "ossa_columns": labelled["countries"],
-        "tariff_by_sector_pct": {
-            c: {
-                s: 100.0 * float(np.median(np.delete(war.tariff[:, j, k], j)))
-                for k, s in enumerate(data.sectors)
-            }
-            for j, c in enumerate(data.countries)
-        },
-        "conventions": "median tariff over a region's bilateral import tariffs pooled across partners and "
-        "sectors (unweighted); tariff_by_sector_pct: median over partners; welfare and government welfare "
-        "in % relative to the baseline",
-    }
-    if as_json:
-        emit_json(payload)
-        return
-    console.print(
-        _regions_table(
-            rows,
-            f"Nash trade war on {data.name} ({closure}, λ: {political_weights_name(political_weights)}, "
-            f"{'MFN' if mfn else 'bilateral'} tariffs)",
-        )
-    )
-    console.print(
-        f"rounds {war.rounds}, converged {war.converged}, last change {war.max_change:.2e}, "
-        f"{war.seconds:.1f} s"
-    )
-
-
-def _two_party(
-    data_name: str,
-    closure: str,
-    parties: str,
-    objectives: Path | None,
-    instrument: list[str] | None,
-    upper_pct: float,
-    political_weights: str | bool,
-    escalate_items: list[str] | None,
-    starts: str | None = None,
-    transfers: bool = False,
-) -> tuple[PackageSpace, tuple[Any, Any, Any, Any]]:
-    """Build the two-party space; returns it with (λ or None, escalation tariffs or None, best-response
-    starts, the dataset) for :func:`_nodeal`."""
-    data = load(data_name)
-    check_closure(closure)
-    ps = _split(parties) or []
-    if len(ps) != 2:
-        raise OptionError("--parties", "two labels 'A,B'", parties)
-    specs: dict[str, ObjectiveSpec] = load_objectives(objectives) if objectives is not None else {}
-    lam = political_weights_array(data, political_weights)
-    base = baseline_from_data(data, closure)
-    space = build_space(
-        data,
-        base,
-        (ps[0], ps[1]),
-        specs,
-        instruments=instrument,
-        upper=upper_pct / 100.0,
-        political_weights=political_weights,
-        transfers=transfers,
-    )
-    esc = escalation_tariff(data, ps, escalate_items, base.tariff)
-    return space, (lam, esc, _starts(starts)[0], data)
-
-
-def _nodeal(space: PackageSpace, kind: str, extra: tuple[Any, Any, Any, Any]) -> NoDealPoint:
-    lam, esc, br_starts, _ = extra
-    return nodeal_point(space, kind, escalation_tariff=esc, political_weights=lam, starts=br_starts)
 
 
 @guard
@@ -393,22 +147,6 @@ def frontier_cmd(
     console.print(tab)
 
 
-def _charts(
-    curve: Any,
-    parties: tuple[str, str],
-    nodeal: dict[str, Any],
-    sols: list[Solution],
-    result: Any,
-    html: Path | None,
-    png: Path | None,
-) -> None:
-    if html is not None:
-        write_html(negotiation_figure(curve, parties, nodeal, sols, result), html)
-        err_console.print(f"chart written to {html}")
-    if png is not None:
-        write_png(curve, parties, nodeal, sols, result, png)
-        err_console.print(f"chart written to {png}")
-
 
 FROM_CHOICES: tuple[str, ...] = (*NO_DEAL_KINDS, *START_POINTS)
 """``--from`` values: a no-deal kind (two parties) or Ossa's start points (multilateral equal gain)."""
@@ -443,35 +181,73 @@ def _enforcement_text(en: Enforcement) -> str:
     return f"self-enforcement at δ = {en.delta}: {verdict}; " + "; ".join(parts)
 
 
+SolutionOpt = Annotated[str, typer.Option(help=f"Solution concept: {', '.join(SOLUTIONS)}.")]
+FromOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help=f"No-deal point if talks collapse (two parties): {', '.join(NO_DEAL_KINDS)} (default "
+        f"{DEFAULT_BREAKDOWN}); or Ossa's start point of multilateral equal gain: "
+        f"{', '.join(START_POINTS)} (default nash).",
+    ),
+]
+BargainPartiesOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Two parties 'A,B' for a bilateral package; omitted with equal-gain: Ossa's "
+        "multilateral cooperative tariffs among --players."
+    ),
+]
+EqualGainMfnOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Multilateral equal gain: one (MFN) tariff per player and sector (Ossa's MFN talks)."
+    ),
+]
+EnforceOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Check the package is self-enforcing at this discount factor δ (one-shot deviation gain vs "
+        "the present value of the no-deal loss); prints the critical δ."
+    ),
+]
+TransfersOpt = Annotated[
+    bool,
+    typer.Option(
+        "--transfers",
+        help="Add side payments as instruments: the pledge (US$bn) and purchases (US$bn a year), valued "
+        "through the pledge and purchase economics; with USA,JPN the real July 2025 package is placed in "
+        "the same space (its efficiency loss in % and US$bn in --json, and on the chart).",
+    ),
+]
+ImpliedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--implied",
+        help="Inverse problem: the bargaining weight beta under which the real July 2025 package (USA,JPN) "
+        "is the Nash solution, with its fit and identification (implies --transfers).",
+    ),
+]
+ImpliedBalanceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--implied-balance",
+        help="With --implied: also fit party A's weight on its bilateral balance with party B, over these "
+        "weights per US$bn (e.g. 0,0.002,0.005); each weight traces its own frontier.",
+    ),
+]
+
+
 @guard
 def bargain_cmd(
     dataset: Dataset = DEFAULT_DATASET,
-    solution: Annotated[str, typer.Option(help=f"Solution concept: {', '.join(SOLUTIONS)}.")] = "nash",
-    start: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help=f"No-deal point if talks collapse (two parties): {', '.join(NO_DEAL_KINDS)} (default "
-            f"{DEFAULT_BREAKDOWN}); or Ossa's start point of multilateral equal gain: "
-            f"{', '.join(START_POINTS)} (default nash).",
-        ),
-    ] = None,
-    parties: Annotated[
-        str | None,
-        typer.Option(
-            help="Two parties 'A,B' for a bilateral package; omitted with equal-gain: Ossa's "
-            "multilateral cooperative tariffs among --players."
-        ),
-    ] = None,
+    solution: SolutionOpt = "nash",
+    start: FromOpt = None,
+    parties: BargainPartiesOpt = None,
     players: Annotated[str | None, typer.Option(help="Multilateral players 'A,B,...' (default all).")] = None,
     closure: ClosureOpt = None,
     political_weights: PwOpt = False,
-    mfn: Annotated[
-        bool,
-        typer.Option(
-            help="Multilateral equal gain: one (MFN) tariff per player and sector (Ossa's MFN talks)."
-        ),
-    ] = False,
+    mfn: EqualGainMfnOpt = False,
     points: Annotated[int, typer.Option(help="Frontier points (bilateral).")] = 25,
     instrument: InstrOpt = None,
     objectives: ObjOpt = None,
@@ -480,39 +256,11 @@ def bargain_cmd(
     delta: Annotated[str, typer.Option(help="Rubinstein discount factors per round 'dA,dB'.")] = "0.95,0.95",
     impasse: ImpasseOpt = DEFAULT_IMPASSE,
     escalate_items: EscOpt = None,
-    enforce: Annotated[
-        float | None,
-        typer.Option(
-            help="Check the package is self-enforcing at this discount factor δ (one-shot deviation gain vs "
-            "the present value of the no-deal loss); prints the critical δ."
-        ),
-    ] = None,
+    enforce: EnforceOpt = None,
     starts: StartsOpt = None,
-    transfers: Annotated[
-        bool,
-        typer.Option(
-            "--transfers",
-            help="Add side payments as instruments: the pledge (US$bn) and purchases (US$bn a year), valued "
-            "through the pledge and purchase economics; with USA,JPN the real July 2025 package is placed in "
-            "the same space (its efficiency loss in % and US$bn in --json, and on the chart).",
-        ),
-    ] = False,
-    implied: Annotated[
-        bool,
-        typer.Option(
-            "--implied",
-            help="Inverse problem: the bargaining weight beta under which the real July 2025 package (USA,JPN) "
-            "is the Nash solution, with its fit and identification (implies --transfers).",
-        ),
-    ] = False,
-    implied_balance: Annotated[
-        str | None,
-        typer.Option(
-            "--implied-balance",
-            help="With --implied: also fit party A's weight on its bilateral balance with party B, over these "
-            "weights per US$bn (e.g. 0,0.002,0.005); each weight traces its own frontier.",
-        ),
-    ] = None,
+    transfers: TransfersOpt = False,
+    implied: ImpliedOpt = False,
+    implied_balance: ImpliedBalanceOpt = None,
     html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
     png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
     as_json: JsonOpt = False,
@@ -549,33 +297,78 @@ def bargain_cmd(
     sol = solve(solution, curve, d.u, beta=b_, delta=dl, impasse=e.u)
     pkg = to_package(space, fr, sol)
     en = check_package(space, pkg.x, d, enforce, starts=extra[2]) if enforce is not None else None
-    real = None
-    if transfers and set(space.parties) == {"USA", "JPN"}:
-        xr, notes = real_deal_x(space, extra[3])
-        real = efficiency_loss(space, xr, space.base.expenditure, notes)
-    elif implied:
-        raise OptionError("--implied", "parties USA,JPN (the real July 2025 package)", parties)
+    real = _real_deal(space, extra[3], transfers, implied, parties)
     inv = implied_beta(curve, d.u, real.u) if implied and real is not None else None
     inv_w = None
     if implied_balance is not None and inv is not None:
-        grid = tuple(parse_floats(implied_balance, "--implied-balance", lo=-1.0, hi=1.0))
-        data = extra[3]
-        pa, pb = space.parties
-
-        def space_for(w: float) -> PackageSpace:
-            spec = ObjectiveSpec(pa, political_weights=political_weights_name(political_weights),
-                                 balance=(WeightedTerm(pb, w),) if w else ())  # fmt: skip
-            return build_space(
-                data, space.base, (pa, pb), {pa: spec}, instruments=instrument, upper=upper / 100.0,
-                political_weights=political_weights, transfers=True,
-            )  # fmt: skip
-
-        inv_w = implied_objective_weight(
-            space_for, grid, d.tariff, lambda s: real_deal_x(s, data)[0], max(points // 2, 8),
-            f"{pa}'s balance with {pb} (per US$bn)",
-        )  # fmt: skip
+        inv_w = _implied_balance(space, extra[3], d, implied_balance, political_weights, instrument, upper,
+                                 points)  # fmt: skip
     a, b = space.parties
-    payload = {
+    payload = _bargain_payload(dataset, closure, space, d, e, pkg, en, real, inv, inv_w, fr)
+    marks = {d.name: d.u, **({e.name: e.u} if e is not d else {})}
+    if real is not None:
+        marks["real deal (July 2025)"] = real.u
+    _charts(curve, (a, b), marks, [sol], None, html, png)
+    if as_json:
+        emit_json(payload)
+        return
+    _print_bargain(space, solution, d, e, pkg, sol, en, real, inv, inv_w)
+
+
+def _real_deal(space: PackageSpace, data: Any, transfers: bool, implied: bool, parties: str) -> Any:
+    """The real July 2025 package in the space (``--transfers`` with USA,JPN), or None."""
+    if transfers and set(space.parties) == {"USA", "JPN"}:
+        xr, notes = real_deal_x(space, data)
+        return efficiency_loss(space, xr, space.base.expenditure, notes)
+    if implied:
+        raise OptionError("--implied", "parties USA,JPN (the real July 2025 package)", parties)
+    return None
+
+
+def _implied_balance(
+    space: PackageSpace,
+    data: Any,
+    d: NoDealPoint,
+    implied_balance: str,
+    political_weights: bool,
+    instrument: list[str] | None,
+    upper: float,
+    points: int,
+) -> Any:
+    """``--implied-balance``: fit party A's weight on its bilateral balance with B over a grid of weights."""
+    grid = tuple(parse_floats(implied_balance, "--implied-balance", lo=-1.0, hi=1.0))
+    pa, pb = space.parties
+
+    def space_for(w: float) -> PackageSpace:
+        spec = ObjectiveSpec(pa, political_weights=political_weights_name(political_weights),
+                             balance=(WeightedTerm(pb, w),) if w else ())  # fmt: skip
+        return build_space(
+            data, space.base, (pa, pb), {pa: spec}, instruments=instrument, upper=upper / 100.0,
+            political_weights=political_weights, transfers=True,
+        )  # fmt: skip
+
+    return implied_objective_weight(
+        space_for, grid, d.tariff, lambda s: real_deal_x(s, data)[0], max(points // 2, 8),
+        f"{pa}'s balance with {pb} (per US$bn)",
+    )  # fmt: skip
+
+
+def _bargain_payload(
+    dataset: str,
+    closure: str,
+    space: PackageSpace,
+    d: NoDealPoint,
+    e: NoDealPoint,
+    pkg: Any,
+    en: Any,
+    real: Any,
+    inv: Any,
+    inv_w: Any,
+    fr: Any,
+) -> dict[str, Any]:
+    """The ``--json`` payload of a two-party ``bargain``."""
+    a, b = space.parties
+    return {
         "command": "bargain",
         "dataset": dataset,
         "closure": closure,
@@ -595,13 +388,22 @@ def bargain_cmd(
         "side_valuations": [{"instrument": v.name, "valuation": v.source} for v in space.valuations],
         "frontier_seconds": fr.seconds,
     }
-    marks = {d.name: d.u, **({e.name: e.u} if e is not d else {})}
-    if real is not None:
-        marks["real deal (July 2025)"] = real.u
-    _charts(curve, (a, b), marks, [sol], None, html, png)
-    if as_json:
-        emit_json(payload)
-        return
+
+
+def _print_bargain(
+    space: PackageSpace,
+    solution: str,
+    d: NoDealPoint,
+    e: NoDealPoint,
+    pkg: Any,
+    sol: Solution,
+    en: Any,
+    real: Any,
+    inv: Any,
+    inv_w: Any,
+) -> None:
+    """The lines and package table a two-party ``bargain`` prints without ``--json``."""
+    a, b = space.parties
     for o in space.objectives:
         console.print(o.spec.describe())
     console.print(
@@ -643,96 +445,6 @@ def bargain_cmd(
             + ")"
         )
 
-
-def parse_package(space: PackageSpace, items: list[str] | None) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """A package from items ``IMPORTER:SECTOR|all=PCT`` (tariff instruments whose importer matches and
-    whose sectors include SECTOR, or all) or ``NAME=VALUE`` (an instrument by its full name; side items
-    in US$ bn); instruments not named stay at the reference."""
-    x = space.reference_x()
-    names = [i.name for i in space.instruments]
-    for it in items or []:
-        key, sep, val = it.rpartition("=")
-        try:
-            v = float(val)
-        except ValueError:
-            raise OptionError("--offer", "IMPORTER:SECTOR|all=PCT or NAME=VALUE with a number", it) from None
-        if not sep:
-            raise OptionError("--offer", "IMPORTER:SECTOR|all=PCT or NAME=VALUE", it)
-        if key in names:
-            k = names.index(key)
-            x[k] = v / 100.0 if space.instruments[k].kind == "tariff" else v
-            continue
-        imp, _, sec = key.partition(":")
-        hit = False
-        for k, ins in enumerate(space.instruments):
-            if ins.kind != "tariff" or space.countries[ins.importer] != imp:
-                continue
-            if sec == "all" or (sec in space.sectors and space.sectors.index(sec) in ins.sectors):
-                x[k] = v / 100.0
-                hit = True
-        if not hit:
-            raise OptionError("--offer", "an instrument name or IMPORTER:SECTOR|all of a party", key)
-    return np.clip(x, space.lower, space.upper)
-
-
-@guard
-def counter_offer_cmd(
-    offer: Annotated[
-        list[str],
-        typer.Option(
-            "--offer",
-            help="The other side's offer: IMPORTER:SECTOR|all=PCT (repeatable; e.g. --offer USA:all=15 "
-            "--offer JPN:all=0); instruments not named stay at the reference tariffs.",
-        ),
-    ],
-    us: Annotated[str, typer.Option(help="The party advised (one of --parties).")] = "JPN",
-    position: Annotated[
-        list[str] | None,
-        typer.Option(help="Our last offer (same syntax); default our ideal package."),
-    ] = None,
-    dataset: Dataset = DEFAULT_DATASET,
-    parties: PartiesOpt = "USA,JPN",
-    closure: ClosureOpt = None,
-    instrument: InstrOpt = None,
-    objectives: ObjOpt = None,
-    upper: UpperOpt = 100.0,
-    political_weights: PwOpt = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Counter-offer advisor: the best package for us that leaves the other side at least as well off as
-    its offer, and our smallest concession from our position that both sides prefer to the offer."""
-    closure = closure or default_closure(dataset)
-    space, _ = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights, None)
-    if us not in space.parties:
-        raise OptionError("--us", space.parties, us)
-    k = space.parties.index(us)
-    xo = parse_package(space, offer)
-    xp = parse_package(space, position) if position else None
-    adv = advise(space, xo, k, xp)
-    payload = {
-        "command": "counter-offer",
-        "dataset": dataset,
-        "parties": list(space.parties),
-        **adv.as_dict(space),
-    }
-    if as_json:
-        emit_json(payload)
-        return
-    a, b = space.parties
-    tab = Table(title=f"Counter-offer advice for {us}", title_justify="left")
-    tab.add_column("instrument")
-    for c in ("their offer", "best for us", "smallest concession"):
-        tab.add_column(c, justify="right")
-    for i, ins in enumerate(space.instruments):
-        vals = (adv.offer_x[i], adv.best_x[i], adv.concession_x[i])
-        if ins.kind == "tariff":
-            tab.add_row(ins.name, *(f"{100 * v:.1f} %" for v in vals))
-        else:
-            tab.add_row(ins.name, *(f"{v:.2f} US$ bn" for v in vals))
-    tab.add_row(f"U {a}", *(f"{u[0]:+.4f}" for u in (adv.offer_u, adv.best_u, adv.concession_u)))
-    tab.add_row(f"U {b}", *(f"{u[1]:+.4f}" for u in (adv.offer_u, adv.best_u, adv.concession_u)))
-    console.print(tab)
-    console.print(f"gain for {us} over the offer: {adv.gain:+.4f}; converged {adv.converged}")
 
 
 def _multilateral_equal_gain(
@@ -807,147 +519,13 @@ def _multilateral_equal_gain(
     )
 
 
-@guard
-def negotiate_cmd(
-    dataset: Dataset = DEFAULT_DATASET,
-    parties: PartiesOpt = "USA,JPN",
-    closure: ClosureOpt = None,
-    strategy_a: Annotated[
-        str,
-        typer.Option(
-            help="A's strategy: boulware, linear, conceder, time:<e>, "
-            "tit-for-tat, model; options ',const=<u>', ',fit'."
-        ),
-    ] = "boulware",
-    strategy_b: Annotated[str, typer.Option(help="B's strategy (same syntax).")] = "conceder",
-    start: Annotated[str, typer.Option(help="Date talks start (ISO).")] = "2025-04-17",
-    deadline: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--deadline",
-            help="Deadline DATE[=NAME] (repeatable; the last is hard, earlier ones "
-            "are extended). Default: 2025-07-09 and 2025-08-01.",
-        ),
-    ] = None,
-    rounds: Annotated[list[int] | None, typer.Option("--rounds", help="Rounds before each deadline.")] = None,
-    delta: Annotated[str, typer.Option(help="Per-round discount factors 'dA,dB'.")] = "0.99,0.99",
-    points: Annotated[int, typer.Option(help="Frontier points.")] = 25,
-    instrument: InstrOpt = None,
-    objectives: ObjOpt = None,
-    upper: UpperOpt = 100.0,
-    political_weights: PwOpt = False,
-    no_deal: NoDealOpt = DEFAULT_BREAKDOWN,
-    impasse: ImpasseOpt = DEFAULT_IMPASSE,
-    escalate_items: EscOpt = None,
-    starts: StartsOpt = None,
-    html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
-    png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Simulate alternating offers on the Pareto frontier toward deadlines; log every round."""
-    closure = closure or default_closure(dataset)
-    points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
-    rounds = [parse_int(r, "--rounds", lo=1, hi=MAX_ROUNDS) for r in rounds or []] or None
-    delta_ab = list(parse_floats(delta, "--delta", n=2, lo=0.0, hi=1.0, lo_open=True, hi_open=True))
-    strategies = (neg.parse_strategy(strategy_a), neg.parse_strategy(strategy_b))
-    space, extra = _two_party(
-        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts
-    )
-    d = _nodeal(space, no_deal, extra)
-    e = _nodeal(space, impasse, extra) if normalise_no_deal(impasse) != d.name else d
-    dls_raw = deadline or ["2025-07-09=July 9", "2025-08-01=August 1"]
-    dls: list[tuple[dt.date, str]] = []
-    for item in dls_raw:
-        day, _, name = item.partition("=")
-        try:
-            dls.append((dt.date.fromisoformat(day.strip()), name.strip() or day.strip()))
-        except ValueError:
-            raise OptionError("--deadline", "DATE[=NAME] with an ISO date", item) from None
-    try:
-        start_day = dt.date.fromisoformat(start)
-    except ValueError:
-        raise OptionError("--start", "an ISO date", start) from None
-    per: list[int] | int = list(rounds) if rounds else 10
-    if isinstance(per, list) and len(per) == 1:
-        per = per[0]
-    dates, deadlines = neg.schedule(start_day, dls, per)
-    with _progress() as cb:
-        fr = trace_frontier(space, points, nodeal=d.u, progress=cb)
-    curve = fr.curve()
-    res = neg.simulate(
-        curve,
-        d.u,
-        strategies,
-        deadlines,
-        impasse=e.u,
-        delta=delta_ab,
-        dates=dates,
-        parties=space.parties,
-        package_of=fr.package_near,
-    )
-    sols = [solve(n, curve, d.u, impasse=e.u) for n in ("nash", "ks", "egalitarian")]
-    exact = space.evaluate(res.package, gradient=False).u if res.package is not None else None
-    a, b = space.parties
-    _charts(curve, (a, b), {d.name: d.u, **({e.name: e.u} if e is not d else {})}, sols, res, html, png)
-    payload = {
-        "command": "negotiate",
-        "dataset": dataset,
-        "closure": closure,
-        "parties": [a, b],
-        "strategies": list(res.strategies),
-        "objectives": [o.spec.as_dict() for o in space.objectives],
-        "no_deal": {
-            "breakdown (if talks collapse)": d.as_dict(),
-            "impasse (while talks drag on)": e.as_dict(),
-        },
-        "deadlines": [{"round": x.round, "name": x.name, "hard": x.hard} for x in deadlines],
-        "agreement": res.agreement,
-        "round": res.round,
-        "reason": res.reason,
-        "u": res.u.tolist(),
-        "u_exact_package": None if exact is None else exact.tolist(),
-        "u_discounted": res.u_discounted.tolist(),
-        "package": None
-        if res.package is None
-        else {ins.name: float(v) for ins, v in zip(space.instruments, res.package, strict=True)},
-        "solutions": [{"name": s.name, "u": s.u.tolist()} for s in sols],
-        "log": res.log.to_dict(orient="records"),
-    }
-    if as_json:
-        emit_json(payload)
-        return
-    for o in space.objectives:
-        console.print(o.spec.describe())
-    console.print(
-        f"no deal if talks collapse ({d.name}): ({d.u[0]:+.4f}, {d.u[1]:+.4f}); "
-        f"while talks drag on ({e.name}): ({e.u[0]:+.4f}, {e.u[1]:+.4f})"
-    )
-    tab = Table(
-        title=f"Negotiation {a} ({res.strategies[0]}) vs {b} ({res.strategies[1]})", title_justify="left"
-    )
-    for c in ("round", "date", "phase", "proposer", f"U {a}", f"U {b}", "accepted"):
-        tab.add_column(c, justify="right")
-    for row in res.log.to_dict(orient="records"):
-        tab.add_row(
-            str(row["round"]),
-            str(row["date"]),
-            str(row["phase"]),
-            str(row["proposer"]),
-            f"{row[f'u_{a}']:+.4f}",
-            f"{row[f'u_{b}']:+.4f}",
-            "yes" if row["accepted"] else "",
-        )
-    console.print(tab)
-    console.print(
-        f"{res.reason}; U = ({res.u[0]:+.4f}, {res.u[1]:+.4f})"
-        + ("" if exact is None else f"; package evaluated exactly: ({exact[0]:+.4f}, {exact[1]:+.4f})")
-    )
-    for s in sols:
-        console.print(f"  {s.name}: ({s.u[0]:+.4f}, {s.u[1]:+.4f})")
-
 
 def register(app: typer.Typer) -> None:
     """Register ``war``, ``frontier``, ``bargain``, ``negotiate`` and ``counter-offer`` on the main app."""
+    from tradetalks.cli.counter_offer_cmd import counter_offer_cmd
+    from tradetalks.cli.negotiate_cmd import negotiate_cmd
+    from tradetalks.cli.war_cmd import war_cmd
+
     app.command("war")(war_cmd)
     app.command("frontier")(frontier_cmd)
     app.command("bargain")(bargain_cmd)
