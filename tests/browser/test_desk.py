@@ -393,6 +393,22 @@ def test_compare_view(desktop: Session, server: str) -> None:
     _axe(pg, "compare (desktop)")
 
 
+def test_frontier_tab_from_the_url(desktop: Session, server: str) -> None:
+    """Opening the desk directly at ``?tab=frontier`` traces and draws the frontier (as clicking the tab
+    does): the chart's traces and its text table appear without any click."""
+    pg = desktop.page
+    pg.goto(server + "/?tab=frontier&base=jp-us-deal")
+    pg.wait_for_selector("#view-frontier.active")
+    # the chart's text table (inside a closed <details>: attached, not visible), written after the plot
+    pg.wait_for_selector("#a-frontier table tbody tr", state="attached")
+    names = pg.eval_on_selector("#c-frontier", "el => (el.data || []).map(t => t.name)")
+    assert "efficient tariff packages (frontier)" in names and any(n.startswith("no deal") for n in names)
+    assert pg.locator("#c-frontier .main-svg").count() >= 1
+    assert "points" in pg.inner_text("#f-info")
+    assert "tab=frontier" in pg.url
+    pg.wait_for_selector("#results[data-state=ok]", state="attached")  # the package view is hidden on this tab
+
+
 def test_phone_layout_and_accessibility(phone: Session, server: str) -> None:
     """At 390×844: no horizontal overflow, and no serious/critical axe-core violation, on every view."""
     pg = phone.page
