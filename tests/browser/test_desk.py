@@ -20,20 +20,14 @@ import io
 import json
 import math
 import os
-import shutil
-import socket
-import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+from tests.browser._support import CHROMIUM, FLAGS, serve_app
+
 TOKEN = "desk-token"
 AXE = Path(__file__).with_name("axe.min.js")
 DESKTOP = {"width": 1440, "height": 900}
@@ -41,47 +35,10 @@ PHONE = {"width": 390, "height": 844}
 CAP_MS = int(os.environ.get("TT_BROWSER_CAP_MS", "600000"))  # safety cap only: a hung page fails instead of blocking CI forever
 
 
-def _need_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package")
-    if missing:
-        msg = "browser tests need " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(msg + " (CI is set)")
-        pytest.skip(msg)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    _need_browser()
-    import uvicorn
-
-    from tradetalks.web.app import create_app
-
-    tmp = Path(tempfile.mkdtemp(prefix="tt-desk-"))
-    app = create_app(api_token=TOKEN, database_url=f"sqlite:///{tmp / 'record.sqlite3'}")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    while not srv.started and th.is_alive():
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=30)
-    shutil.rmtree(tmp, ignore_errors=True)
+    with serve_app(TOKEN, "tt-desk-") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,67 +9,23 @@ where they fail.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.browser._support import CHROMIUM, FLAGS, serve_app
+
 TOKEN = "browser-token"
-
-
-def _need_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package")
-    if missing:
-        msg = "browser tests need " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(msg + " (CI is set)")
-        pytest.skip(msg)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    _need_browser()
-    import uvicorn
-
-    from tradetalks.web.app import create_app
-
-    tmp = Path(tempfile.mkdtemp(prefix="tt-browser-"))
-    app = create_app(api_token=TOKEN, database_url=f"sqlite:///{tmp / 'record.sqlite3'}")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
-    shutil.rmtree(tmp, ignore_errors=True)
+    with serve_app(TOKEN, "tt-browser-") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
