@@ -37,26 +37,26 @@ _STILL_RUNNING: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _frontier_job(spec: S.FrontierSpec) -> Callable[[Report], Any]:
+def _traced_job(spec: S.FrontierSpec, finish: Callable[[Any], Any]) -> Callable[[Report], Any]:
+    """A job that traces the frontier of ``spec`` (with progress) and then returns ``finish(spec)``
+    (the frontier itself, or the bargaining solutions on it)."""
+
     def run(report: Report) -> Any:
         report(0.0, "tracing the frontier")
         sv.trace(
             spec, lambda what, done, total: report(0.95 * done / max(total, 1), f"{what}: {done}/{total}")
         )
-        return sv.frontier(spec)
+        return finish(spec)
 
     return run
+
+
+def _frontier_job(spec: S.FrontierSpec) -> Callable[[Report], Any]:
+    return _traced_job(spec, sv.frontier)
 
 
 def _bargain_job(spec: S.BargainSpec) -> Callable[[Report], Any]:
-    def run(report: Report) -> Any:
-        report(0.0, "tracing the frontier")
-        sv.trace(
-            spec, lambda what, done, total: report(0.95 * done / max(total, 1), f"{what}: {done}/{total}")
-        )
-        return sv.bargain(spec)
-
-    return run
+    return _traced_job(spec, sv.bargain)
 
 
 def _war_job(spec: S.WarSpec) -> Callable[[Report], Any]:
