@@ -15,7 +15,7 @@ from tradetalks.bargain.enforce import check_package, critical_delta, self_enfor
 from tradetalks.bargain.problem import build_space, nodeal_point
 from tradetalks.cli.app import app
 from tradetalks.errors import BargainingError, ModelError
-from tradetalks.model import ossa, strategic
+from tradetalks.model import ossa, ossa_optimal, strategic
 
 from .test_ossa import random_economy
 
@@ -40,7 +40,7 @@ def test_bilateral_war_mutual_best_responses_third_countries_fixed(econ3) -> Non
     np.testing.assert_array_equal(war.tariff[2, :2, :], base.tariff[2, :2, :])  # parties' tariffs on it
     assert not np.allclose(war.tariff[1, 0], base.tariff[1, 0])
     for me, other in ((0, 1), (1, 0)):
-        br = ossa.optimal_tariff(base, me, tariff=war.tariff, partners=[other], starts=BR_ALL, seed=7)
+        br = ossa_optimal.optimal_tariff(base, me, tariff=war.tariff, partners=[other], starts=BR_ALL, seed=7)
         assert br.gov_welfare_hat[me] <= war.gov_welfare_hat[me] * (1 + 1e-7)
     # the no-deal point of the bargaining layer is this war
     space = build_space(data, base, ("C0", "C1"))
@@ -55,17 +55,17 @@ def test_best_response_partners_and_converged_flag(econ3) -> None:  # type: igno
     """A bilateral best response moves only the named partner's tariffs; ``converged`` requires the
     first-order test (an optimiser stopped after one iteration is not converged); bad input is named."""
     _, base = econ3
-    r = ossa.optimal_tariff(base, 0, partners=[2])
+    r = ossa_optimal.optimal_tariff(base, 0, partners=[2])
     np.testing.assert_array_equal(r.tariff[1, 0], base.tariff[1, 0])
     assert r.converged and r.projected_gradient < ossa.PG_TOL and r.partners == (2,)
-    assert len(r.starts) == len(ossa.DEFAULT_STARTS) and r.spread >= 0
-    stopped = ossa.optimal_tariff(base, 0, starts=("zero",), max_iter=1)
+    assert len(r.starts) == len(ossa_optimal.DEFAULT_STARTS) and r.spread >= 0
+    stopped = ossa_optimal.optimal_tariff(base, 0, starts=("zero",), max_iter=1)
     assert not stopped.converged
     with pytest.raises(ModelError, match="partners"):
-        ossa.optimal_tariff(base, 0, partners=[0])
+        ossa_optimal.optimal_tariff(base, 0, partners=[0])
     with pytest.raises(ModelError, match="starts"):
-        ossa.optimal_tariff(base, 0, starts=("everywhere",))
-    assert ossa.parse_starts("8")[-1] == "random" and len(ossa.parse_starts(8)) == 8
+        ossa_optimal.optimal_tariff(base, 0, starts=("everywhere",))
+    assert ossa_optimal.parse_starts("8")[-1] == "random" and len(ossa_optimal.parse_starts(8)) == 8
 
 
 def test_mfn_cooperative_equal_gains_one_rate_per_sector(econ3) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +130,7 @@ def test_enforcement_on_model_two_countries() -> None:
         want = 0.0 if g <= 0 else (np.inf if ell <= 0 else g / (g + ell))
         assert en.critical_delta[k] == pytest.approx(want, rel=1e-12)
     for k in (0, 1):
-        again = ossa.optimal_tariff(base, k, tariff=en.deviation_tariff[k], starts=BR_ALL)
+        again = ossa_optimal.optimal_tariff(base, k, tariff=en.deviation_tariff[k], starts=BR_ALL)
         u_again = space.values_of_tariff(again.tariff)[k] + space.side_value(x)[k]
         assert u_again <= en.u_deviate[k] + 1e-7
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tradetalks.model import ossa
+from tradetalks.model import ossa, ossa_optimal
 from tradetalks.vocabulary import default_closure
 
 
@@ -22,8 +22,8 @@ def test_default_optimal_tariff_beats_ten_random_starts(reference, political: bo
     base = ossa.baseline_from_data(data, default_closure("ossa2014"))
     lam = np.asarray(data.param("lambda_pol")) if political else None
     for j, c in enumerate(data.countries):
-        default = ossa.optimal_tariff(base, j, political_weights=lam)
+        default = ossa_optimal.optimal_tariff(base, j, political_weights=lam)
         assert default.converged, c
-        rand = ossa.optimal_tariff(base, j, political_weights=lam, starts=("random",) * 10, seed=2014)
+        rand = ossa_optimal.optimal_tariff(base, j, political_weights=lam, starts=("random",) * 10, seed=2014)
         best_random = max(g for _, g in rand.starts)
         assert default.gov_welfare_hat[j] >= best_random * (1 - 1e-9), (c, default.starts, rand.starts)

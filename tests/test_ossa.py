@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tradetalks.data import TradeData
 from tradetalks.errors import ConvergenceError, ConvergenceWarning, ModelError, ShapeError
-from tradetalks.model import ossa
+from tradetalks.model import ossa, ossa_optimal
 from tradetalks.model.common import SolverOptions
 
 REGION_ROWS = {
@@ -41,7 +41,7 @@ def ossa_results(request: pytest.FixtureRequest) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     sg = base.sigma
     for j, name in enumerate(data.countries):
-        r = ossa.optimal_tariff(base, j)
+        r = ossa_optimal.optimal_tariff(base, j)
         eq = r.equilibrium
         w = r.welfare_hat
         g = r.gov_welfare_hat
@@ -201,7 +201,7 @@ def test_gradient_matches_finite_differences() -> None:
     t_new = base.tariff + 0.1
     t_new[np.arange(4), np.arange(4)] = 0
     eq = ossa.solve_equilibrium(base, t_new)
-    g = ossa.gov_welfare_gradient(base, eq, [0, 1, 2, 3], lam)
+    g = ossa_optimal.gov_welfare_gradient(base, eq, [0, 1, 2, 3], lam)
     opts = SolverOptions(tol=1e-14)
     for i, j, s in [(1, 0, 0), (0, 2, 1), (3, 1, 2), (2, 3, 0)]:
         h = 1e-6
@@ -245,7 +245,7 @@ def test_optimal_tariff_first_order_conditions() -> None:
     tariffs raises government welfare (checked on 50 perturbations)."""
     data = random_economy(21, n=3, s=2)
     base = ossa.baseline_from_data(data, "balanced")
-    r = ossa.optimal_tariff(base, 0, starts=("uniform", "zero"))
+    r = ossa_optimal.optimal_tariff(base, 0, starts=("uniform", "zero"))
     assert r.converged
     assert r.projected_gradient < 1e-6
     rng = np.random.default_rng(1)

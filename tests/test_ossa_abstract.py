@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tradetalks.model import ossa, strategic
+from tradetalks.model import ossa, ossa_optimal, strategic
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def pe_setup() -> tuple[ossa.OssaBaseline, np.ndarray]:
 def test_optimal_tariffs_average_62(pe_setup: tuple[ossa.OssaBaseline, np.ndarray]) -> None:
     """Abstract: optimal (political-economy) tariffs average 62 %."""
     base, lam = pe_setup
-    meds = [ossa.optimal_tariff(base, j, political_weights=lam).median_tariff() for j in range(base.n)]
+    meds = [ossa_optimal.optimal_tariff(base, j, political_weights=lam).median_tariff() for j in range(base.n)]
     assert abs(100 * np.mean(meds) - 62.0) < 1.0
 
 

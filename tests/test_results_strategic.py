@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tradetalks.data.tradedata import TradeData
-from tradetalks.model import ossa
+from tradetalks.model import ossa, ossa_optimal
 from tradetalks.results.strategic import FrontierTable, negotiation_log, tariff_outcome
 
 
@@ -34,7 +34,7 @@ def economy(seed: int = 3, n: int = 4, s: int = 3) -> TradeData:
 def best_response() -> tuple[TradeData, ossa.OssaBaseline, object]:
     d = economy()
     base = ossa.baseline_from_data(d, "balanced")
-    return d, base, ossa.optimal_tariff(base, 1)
+    return d, base, ossa_optimal.optimal_tariff(base, 1)
 
 
 def test_optimal_tariff_outcome_is_labelled(best_response: tuple[TradeData, ossa.OssaBaseline, object]) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradetalks.errors import ModelError, OptionError
-from tradetalks.model import ossa, strategic
+from tradetalks.model import ossa, ossa_optimal, strategic
 from tradetalks.model.common import SolverOptions
 
 from .test_ossa import random_economy
@@ -24,7 +24,7 @@ def test_trade_war_tariffs_are_mutual_best_responses(seed: int, mfn: bool) -> No
     war = strategic.trade_war(base, mfn=mfn, tol=1e-7)
     assert war.converged
     for j in range(base.n):
-        br = ossa.optimal_tariff(base, j, tariff=war.tariff, mfn=mfn, starts=("uniform", "zero", "current"))
+        br = ossa_optimal.optimal_tariff(base, j, tariff=war.tariff, mfn=mfn, starts=("uniform", "zero", "current"))
         assert br.gov_welfare_hat[j] <= war.gov_welfare_hat[j] * (1 + 1e-6)
 
 

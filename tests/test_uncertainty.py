@@ -13,7 +13,7 @@ import pytest
 
 from tradetalks.data import TradeData, load
 from tradetalks.errors import ElasticitySetError, SweepSpecError
-from tradetalks.model import ossa
+from tradetalks.model import ossa, ossa_batch
 from tradetalks.model.common import SolverOptions
 from tradetalks.policy.evaluate import PackageResult, evaluate
 from tradetalks.policy.scenarios import resolve
@@ -40,21 +40,21 @@ def test_batched_parameters_equal_single_solves(world: TradeData) -> None:
     rng = np.random.default_rng(7)
     sigma = mc_sigma(base.sigma, np.full(base.s, 0.3), 3, seed=7, correlation=0.5)
     t_new = base.tariff + rng.uniform(0.0, 0.3, (3, *base.tariff.shape))
-    pb = ossa.calibrate_batch(base.trade, base.tariff, sigma)
-    eq = ossa.solve_equilibrium_batch(pb, t_new)
+    pb = ossa_batch.calibrate_batch(base.trade, base.tariff, sigma)
+    eq = ossa_batch.solve_equilibrium_batch(pb, t_new)
     assert eq.converged_each.all()
     for k in range(3):
         bk = ossa.calibrate(base.trade, base.tariff, sigma[k])
         e1 = ossa.solve_equilibrium(bk, t_new[k])
         np.testing.assert_allclose(eq.w_hat[k], e1.w_hat[0], rtol=1e-10)
         np.testing.assert_allclose(eq.e_hat[k], e1.e_hat[0], rtol=1e-10)
-        np.testing.assert_allclose(ossa.welfare_hat_batch(pb, eq)[k], ossa.welfare_hat(bk, e1)[0], rtol=1e-10)
+        np.testing.assert_allclose(ossa_batch.welfare_hat_batch(pb, eq)[k], ossa.welfare_hat(bk, e1)[0], rtol=1e-10)
 
 
 def test_batched_purge_equals_single_purge(world: TradeData) -> None:
     """The balanced closure's purged baseline, per member, equals :func:`ossa.purge_deficits` (1e-9 rel.)."""
     base = ossa.calibrate(world.trade, world.tariff, central_sigma(world))
-    pb = ossa.purge_deficits_batch(ossa.calibrate_batch(base.trade, base.tariff, base.sigma[None]))
+    pb = ossa_batch.purge_deficits_batch(ossa_batch.calibrate_batch(base.trade, base.tariff, base.sigma[None]))
     ref = ossa.purge_deficits(base)
     np.testing.assert_allclose(pb.trade[0], ref.trade, rtol=1e-9, atol=1e-6)
 

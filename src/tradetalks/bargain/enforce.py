@@ -164,12 +164,12 @@ def check_package(
 ) -> Enforcement:
     """Self-enforcement of package ``x`` against the breakdown point ``nodeal``.
 
-    Each party's deviation is its best response (:func:`tradetalks.model.ossa.optimal_tariff`, tariffs on
+    Each party's deviation is its best response (:func:`tradetalks.model.ossa_optimal.optimal_tariff`, tariffs on
     the other party only, maximising Ossa's G with the party's political weights) against the package's
     tariffs; the side items of the package are kept during the deviation period (conservative: they are
     the other party's to withhold only from the next period on). Payoffs are the parties' objectives.
     """
-    from tradetalks.model.ossa import DEFAULT_STARTS, optimal_tariff
+    from tradetalks.model.ossa_optimal import DEFAULT_STARTS, optimal_tariff
 
     xa = np.asarray(x, dtype=float)
     t_deal = space.tariffs(xa)

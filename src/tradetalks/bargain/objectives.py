@@ -54,13 +54,8 @@ import numpy.typing as npt
 
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import SpecError
-from tradetalks.model.ossa import (
-    Equilibrium,
-    OssaBaseline,
-    functional_gradient,
-    gov_welfare_gradient,
-    gov_welfare_hat,
-)
+from tradetalks.model.ossa import Equilibrium, OssaBaseline, gov_welfare_hat
+from tradetalks.model.ossa_optimal import functional_gradient, gov_welfare_gradient
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -403,7 +403,7 @@ def trade_war_point(
     every third-country tariff (theirs and the third countries') fixed at the reference. ``False``
     (``"global-war"``): every country best-responds with tariffs on all partners (Ossa's trade war).
     """
-    from tradetalks.model.ossa import DEFAULT_STARTS
+    from tradetalks.model.ossa_optimal import DEFAULT_STARTS
     from tradetalks.model.strategic import trade_war
 
     a, b = space.objectives[0].country, space.objectives[1].country

@@ -28,7 +28,8 @@ from tradetalks.cli.common import err_console
 from tradetalks.data import load
 from tradetalks.errors import OptionError
 from tradetalks.model.common import check_closure
-from tradetalks.model.ossa import baseline_from_data, parse_starts
+from tradetalks.model.ossa import baseline_from_data
+from tradetalks.model.ossa_optimal import parse_starts
 from tradetalks.model.strategic import (
     COOP_DEFAULT_STARTS,
 )

@@ -201,7 +201,7 @@ def optimal_tariff_cmd(
     Prints per-country welfare %, government welfare % and the country's median optimal tariff % (over
     all its bilateral tariffs pooled across partners and sectors, as in Ossa's tables).
     """
-    from tradetalks.model import ossa
+    from tradetalks.model import ossa, ossa_optimal
 
     closure = check_closure(closure or default_closure(dataset))
     data = load_with_elasticities(dataset, elasticities)
@@ -209,7 +209,7 @@ def optimal_tariff_cmd(
     lam = data.param("lambda_pol") if political_weights else None
     base = ossa.baseline_from_data(data, closure)
     start = time.perf_counter()
-    r = ossa.optimal_tariff(base, j, mfn=mfn, political_weights=lam, starts=ossa.parse_starts(starts))
+    r = ossa_optimal.optimal_tariff(base, j, mfn=mfn, political_weights=lam, starts=ossa_optimal.parse_starts(starts))
     seconds = time.perf_counter() - start
     payload = _optimal_payload(data, base, r, j, closure, seconds,
                                {"mfn": mfn, "political_weights": political_weights})

@@ -2,7 +2,7 @@ r"""Strategic tariff setting in the Ossa (2014) model: trade wars (Nash) and tra
 
 Trade war
     Each player j sets its import tariffs to maximise its government welfare Ĝ_j given everybody else's
-    tariffs (:func:`tradetalks.model.ossa.optimal_tariff`); best responses are iterated (Gauss–Seidel, in
+    tariffs (:func:`tradetalks.model.ossa_optimal.optimal_tariff`); best responses are iterated (Gauss–Seidel, in
     player order) until no tariff moves: the Nash equilibrium of the tariff game (Ossa 2014, section IV.B).
 
 Trade talks
@@ -37,18 +37,15 @@ from scipy import optimize
 from tradetalks.errors import ModelError, OptionError
 from tradetalks.model.common import SolverOptions
 from tradetalks.model.ossa import (
-    DEFAULT_STARTS,
     TARIFF_UPPER,
     Equilibrium,
     OssaBaseline,
-    gov_welfare_gradient,
     gov_welfare_hat,
-    optimal_tariff,
-    parse_starts,
     solve_equilibrium,
     solve_warm,
     welfare_hat,
 )
+from tradetalks.model.ossa_optimal import DEFAULT_STARTS, gov_welfare_gradient, optimal_tariff, parse_starts
 
 FloatArray = npt.NDArray[np.float64]
 StartPoint = Literal["nash", "factual", "free-trade"]
@@ -162,7 +159,7 @@ def trade_war(
         negotiation, DESIGN.md §6).
     starts
         Starting points of the best responses in the final check (see
-        :func:`tradetalks.model.ossa.optimal_tariff`); the first round starts from each player's optimal
+        :func:`tradetalks.model.ossa_optimal.optimal_tariff`); the first round starts from each player's optimal
         uniform tariff (Ossa's choice), later rounds from the current tariffs.
         When tariffs stop moving, every player best-responds once more from all ``starts``; if one gains
         more than ``gain_tol`` (relative Ĝ), the rounds go on from there. ``converged`` requires this check.

@@ -5,7 +5,7 @@ Members
 Each scenario is solved for M elasticity members (the central σ, Monte Carlo draws, named published
 sets; :mod:`tradetalks.sweep.draws`) crossed with C side-item cases (low / central / high valuation of
 investment pledges as net-export changes), B = M × C equilibria in **one batched Newton solve**
-(:func:`tradetalks.model.ossa.solve_equilibrium_batch`; members differ in σ and, under the ``balanced``
+(:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`; members differ in σ and, under the ``balanced``
 closure, in their purged baseline). The tariff matrix of the scenario does not depend on σ and is taken
 from the one policy evaluation.
 
@@ -48,7 +48,7 @@ import xarray as xr
 
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ConvergenceWarning, SweepSpecError
-from tradetalks.model import ossa
+from tradetalks.model import ossa, ossa_batch
 from tradetalks.model.common import SolveInfo, SolverOptions
 from tradetalks.results.counterfactual import CounterfactualResult
 from tradetalks.sweep.draws import DrawOptions, ElasticityDraws, central_sigma, make_draws
@@ -182,12 +182,12 @@ def inputs_from_evaluation(pr: Any, data: TradeData, side_cases: Sequence[SideCa
 # --------------------------------------------------------------------------------------------
 
 
-def _repeat(pb: ossa.OssaParamBatch, c: int) -> ossa.OssaParamBatch:
+def _repeat(pb: ossa_batch.OssaParamBatch, c: int) -> ossa_batch.OssaParamBatch:
     if c == 1:
         return pb
     fields = {f.name: getattr(pb, f.name) for f in dataclasses.fields(pb)}
     per_member = ("sigma", "labour_income")  # always (B, ...); the others are (1, ...) when shared
-    return ossa.OssaParamBatch(**{k: (a if a.shape[0] == 1 and k not in per_member else np.repeat(a, c, axis=0))
+    return ossa_batch.OssaParamBatch(**{k: (a if a.shape[0] == 1 and k not in per_member else np.repeat(a, c, axis=0))
                                   for k, a in fields.items()})
 
 
@@ -195,7 +195,7 @@ def _repeat(pb: ossa.OssaParamBatch, c: int) -> ossa.OssaParamBatch:
 class MemberSolution:
     """Solved members of one scenario: B = M × C (member-major), their baselines and convergence."""
 
-    batch: ossa.OssaParamBatch
+    batch: ossa_batch.OssaParamBatch
     eq: ossa.Equilibrium
     converged: BoolArray
     n_members: int
@@ -238,8 +238,8 @@ def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
         return np.concatenate(arrs, axis=0)
 
     sizes = [p.eq.w_hat.shape[0] for p in parts]
-    fields = [f.name for f in dataclasses.fields(ossa.OssaParamBatch)]
-    batch = ossa.OssaParamBatch(**{
+    fields = [f.name for f in dataclasses.fields(ossa_batch.OssaParamBatch)]
+    batch = ossa_batch.OssaParamBatch(**{
         k: cat([np.broadcast_to(getattr(p.batch, k), (n, *getattr(p.batch, k).shape[1:]))
                 if getattr(p.batch, k).shape[0] != 1 or k in ("sigma", "labour_income") else getattr(p.batch, k)
                 for p, n in zip(parts, sizes, strict=True)], k in ("sigma", "labour_income"))
@@ -261,19 +261,19 @@ def _solve_block(
     x0: tuple[FloatArray, FloatArray] | None = None,
 ) -> MemberSolution:
     m, c = sigma.shape[0], len(inputs.side_cases)
-    pb = ossa.calibrate_batch(data.trade, data.tariff, sigma)
+    pb = ossa_batch.calibrate_batch(data.trade, data.tariff, sigma)
     quiet = dataclasses.replace(options, strict=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # counted per member below, never hidden
         if inputs.closure == "balanced":
-            pb = ossa.purge_deficits_batch(pb, quiet)
+            pb = ossa_batch.purge_deficits_batch(pb, quiet)
         pb = _repeat(pb, c)
         b, n = m * c, data.n_countries
         nx0 = np.broadcast_to(pb.nx, (b, n))
         d = np.stack([np.zeros(n) if k.nx_change is None else np.asarray(k.nx_change, float)
                       for k in inputs.side_cases])
         nx_new = nx0 + np.tile(d, (m, 1))
-        eq = ossa.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, x0=x0, options=quiet)
+        eq = ossa_batch.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, x0=x0, options=quiet)
         ok = eq.converged_each.copy()
         comms = inputs.commitments
         if comms:
@@ -283,7 +283,7 @@ def _solve_block(
 
 
 def _fit_commitments(
-    pb: ossa.OssaParamBatch, tariff: FloatArray, nx_new: FloatArray, comms: Sequence[Commitment],
+    pb: ossa_batch.OssaParamBatch, tariff: FloatArray, nx_new: FloatArray, comms: Sequence[Commitment],
     eq0: ossa.Equilibrium, options: SolverOptions,
 ) -> tuple[ossa.Equilibrium, BoolArray]:
     ii = np.array([k.exporter for k in comms])
@@ -301,7 +301,7 @@ def _fit_commitments(
     done = ~binding.any(axis=1)
     for _ in range(MAX_COMMITMENT_STEPS):
         x0 = (np.log(eq.w_hat), np.log(eq.e_hat))
-        eq = ossa.solve_equilibrium_batch(pb, tariff, demand_shift=_shift(n, s, b, comms, logb), nx_new=nx_new,
+        eq = ossa_batch.solve_equilibrium_batch(pb, tariff, demand_shift=_shift(n, s, b, comms, logb), nx_new=nx_new,
                                           x0=x0, options=options)
         flow = eq.trade_new[:, ii, jj, kk]
         ratio = np.where(binding, flow / target, 1.0)
@@ -371,7 +371,7 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     cs = list(countries)
     a_, b_ = parties
     s = list(sectors).index(auto_sector)
-    w = ossa.welfare_hat_batch(pb, eq)
+    w = ossa_batch.welfare_hat_batch(pb, eq)
     e0 = np.broadcast_to(pb.expenditure, (b, n))
     gdp_b = np.full((b, n), np.nan) if gdp is None else np.broadcast_to(np.asarray(gdp, dtype=float), (b, n))
     ev = (w - 1.0) * e0 + (0.0 if side_ev is None else np.asarray(side_ev, dtype=float))  # + purchases (H-int)

@@ -1,0 +1,298 @@
+r"""Ossa (2014) equilibrium over a batch of parameter members (elasticities differ by member).
+
+Split out of :mod:`tradetalks.model.ossa`: the same equations and Newton solver as
+:func:`tradetalks.model.ossa.solve_equilibrium`, with the member axis carried through the baseline
+(σ, and after a purge the flows) so that Monte Carlo draws and named elasticity sets run as one batched solve
+(issue 13).
+
+References
+----------
+Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic Review 104(12), 4104–46.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tradetalks.errors import ModelError, ShapeError
+from tradetalks.model.common import SolveInfo, SolverOptions, finish
+from tradetalks.model.ossa import TARIFF_UPPER, Equilibrium, FloatArray, OssaBaseline
+from tradetalks.model.solver import newton
+
+# --------------------------------------------------------------------------------------------
+# batched parameters (issue 13, H13): one Newton solve over members that differ in sigma (and baseline)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class OssaParamBatch:
+    r"""Baselines of B members that differ in their elasticities (and, after a purge, in their flows).
+
+    The same quantities as :class:`OssaBaseline` with a leading member axis; arrays that do not depend on
+    the member keep a leading axis of length 1 (broadcast). Build with :func:`calibrate_batch`.
+
+    Attributes
+    ----------
+    trade, tariff, gamma
+        (B or 1, N, N, S).
+    sigma
+        (B, S) elasticities of substitution of each member.
+    nx, expenditure
+        (B or 1, N).
+    labour_income
+        (B, N) :math:`w_jL_j = \sum_s (\sigma_s - 1)/\sigma_s R_{js}` of each member.
+    mu
+        (B or 1, N, S).
+    """
+
+    trade: FloatArray
+    tariff: FloatArray
+    sigma: FloatArray
+    nx: FloatArray
+    expenditure: FloatArray
+    labour_income: FloatArray
+    gamma: FloatArray
+    mu: FloatArray
+
+    @property
+    def size(self) -> int:
+        """Number of members B."""
+        return int(self.sigma.shape[0])
+
+    def member(self, k: int) -> OssaBaseline:
+        """Member ``k`` as an ordinary :class:`OssaBaseline` (e.g. for :func:`result_from_equilibrium`)."""
+
+        def pick(a: FloatArray) -> FloatArray:
+            return np.asarray(a[0 if a.shape[0] == 1 else k])
+
+        return OssaBaseline(
+            pick(self.trade),
+            pick(self.tariff),
+            pick(self.sigma),
+            pick(self.nx),
+            pick(self.expenditure),
+            pick(self.labour_income),
+            pick(self.gamma),
+            pick(self.mu),
+        )
+
+
+def calibrate_batch(trade: npt.ArrayLike, tariff: npt.ArrayLike, sigma: npt.ArrayLike) -> OssaParamBatch:
+    """:func:`calibrate` for B elasticity vectors at once.
+
+    Parameters
+    ----------
+    trade, tariff
+        (N, N, S) shared by every member, or (B, N, N, S).
+    sigma
+        (B, S) elasticities of substitution, each > 1.
+
+    Raises
+    ------
+    ShapeError, ModelError
+        Mismatched shapes; σ ≤ 1.
+    """
+    x = np.asarray(trade, dtype=float)
+    t = np.asarray(tariff, dtype=float)
+    sg = np.asarray(sigma, dtype=float)
+    x = x[None] if x.ndim == 3 else x
+    t = t[None] if t.ndim == 3 else t
+    if x.ndim != 4 or x.shape[1] != x.shape[2] or t.shape[1:] != x.shape[1:]:
+        raise ShapeError(
+            "trade/tariff", "(N, N, S) or (B, N, N, S) arrays of one shape", f"{x.shape} and {t.shape}"
+        )
+    if sg.ndim != 2 or sg.shape[1] != x.shape[3] or (x.shape[0] not in (1, sg.shape[0])):
+        raise ShapeError("sigma", f"shape (B, {x.shape[3]}) with B matching the flows", f"shape {sg.shape}")
+    if not np.all(sg > 1.0):
+        raise ModelError(f"sigma: expected values > 1 in the Ossa model; found min {np.nanmin(sg):.4g}")
+    spend = (1.0 + t) * x
+    e_js = spend.sum(axis=1)  # (B|1, N, S)
+    gamma = np.divide(spend, e_js[:, None], out=np.zeros_like(spend), where=e_js[:, None] > 0)
+    e = e_js.sum(axis=2)
+    mu = e_js / e[:, :, None]
+    sales = x.sum(axis=2)  # (B|1, N, S)
+    nx = sales.sum(axis=2) - x.sum(axis=(1, 3))
+    wl = (sales * ((sg - 1.0) / sg)[:, None, :]).sum(axis=2)
+    return OssaParamBatch(x, t, sg, nx, e, np.broadcast_to(wl, (sg.shape[0], x.shape[1])).copy(), gamma, mu)
+
+
+def _pb_residual_jacobian(
+    pb: OssaParamBatch,
+    idx: npt.NDArray[np.intp],
+    g_t: FloatArray,
+    x_t: FloatArray,
+    t_new: FloatArray,
+    nx_new: FloatArray,
+    u: FloatArray,
+    v: FloatArray,
+    jac: bool,
+    shares: bool = False,
+) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray, FloatArray]:
+    """Scaled residuals, Jacobian, new flows, shares (when ``jac`` or ``shares``; else an empty array) and Q
+    for members ``idx`` of a parameter batch.
+
+    ``g_t`` = γ b̂ τ̂^{1−σ} and ``x_t`` = X b̂ τ̂^{−σ} are precomputed for the members (they do not change
+    between Newton iterations), so an evaluation needs no power function on the (N, N, S) arrays.
+    """
+
+    everyone = idx.size == pb.size
+
+    def take(a: FloatArray) -> FloatArray:
+        return a if a.shape[0] == 1 or everyone else a[idx]
+
+    sg = take(pb.sigma)
+    om = 1.0 - sg
+    kappa = (sg - 1.0) / sg
+    wl = take(pb.labour_income)
+    e0 = take(pb.expenditure)
+    scale = 1.0 / e0.sum(axis=1, keepdims=True)
+    a_i = np.exp(om[:, None, :] * u[:, :, None])  # (b, N exporter, S)
+    ga = g_t * a_i[:, :, None, :]
+    q = ga.sum(axis=1)
+    q_safe = np.where(q > 0, q, 1.0)
+    share = ga / q_safe[:, None] if (jac or shares) else np.empty(0)
+    ev = np.exp(v)
+    xn = x_t * a_i[:, :, None, :] * (ev[:, None, :, None] / q_safe[:, None])
+    w = np.exp(u)
+    sales = xn.sum(axis=2)
+    labour = (sales * kappa[:, None, :]).sum(-1) - wl * w
+    profit = (sales / sg[:, None, :]).sum(-1)
+    rev_x = t_new * xn
+    rev = rev_x.sum(axis=(1, 3))
+    budget = wl * w + profit + rev - nx_new - e0 * ev
+    numeraire = (wl * w).sum(-1) - wl.sum(-1)
+    f = np.concatenate([labour[:, :-1], numeraire[:, None], budget], axis=1) * scale
+    if not jac:
+        return f, None, xn, share, q_safe
+    b, n = u.shape
+    eye = np.eye(n)
+    ns = xn.shape[2] * xn.shape[3]
+    share_f = share.reshape(b, n, ns)
+    xk = xn * (om * kappa)[:, None, None, :]
+    d_lab_u = eye * xk.sum(axis=(2, 3))[:, :, None] - xk.reshape(b, n, ns) @ share_f.transpose(0, 2, 1)
+    d_lab_u -= eye * (wl * w)[:, :, None]
+    d_lab_v = (xn * kappa[:, None, None, :]).sum(-1)
+    xp = xn * (om / sg)[:, None, None, :]
+    d_bud_u = eye * xp.sum(axis=(2, 3))[:, :, None] - xp.reshape(b, n, ns) @ share_f.transpose(0, 2, 1)
+    rv_ms = rev_x.sum(axis=1)  # (b, N importer m, S)
+    d_bud_u += (rev_x * om[:, None, None, :]).sum(-1).transpose(0, 2, 1)
+    d_bud_u -= ((share * (rv_ms * om[:, None, :])[:, None, :, :]).sum(-1)).transpose(0, 2, 1)
+    d_bud_u += eye * (wl * w)[:, :, None]
+    d_bud_v = (xn / sg[:, None, None, :]).sum(-1) + eye * (rev - e0 * ev)[:, :, None]
+    d_num_u = (wl * w)[:, None, :]
+    d_num_v = np.zeros((b, 1, n))
+    top = np.concatenate([d_lab_u[:, :-1], d_num_u, d_bud_u], axis=1)
+    bottom = np.concatenate([d_lab_v[:, :-1], d_num_v, d_bud_v], axis=1)
+    j = np.concatenate([top, bottom], axis=2) * scale[:, :, None]
+    return f, j, xn, share, q_safe
+
+
+def solve_equilibrium_batch(
+    pb: OssaParamBatch,
+    tariff_new: npt.ArrayLike,
+    *,
+    demand_shift: npt.ArrayLike | None = None,
+    nx_new: npt.ArrayLike | None = None,
+    x0: tuple[FloatArray, FloatArray] | None = None,
+    options: SolverOptions = SolverOptions(),
+) -> Equilibrium:
+    """:func:`solve_equilibrium` for members that differ in σ (and baseline), in one batched Newton solve.
+
+    Member b solves the equations of the module docstring with its own σ_b, flows and incomes; the
+    scenario arrays (new tariffs, demand shifts, net exports) are shared, (N, N, S) / (N,), or given per
+    member, (B, N, N, S) / (B, N).
+
+    Returns
+    -------
+    Equilibrium
+        With a leading axis of B members; ``converged_each`` says which members converged (a member
+        that did not is reported, not dropped).
+    """
+    start = time.perf_counter()
+    bsz = pb.size
+    n, s = pb.trade.shape[1], pb.trade.shape[3]
+    t_new = np.asarray(tariff_new, dtype=float)
+    t_new = t_new[None] if t_new.ndim == 3 else t_new
+    if t_new.shape[1:] != (n, n, s) or t_new.shape[0] not in (1, bsz):
+        raise ShapeError(
+            "tariff_new", f"shape ({n}, {n}, {s}) or ({bsz}, {n}, {n}, {s})", f"shape {t_new.shape}"
+        )
+    if np.any(t_new < 0) or np.any(t_new > TARIFF_UPPER) or not np.all(np.isfinite(t_new)):
+        raise ModelError(
+            f"tariff_new: expected finite fractions in [0, {TARIFF_UPPER}]; found min "
+            f"{np.nanmin(t_new):.4g}, max {np.nanmax(t_new):.4g}"
+        )
+    t_new = np.broadcast_to(t_new, (bsz, n, n, s))
+    sg = pb.sigma[:, None, None, :]
+    log_tau = np.log1p(t_new) - np.log1p(pb.tariff)
+    g_t = pb.gamma * np.exp((1.0 - sg) * log_tau)
+    x_t = pb.trade * np.exp(-sg * log_tau)
+    if demand_shift is not None:
+        shift = np.asarray(demand_shift, dtype=float)
+        shift = shift[None] if shift.ndim == 3 else shift
+        if shift.shape[1:] != (n, n, s) or shift.shape[0] not in (1, bsz):
+            raise ShapeError("demand_shift", f"shape ({n}, {n}, {s}) or ({bsz}, ...)", f"shape {shift.shape}")
+        if np.any(shift <= 0) or not np.all(np.isfinite(shift)):
+            raise ModelError("demand_shift: expected positive finite multipliers")
+        g_t = g_t * shift
+        x_t = x_t * shift
+    nx = np.asarray(pb.nx if nx_new is None else nx_new, dtype=float)
+    nx = np.broadcast_to(nx[None] if nx.ndim == 1 else nx, (bsz, n)).copy()
+    if np.any(np.abs(nx.sum(axis=1)) > 1e-8 * np.broadcast_to(pb.expenditure, (bsz, n)).sum(axis=1)):
+        raise ModelError(f"nx_new: expected net exports summing to zero; found sums {nx.sum(axis=1)}")
+    if x0 is None:
+        z0 = np.zeros((bsz, 2 * n))
+    else:
+        z0 = np.concatenate(
+            [
+                np.broadcast_to(np.asarray(x0[0], dtype=float), (bsz, n)),
+                np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n)),
+            ],
+            axis=1,
+        )
+
+    def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
+        if idx.size == bsz:  # every member active: no copies of the (B, N, N, S) arrays
+            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, t_new, nx, z[:, :n], z[:, n:], want_jac)
+        else:
+            f, j, *_ = _pb_residual_jacobian(
+                pb, idx, g_t[idx], x_t[idx], t_new[idx], nx[idx], z[:, :n], z[:, n:], want_jac
+            )
+        return f, j
+
+    res = newton(fun, z0, options)
+    u, v = res.x[:, :n], res.x[:, n:]
+    _, _, xn, share, q = _pb_residual_jacobian(
+        pb, np.arange(bsz), g_t, x_t, t_new, nx, u, v, False, shares=True
+    )
+    p_hat = q ** (1.0 / (1.0 - pb.sigma[:, None, :]))
+    conv = res.converged
+    info = SolveInfo(
+        converged=bool(conv.all()),
+        iterations=res.iterations,
+        residual=float(res.residual.max()),
+        seconds=time.perf_counter() - start,
+        method="newton (analytic Jacobian, batched parameters)",
+    )
+    finish(info, "Ossa equilibrium (parameter batch)", options)
+    return Equilibrium(np.exp(u), np.exp(v), xn, share, p_hat, np.asarray(t_new), nx, info, conv)
+
+
+def purge_deficits_batch(pb: OssaParamBatch, options: SolverOptions = SolverOptions()) -> OssaParamBatch:
+    """:func:`purge_deficits` for every member: factual tariffs, NX' = 0, recalibrated on the new flows."""
+    eq = solve_equilibrium_batch(
+        pb,
+        np.broadcast_to(pb.tariff, (pb.size, *pb.tariff.shape[1:])),
+        nx_new=np.zeros(pb.trade.shape[1]),
+        options=options,
+    )
+    return calibrate_batch(eq.trade_new, np.broadcast_to(pb.tariff, eq.trade_new.shape), pb.sigma)
+
+
+def welfare_hat_batch(pb: OssaParamBatch, eq: Equilibrium) -> FloatArray:
+    """Real-income change Ŵ_j = Ê_j / Π_s P̂_js^{μ_js} of each member, (B, N)."""
+    return np.asarray(eq.e_hat / np.exp((pb.mu * np.log(eq.p_hat)).sum(-1)))

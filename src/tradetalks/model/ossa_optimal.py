@@ -1,0 +1,447 @@
+r"""Ossa (2014): gradients of government welfare and optimal (best-response) tariffs.
+
+Split out of :mod:`tradetalks.model.ossa` (the equilibrium). Gradients of government welfare with respect to
+all tariffs come from the implicit-function theorem (one adjoint solve per objective with the equilibrium's
+small 2N × 2N Jacobian). Optimal tariffs maximise Ĝ_j over j's import tariffs with L-BFGS-B on these exact
+gradients, each tariff scaled by the square root of its flow, from several starting points
+(:data:`DEFAULT_STARTS`); the best optimum is kept and the spread over starts reported.
+
+References
+----------
+Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic Review 104(12), 4104–46.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from tradetalks.errors import ModelError
+from tradetalks.model.common import SolverOptions
+from tradetalks.model.ossa import (
+    PG_TOL,
+    TARIFF_UPPER,
+    Equilibrium,
+    FloatArray,
+    OssaBaseline,
+    _lam,
+    _residual_jacobian,
+    gov_welfare_hat,
+    solve_warm,
+    welfare_hat,
+)
+
+
+def _functional_grads(
+    c: FloatArray, xn: FloatArray, share: FloatArray, sigma: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Gradients of linear functionals F_r = Σ c_r,ijs X'_ijs at a solved point (no batch axis).
+
+    Returns derivatives with respect to ln ŵ (R, N), ln Ê (R, N) and ln τ̂ (R, N, N, S):
+
+    ∂F/∂ln ŵ_k = Σ_{j,s} (1−σ_s)[V_kjs − s'_kjs Σ_i V_ijs],  ∂F/∂ln Ê_k = Σ_{i,s} V_iks,
+    ∂F/∂ln τ̂_ijs = −σ_s V_ijs − (1−σ_s) s'_ijs Σ_i' V_i'js,  with V = c X'.
+    """
+    om = 1.0 - sigma
+    vv = c * xn
+    col = vv.sum(axis=1)  # (R, N_j, S)
+    du = np.einsum("rkjs,s->rk", vv, om) - np.einsum("kjs,rjs,s->rk", share, col, om)
+    dv = vv.sum(axis=(1, 3))
+    dlt = -sigma * vv - om * share[None] * col[:, None]
+    return du, dv, dlt
+
+
+def implicit_tariff_gradient(
+    base: OssaBaseline,
+    eq: Equilibrium,
+    d_u: FloatArray,
+    d_v: FloatArray,
+    d_lt: FloatArray,
+    d_t: FloatArray | None = None,
+) -> FloatArray:
+    """Total derivatives of R objectives with respect to every tariff t'_ijs at a solved equilibrium.
+
+    Implicit-function theorem (DESIGN.md §4): with H(z, t) = 0 the equilibrium residuals and
+    z = (ln ŵ, ln Ê),
+
+    .. math:: \\frac{dF}{dt'} = \\frac{\\partial F}{\\partial t'} - a^\\top \\frac{\\partial H}{\\partial t'},
+              \\qquad J^\\top a = \\frac{\\partial F}{\\partial z},
+
+    one factorisation of the 2N × 2N Jacobian for all R objectives (one adjoint solve each).
+
+    Parameters
+    ----------
+    d_u, d_v
+        (R, N) partial derivatives of the objectives with respect to ln ŵ and ln Ê.
+    d_lt
+        (R, N, N, S) partial derivatives with respect to ln τ̂_ijs (through flows and prices).
+    d_t
+        Optional (R, N, N, S) direct partial derivatives with respect to t'_ijs (e.g. revenue terms).
+
+    Returns
+    -------
+    ndarray
+        (R, N, N, S). Only for a single (B = 1) equilibrium without demand shifts.
+    """
+    if eq.w_hat.shape[0] != 1:
+        raise ModelError("implicit_tariff_gradient: expected a single equilibrium (batch size 1)")
+    n = base.n
+    sg = base.sigma
+    kappa = (sg - 1.0) / sg
+    u, v = np.log(eq.w_hat), np.log(eq.e_hat)
+    t_new = eq.tariff_new
+    tau_hat = (1.0 + t_new) / (1.0 + base.tariff)
+    _, jm = _residual_jacobian(base, u, v, tau_hat, t_new, eq.nx_new, None)
+    assert jm is not None
+    xn, share, tn = eq.trade_new[0], eq.share[0], t_new[0]
+    r = d_u.shape[0]
+    adj = np.linalg.solve(jm[0].T, np.concatenate([d_u, d_v], axis=1).T).T  # (R, 2N)
+    # aᵀ ∂H/∂τ: H rows are (labour 0..N-2, numeraire, budget 0..N-1), scaled by 1/ΣE
+    scale = 1.0 / base.expenditure.sum()
+    lab_w = np.zeros((r, n))
+    lab_w[:, : n - 1] = adj[:, : n - 1]
+    bud_w = adj[:, n:]
+    cf = (
+        lab_w[:, :, None, None] * kappa + bud_w[:, :, None, None] / sg + bud_w[:, None, :, None] * tn[None]
+    ) * scale
+    _, _, dlt_h = _functional_grads(cf, xn, share, sg)
+    dh_direct = bud_w[:, None, :, None] * xn[None] * scale  # ∂ budget_j / ∂ t'_ijs (revenue), direct
+    grad = (d_lt - dlt_h) / (1.0 + tn)[None] - dh_direct
+    if d_t is not None:
+        grad = grad + d_t
+    return np.asarray(grad)
+
+
+def functional_gradient(
+    base: OssaBaseline, eq: Equilibrium, c: FloatArray, direct: FloatArray | None = None
+) -> FloatArray:
+    """Total derivative of linear functionals F_r = Σ c_r,ijs X'_ijs of the new flows with respect to
+    every tariff (weights ``c`` (R, N, N, S) held constant; ``direct`` optional ∂F/∂t'), via
+    :func:`implicit_tariff_gradient`."""
+    du, dv, dlt = _functional_grads(c, eq.trade_new[0], eq.share[0], base.sigma)
+    return implicit_tariff_gradient(base, eq, du, dv, dlt, direct)
+
+
+def gov_welfare_gradient(
+    base: OssaBaseline,
+    eq: Equilibrium,
+    countries: Sequence[int],
+    political_weights: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """Exact gradient of ln Ĝ_m for each m in ``countries`` with respect to every tariff t'_ijs.
+
+    ln Ĝ_m = ln N_m − ln P̂_m with N_m = Σ_s λ_ms (R'_ms + δ'_ms (T'_m − NX'_m)); the partial derivatives
+    of N_m (a ratio of linear functionals of the new flows) and of the price index are combined by
+    :func:`implicit_tariff_gradient` (one factorisation serves every government).
+
+    Returns
+    -------
+    ndarray
+        (len(countries), N, N, S).
+    """
+    if eq.w_hat.shape[0] != 1:
+        raise ModelError("gov_welfare_gradient: expected a single equilibrium (batch size 1)")
+    lam = _lam(base, political_weights)
+    n, s = base.n, base.s
+    sg = base.sigma
+    kappa = (sg - 1.0) / sg
+    xn, share, tn = eq.trade_new[0], eq.share[0], eq.tariff_new[0]
+    nx = eq.nx_new[0]
+    ms = list(countries)
+    r = len(ms)
+    # pieces of N_m = A + D B / C
+    sales = xn.sum(axis=1)
+    a_ = (lam * sales).sum(-1)
+    b_ = (lam * kappa * sales).sum(-1)
+    c_ = (kappa * sales).sum(-1)
+    d_ = (tn * xn).sum(axis=(0, 2)) - nx
+    cw = np.zeros((r, n, n, s))
+    for k, m in enumerate(ms):
+        cw[k, m] += (lam[m] + (d_[m] / c_[m]) * lam[m] * kappa - (d_[m] * b_[m] / c_[m] ** 2) * kappa)[None]
+        cw[k, :, m, :] += (b_[m] / c_[m]) * tn[:, m, :]
+    num = a_ + d_ * b_ / c_
+    du_n, dv_n, dlt_n = _functional_grads(cw, xn, share, sg)
+    # ∂ln P̂_m/∂ln ŵ_k = Σ_s μ_ms s'_kms ; ∂ln P̂_m/∂ln τ̂_kms = μ_ms s'_kms
+    d_u = np.zeros((r, n))
+    d_v = np.zeros((r, n))
+    d_lt = np.zeros((r, n, n, s))
+    d_t = np.zeros((r, n, n, s))
+    for k, m in enumerate(ms):
+        d_u[k] = du_n[k] / num[m] - share[:, m, :] @ base.mu[m]
+        d_v[k] = dv_n[k] / num[m]
+        d_lt[k] = dlt_n[k] / num[m]
+        d_lt[k, :, m, :] -= base.mu[m] * share[:, m, :]
+        d_t[k, :, m, :] = (b_[m] / c_[m]) * xn[:, m, :] / num[m]
+    return implicit_tariff_gradient(base, eq, d_u, d_v, d_lt, d_t)
+
+
+# --------------------------------------------------------------------------------------------
+# optimal tariffs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class OptimalTariffResult:
+    """Best-response tariffs of one country.
+
+    Attributes
+    ----------
+    country
+        Index of the optimising country.
+    tariff
+        (N, N, S) full tariff array at the optimum (others' tariffs unchanged).
+    own
+        Its import tariffs t'_{i,country,s}, (N, S) (zero on the diagonal).
+    gov_welfare_hat, welfare_hat
+        (N,) changes relative to the baseline.
+    equilibrium
+        The equilibrium at the optimum.
+    converged, iterations, seconds
+        Optimiser diagnostics (``converged``: the optimiser's own test and the equilibrium's).
+    projected_gradient
+        Max-norm of the projected gradient at the optimum (first-order optimality residual).
+    starts
+        Objective values reached from each starting point.
+    spread
+        Range (max − min) of Ĝ over the starting points (0: every start found the same optimum).
+    partners
+        Exporters whose tariffs moved.
+    """
+
+    country: int
+    tariff: FloatArray
+    own: FloatArray
+    gov_welfare_hat: FloatArray
+    welfare_hat: FloatArray
+    equilibrium: Equilibrium
+    converged: bool
+    iterations: int
+    seconds: float
+    projected_gradient: float
+    mfn: bool
+    starts: tuple[tuple[str, float], ...] = ()
+    message: str = ""
+    spread: float = 0.0
+    partners: tuple[int, ...] = ()
+
+    def median_tariff(self) -> float:
+        """Median of the country's bilateral import tariffs pooled over partners and sectors (Ossa's
+        Table 3 convention), as a fraction."""
+        n = self.own.shape[0]
+        mask = np.arange(n) != self.country
+        return float(np.median(self.own[mask]))
+
+
+def _embed(base_tariff: FloatArray, j: int, own: FloatArray) -> FloatArray:
+    t = base_tariff.copy()
+    t[:, j, :] = own
+    t[j, j, :] = 0.0
+    return t
+
+
+DEFAULT_STARTS: tuple[str, ...] = ("uniform", "zero", "current", "random", "random", "random")
+"""Starting points of a best response by default: the optimal uniform tariff (Ossa's choice), zero, the
+current tariffs and three random points (tariffs uniform on [0, 1], fixed seed); the best optimum is kept."""
+
+START_NAMES: tuple[str, ...] = ("uniform", "zero", "current", "random")
+
+
+def parse_starts(spec: str | int | Sequence[str] | None) -> tuple[str, ...]:
+    """Starting points from a user option: ``None`` → :data:`DEFAULT_STARTS`; an integer k → the
+    first k defaults followed by further random points (k ≥ 1); or names (``"uniform,zero,random"``).
+
+    Raises
+    ------
+    ModelError
+        Unknown names or a count below 1.
+    """
+    if spec is None:
+        return DEFAULT_STARTS
+    if isinstance(spec, str):
+        spec = spec.strip()
+        if spec.isdigit():
+            spec = int(spec)
+        else:
+            spec = [p.strip() for p in spec.split(",") if p.strip()]
+    if isinstance(spec, int):
+        if spec < 1:
+            raise ModelError(f"starts: expected at least 1 starting point; found {spec}")
+        return DEFAULT_STARTS[:spec] + ("random",) * max(0, spec - len(DEFAULT_STARTS))
+    names = tuple(str(p) for p in spec)
+    bad = [p for p in names if p not in START_NAMES]
+    if not names or bad:
+        raise ModelError(f"starts: expected names among {START_NAMES} or a count; found {list(names)}")
+    return names
+
+
+def optimal_tariff(
+    base: OssaBaseline,
+    country: int,
+    *,
+    tariff: npt.ArrayLike | None = None,
+    mfn: bool = False,
+    political_weights: npt.ArrayLike | None = None,
+    starts: Sequence[str] = DEFAULT_STARTS,
+    partners: Sequence[int] | None = None,
+    seed: int = 0,
+    gtol: float = 1e-9,
+    max_iter: int = 500,
+    options: SolverOptions = SolverOptions(tol=1e-11),
+) -> OptimalTariffResult:
+    r"""Best response of ``country``: maximise Ĝ over its import tariffs, others' tariffs fixed.
+
+    .. math:: \max_{0 \le t_{i,j,s} \le 10,\; i \in \text{partners}} \ln \hat G_j(t)
+
+    solved by L-BFGS-B on the implicit-function gradient, tariffs scaled by √(flow / max flow), from each
+    of several starting points; the best optimum is kept and every start's value is reported.
+
+    Parameters
+    ----------
+    base
+        Calibrated baseline (changes are reported relative to it).
+    country
+        Index of the optimising importer.
+    tariff
+        Tariffs of everyone before the best response (default: the baseline's).
+    mfn
+        One tariff per sector for all moving partners (MFN) instead of bilateral tariffs by sector.
+    political_weights
+        λ (N, S); default 1 (ordinary welfare).
+    starts
+        Starting points: ``"uniform"`` (the country's optimal uniform tariff — Ossa's choice),
+        ``"zero"``, ``"current"``, ``"random"`` (tariffs uniform on [0, 1], from ``seed``); default
+        :data:`DEFAULT_STARTS`. Welfare is not concave in tariffs, so one start can stop at a worse local
+        optimum (e.g. Japan with political weights on ``ossa2014``).
+    partners
+        Exporters whose goods the tariffs apply to (default: every other country); tariffs on the others
+        stay at ``tariff`` (a bilateral best response: ``partners=[other]``).
+    seed
+        Seed of the random starting points.
+    gtol, max_iter
+        L-BFGS-B projected-gradient tolerance and iteration limit.
+
+    Returns
+    -------
+    OptimalTariffResult
+        ``converged`` holds only when the kept run was not stopped by the iteration limit and either the
+        optimiser's own stopping test held (L-BFGS-B: projected gradient below ``gtol`` or no relative
+        reduction of the objective beyond machine precision) or the first-order residual is below
+        ``PG_TOL`` (a line search that cannot improve at an optimum), and its equilibrium converged; the
+        residual is reported as ``projected_gradient``; ``spread`` is the range of Ĝ reached from the starts.
+    """
+    start_time = time.perf_counter()
+    n, s = base.n, base.s
+    if not 0 <= country < n:
+        raise ModelError(f"country: expected an index in [0, {n}); found {country}")
+    starts = parse_starts(list(starts))
+    t0 = base.tariff if tariff is None else np.asarray(tariff, dtype=float)
+    lam = _lam(base, political_weights)
+    if partners is None:
+        movers = np.array([i for i in range(n) if i != country])
+    else:
+        movers = np.array(sorted({int(i) for i in partners}))
+        if movers.size == 0 or any(not 0 <= i < n or i == country for i in movers):
+            raise ModelError(
+                f"partners: expected distinct indices in [0, {n}) other than {country}; found {list(partners)}"
+            )
+    flows = base.trade[movers, country, :]  # (M, S)
+    if mfn:
+        wts = flows.sum(axis=0)
+        scale = np.sqrt(np.maximum(wts, 1e-12) / max(wts.max(), 1e-300))
+    else:
+        scale = np.sqrt(np.maximum(flows, 1e-12) / max(flows.max(), 1e-300)).ravel()
+    scale = np.maximum(scale, 1e-4)
+    own0 = np.array(t0[:, country, :], dtype=float)
+    own0[country] = 0.0
+    warm: dict[str, tuple[FloatArray, FloatArray]] = {}
+    rng = np.random.default_rng(seed)
+
+    def own_from(y: FloatArray) -> FloatArray:
+        tt = np.clip(y / scale, 0.0, TARIFF_UPPER)
+        own = own0.copy()
+        own[movers] = tt[None, :] if mfn else tt.reshape(len(movers), s)
+        return own
+
+    def solve(own: FloatArray) -> Equilibrium:
+        eq = solve_warm(base, _embed(t0, country, own), warm.get("x"), options=options)
+        warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
+        return eq
+
+    def grad_y(eq: Equilibrium) -> FloatArray:
+        gi = gov_welfare_gradient(base, eq, [country], lam)[0][movers, country, :]
+        return np.asarray(gi.sum(axis=0) / scale if mfn else gi.ravel() / scale)
+
+    def fg(y: FloatArray) -> tuple[float, FloatArray]:
+        eq = solve(own_from(y))
+        return -float(np.log(gov_welfare_hat(base, eq, lam)[0, country])), -grad_y(eq)
+
+    def uniform_start() -> FloatArray:
+        def obj(tu: float) -> float:
+            return fg(np.full(scale.shape, tu) * scale)[0]
+
+        res = optimize.minimize_scalar(obj, bounds=(0.0, 3.0), method="bounded", options={"xatol": 1e-6})
+        return np.asarray(np.full(scale.shape, float(res.x)) * scale)
+
+    def start_point(name: str) -> FloatArray:
+        if name == "uniform":
+            return uniform_start()
+        if name == "zero":
+            return np.zeros(scale.shape)
+        if name == "random":
+            return np.asarray(rng.uniform(0.0, 1.0, scale.shape) * scale)
+        cur = t0[movers, country, :]
+        return np.asarray((cur.mean(axis=0) if mfn else cur.ravel()) * scale)
+
+    best: Any = None
+    reached: list[tuple[str, float]] = []
+    total_it = 0
+    for name in starts:
+        y0 = start_point(name)
+        warm.pop("x", None)
+        res = optimize.minimize(
+            fg,
+            y0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(np.zeros_like(scale), TARIFF_UPPER * scale, strict=True)),
+            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 30},
+        )
+        total_it += int(res.nit)
+        reached.append((name, float(np.exp(-res.fun))))
+        if best is None or res.fun < best.fun:
+            best = res
+    assert best is not None
+    own = own_from(best.x)
+    eq = solve(own)
+    ghat = gov_welfare_hat(base, eq, lam)[0]
+    # projected gradient (in tariff units)
+    gvec = grad_y(eq) * scale
+    tvec = np.clip(best.x / scale, 0.0, TARIFF_UPPER)
+    pg = np.where((tvec <= 1e-10) & (gvec < 0), 0.0, gvec)
+    pg = np.where((tvec >= TARIFF_UPPER - 1e-10) & (pg > 0), 0.0, pg)
+    values = [v for _, v in reached]
+    return OptimalTariffResult(
+        country=country,
+        tariff=_embed(t0, country, own),
+        own=own,
+        gov_welfare_hat=ghat,
+        welfare_hat=welfare_hat(base, eq)[0],
+        equilibrium=eq,
+        converged=int(best.status) != 1  # not stopped by the iteration limit
+        and (bool(best.success) or float(np.abs(pg).max()) < PG_TOL)
+        and bool(eq.info.converged),
+        iterations=total_it,
+        seconds=time.perf_counter() - start_time,
+        projected_gradient=float(np.abs(pg).max()),
+        mfn=mfn,
+        starts=tuple(reached),
+        message=str(best.message),
+        spread=float(max(values) - min(values)),
+        partners=tuple(int(i) for i in movers),
+    )
