@@ -24,7 +24,9 @@ def test_trade_war_tariffs_are_mutual_best_responses(seed: int, mfn: bool) -> No
     war = strategic.trade_war(base, mfn=mfn, tol=1e-7)
     assert war.converged
     for j in range(base.n):
-        br = ossa_optimal.optimal_tariff(base, j, tariff=war.tariff, mfn=mfn, starts=("uniform", "zero", "current"))
+        br = ossa_optimal.optimal_tariff(
+            base, j, tariff=war.tariff, mfn=mfn, starts=("uniform", "zero", "current")
+        )
         assert br.gov_welfare_hat[j] <= war.gov_welfare_hat[j] * (1 + 1e-6)
 
 
@@ -66,3 +68,62 @@ def test_start_point_option_checked() -> None:
     base = ossa.baseline_from_data(random_economy(1), "balanced")
     with pytest.raises(OptionError, match="free-trade"):
         strategic.start_tariffs(base, "autarky")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"),
+    [
+        ({"tol": float("inf")}, "tol"),
+        ({"tol": float("nan")}, "tol"),
+        ({"tol": 0.0}, "tol"),
+        ({"tol": -1e-4}, "tol"),
+        ({"gain_tol": 2.0}, "gain_tol"),
+        ({"max_rounds": 0}, "max_rounds"),
+    ],
+)
+def test_trade_war_refuses_bad_tolerances(kwargs: dict[str, float], option: str) -> None:
+    """Issue 15: tolerances outside (0, 1] (NaN, inf, ≤ 0) and counts below 1 are named errors, the rule of
+    ``SolverOptions``, before any work."""
+    base = ossa.baseline_from_data(random_economy(1), "balanced")
+    with pytest.raises(OptionError, match=option):
+        strategic.trade_war(base, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"), [({"tol": float("inf")}, "tol"), ({"max_outer": 0}, "max_outer")]
+)
+def test_cooperative_refuses_bad_tolerances(kwargs: dict[str, float], option: str) -> None:
+    """As above for the cooperative tariffs."""
+    base = ossa.baseline_from_data(random_economy(1), "balanced")
+    with pytest.raises(OptionError, match=option):
+        strategic.cooperative(base, base.tariff, **kwargs)  # type: ignore[arg-type]
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def test_progress_hook_reports_rounds_and_cancels() -> None:
+    """The hook sees (round, max_rounds, change) once per round, the last call the final round; a hook that
+    raises stops the war and its exception propagates unchanged (a job's cancel)."""
+    base = ossa.baseline_from_data(random_economy(4, n=3, s=2), "balanced")
+    calls: list[tuple[int, int, float]] = []
+    war = strategic.trade_war(base, max_rounds=20, progress=lambda i, n, c: calls.append((i, n, c)))
+    assert [c[0] for c in calls] == list(range(1, war.rounds + 1))
+    assert all(c[1] == 20 and np.isfinite(c[2]) for c in calls)
+
+    def cancel(i: int, n: int, c: float) -> None:
+        raise _Cancelled
+
+    with pytest.raises(_Cancelled):
+        strategic.trade_war(base, progress=cancel)
+    seen: list[int] = []
+
+    def cancel_coop(i: int, n: int, v: float) -> None:
+        seen.append(i)
+        if i == 2:
+            raise _Cancelled
+
+    with pytest.raises(_Cancelled):
+        strategic.cooperative(base, base.tariff, progress=cancel_coop)
+    assert seen == [1, 2]

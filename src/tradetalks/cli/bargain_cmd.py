@@ -465,12 +465,28 @@ def _multilateral_equal_gain(
     with _progress() as cb:
         br, co = _starts(starts)
         war = (
-            trade_war(base, ps, political_weights=lam, mfn=mfn, starts=br, progress=cb)
+            trade_war(
+                base,
+                ps,
+                political_weights=lam,
+                mfn=mfn,
+                starts=br,
+                progress=lambda i, n, _change: cb("best-response rounds", i, n),
+            )
             if start == "nash"
             else None
         )
         t0 = start_tariffs(base, start, ps, lam, war=war)
-        coop = cooperative(base, t0, ps, political_weights=lam, start=start, mfn=mfn, starts=co, progress=cb)
+        coop = cooperative(
+            base,
+            t0,
+            ps,
+            political_weights=lam,
+            start=start,
+            mfn=mfn,
+            starts=co,
+            progress=lambda i, n, _viol: cb("cooperative tariffs (iterations)", i, n),
+        )
     rows = region_rows(data.countries, coop.tariff, coop.welfare_hat, coop.gov_welfare_hat, ps)
     w_start = welfare_hat(base, solve_equilibrium(base, t0))[0]
     start_rows = region_rows(data.countries, t0, w_start, coop.start_gov_welfare_hat, ps)

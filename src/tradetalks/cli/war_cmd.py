@@ -81,7 +81,7 @@ def war_cmd(
             tol=tol,
             max_rounds=max_rounds,
             starts=_starts(starts)[0],
-            progress=cb,
+            progress=lambda i, n, _change: cb("best-response rounds", i, n),
         )
     rows = region_rows(data.countries, war.tariff, war.welfare_hat, war.gov_welfare_hat, ps)
     payload = _war_payload(data, base, war, ps, rows, closure, political_weights, mfn)

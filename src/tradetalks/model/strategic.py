@@ -54,8 +54,33 @@ COOP_STARTS: tuple[str, ...] = ("current", "zero", "random")
 COOP_DEFAULT_STARTS: tuple[str, ...] = ("current", "zero", "random")
 """Optimiser starting points of :func:`cooperative` by default."""
 
-ProgressFn = Callable[[str, int, int], None]
-"""Progress callback ``(what, done, total)`` for adapters (progress bars); the core never prints."""
+IterationHook = Callable[[int, int, float], None]
+"""Progress hook ``(iteration, max_iterations, change)`` called after each best-response round of
+:func:`trade_war` or each outer iteration of :func:`cooperative` (the core never prints). A caller that wants
+to cancel makes the hook raise: the exception propagates unchanged out of the solver, which writes nothing
+(it is a pure function; no partial result exists)."""
+
+MAX_ITERATIONS = 100_000
+"""Upper bound of every iteration count (as :class:`~tradetalks.model.common.SolverOptions`)."""
+
+
+def check_tolerance(name: str, value: float) -> float:
+    """A solver tolerance: finite, in (0, 1] (the rule of :class:`SolverOptions`); else :class:`OptionError`."""
+    v = float(value)
+    if not 0.0 < v <= 1.0:  # also refuses NaN and inf
+        raise OptionError(name, "a finite number in (0, 1]", value)
+    return v
+
+
+def check_count(name: str, value: int) -> int:
+    """An iteration count in [1, :data:`MAX_ITERATIONS`]; else :class:`OptionError`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not 1 <= value <= MAX_ITERATIONS
+    ):
+        raise OptionError(name, f"an integer in [1, {MAX_ITERATIONS}]", value)
+    return int(value)
 
 
 def _players(base: OssaBaseline, players: Sequence[int] | None) -> list[int]:
@@ -130,7 +155,7 @@ def trade_war(
     bilateral: bool = False,
     starts: Sequence[str] = DEFAULT_STARTS,
     gain_tol: float = 1e-8,
-    progress: ProgressFn | None = None,
+    progress: IterationHook | None = None,
     options: SolverOptions = SolverOptions(tol=1e-11),
 ) -> TradeWarResult:
     """Iterate best responses among ``players`` until tariffs stop moving (Nash trade war).
@@ -164,9 +189,19 @@ def trade_war(
         When tariffs stop moving, every player best-responds once more from all ``starts``; if one gains
         more than ``gain_tol`` (relative Ĝ), the rounds go on from there. ``converged`` requires this check.
     progress
-        Optional callback ``(what, done, total)``.
+        Optional hook ``(round, max_rounds, change)`` called after each round of best responses with the
+        round's trade-weighted mean tariff change (in a final-check round: the largest relative gain in Ĝ
+        found). To cancel, make it raise: the exception propagates and nothing is half-written.
+
+    Raises
+    ------
+    OptionError
+        ``tol`` or ``gain_tol`` not a finite number in (0, 1], ``max_rounds`` not in [1, 100000].
     """
     start = time.perf_counter()
+    tol = check_tolerance("tol", tol)
+    gain_tol = check_tolerance("gain_tol", gain_tol)
+    max_rounds = check_count("max_rounds", max_rounds)
     ps = _players(base, players)
     full_starts = parse_starts(list(starts))
     t = np.array(base.tariff if start_tariff is None else start_tariff, dtype=float)
@@ -186,7 +221,7 @@ def trade_war(
         first = rounds == 1 and not checking
         improvement = 0.0
         round_conv = True
-        for k, j in enumerate(ps):
+        for j in ps:
             g_before = 0.0
             if checking:
                 eq_b = solve_equilibrium(base, t, options=options)
@@ -209,13 +244,13 @@ def trade_war(
             if not checking or g_after > g_before:
                 t = r.tariff
             ghat.append(g_after)
-            if progress is not None:
-                progress("best responses", (rounds - 1) * len(ps) + k + 1, max_rounds * len(ps))
         history.append(tuple(ghat))
         diff = np.abs(t - t_old)[:, ps, :]
         wts = w_flow[:, ps, :]
         change = float((diff * wts).sum() / wts.sum())
         all_conv = round_conv
+        if progress is not None:
+            progress(rounds, max_rounds, improvement if checking else change)
         if checking and improvement <= gain_tol:
             converged = True
             break
@@ -326,7 +361,7 @@ def cooperative(
     seed: int = 0,
     tol: float = 1e-7,
     max_outer: int = 30,
-    progress: ProgressFn | None = None,
+    progress: IterationHook | None = None,
     options: SolverOptions = SolverOptions(tol=1e-11),
 ) -> CooperativeResult:
     """Efficient tariffs giving every player the same % gain in government welfare from a start point.
@@ -350,13 +385,25 @@ def cooperative(
         ``"current"`` (the start tariffs), ``"zero"`` (free trade among players), ``"random"`` (uniform on
         [0, 1], from ``seed``); the best run whose gains are equal to ``tol`` is kept.
     max_outer
-        Augmented-Lagrangian iterations.
+        Augmented-Lagrangian iterations (per start).
+    progress
+        Optional hook ``(iteration, max_iterations, violation)`` called after each augmented-Lagrangian
+        iteration, counted over all starts (``max_iterations = len(starts) * max_outer``), with the
+        current constraint violation. To cancel, make it raise: the exception propagates and nothing is
+        half-written.
 
     Returns
     -------
     CooperativeResult
+
+    Raises
+    ------
+    OptionError
+        ``tol`` not a finite number in (0, 1], ``max_outer`` not in [1, 100000].
     """
     t_start = time.perf_counter()
+    tol = check_tolerance("tol", tol)
+    max_outer = check_count("max_outer", max_outer)
     ps = _players(base, players)
     n, s = base.n, base.s
     t0 = np.array(start_tariff, dtype=float)
@@ -392,7 +439,7 @@ def cooperative(
         grad = np.stack([np.bincount(vidx, weights=row, minlength=nv) for row in gm]) / scale
         return g, grad, eq
 
-    def run(y: FloatArray) -> tuple[FloatArray, float, int, float, bool]:
+    def run(y: FloatArray, done: int) -> tuple[FloatArray, float, int, float, bool]:
         """Augmented Lagrangian from y: unknowns z = (y, x); minimise −x + penalty for c_j = g_j − x ≥ 0."""
         mu = np.full(len(ps), 1.0 / len(ps))
         rho = 100.0
@@ -426,6 +473,8 @@ def cooperative(
             viol = float(np.abs(np.minimum(c, 0.0)).max())
             dmu = float(np.abs(mu_new - mu).max())
             mu = mu_new
+            if progress is not None:
+                progress(done + it, len(names) * max_outer, viol)
             if viol < tol and float(g.max() - g.min()) < 10 * tol and dmu < 1e-4:
                 return y, float(g.min()), it, viol, True
             if viol > tol:
@@ -447,9 +496,7 @@ def cooperative(
         else:
             y_init = rng.uniform(0.0, 1.0, nv) * scale
         warm.pop("x", None)
-        runs.append(run(np.asarray(y_init)))
-        if progress is not None:
-            progress("cooperative tariffs (starts)", k + 1, len(names))
+        runs.append(run(np.asarray(y_init), k * max_outer))
     # keep the best feasible run (equal gains held to tolerance); if none converged, the best value
     ok = [r for r in runs if r[4]] or runs
     y, _, _, viol, converged = max(ok, key=lambda r: r[1])
