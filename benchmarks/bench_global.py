@@ -25,7 +25,8 @@ from _util import measure, row
 
 from tradetalks.data import available, load
 from tradetalks.data.registry import DEFAULT_DATASET
-from tradetalks.model import lashkaripour as lk
+from tradetalks.model import lashkaripour_data as lkd
+from tradetalks.model import lashkaripour_equilibrium as lke
 
 PEER_QUOTED = {"wiod16-2014": 5.6, "icio2022": 45.0}
 """Octave timings of the peer package quoted in issue 12 (not measured here)."""
@@ -33,11 +34,11 @@ PEER_QUOTED = {"wiod16-2014": 5.6, "icio2022": 45.0}
 
 def _war_row(name: str, goal: str) -> dict[str, Any]:
     data = load(name)
-    war = lk.war_from_data(data)
+    war = lkd.war_from_data(data)
     summ = war.summary()
     return row(
         f"lashkaripour Nash tariff war {name} ({data.n_countries}x{data.n_sectors}): purge + 3N joint solve",
-        measure(lambda: lk.war_from_data(data), repeat=5),
+        measure(lambda: lkd.war_from_data(data), repeat=5),
         goal=goal,
         peer_quoted_s=PEER_QUOTED.get(name),
         iterations=war.info.iterations,
@@ -55,16 +56,16 @@ def run() -> list[dict[str, Any]]:
     if available("icio2022"):
         rows.append(_war_row("icio2022", "< 2 s"))
         icio = load("icio2022")
-        base = lk.baseline_from_data(icio)
+        base = lkd.baseline_from_data(icio)
         us = icio.index("USA")
         t = base.tariff.copy()
         t[:, us, :] = 0.2
         t[us, us, :] = 0.0
-        eq = lk.solve_equilibrium(base, t)
+        eq = lke.solve_equilibrium(base, t)
         rows.append(
             row(
                 "lashkaripour one counterfactual icio2022 (81x28), US 20 % on all partners, balanced baseline given",
-                measure(lambda: lk.solve_equilibrium(base, t), repeat=9),
+                measure(lambda: lke.solve_equilibrium(base, t), repeat=9),
                 goal="< 50 ms",
                 iterations=eq.info.iterations,
                 residual=eq.info.residual,
@@ -72,13 +73,13 @@ def run() -> list[dict[str, Any]]:
         )
     batch_name = "world2022" if available("world2022") else DEFAULT_DATASET  # the new default (issue 12)
     data = load(batch_name)
-    dbase = lk.baseline_from_data(data)
+    dbase = lkd.baseline_from_data(data)
     rng = np.random.default_rng(0)
     n_batch = 1000
     off = (1.0 - np.eye(dbase.n))[None, :, :, None]
     shocks = dbase.tariff[None] + 0.3 * rng.random((n_batch, *dbase.tariff.shape)) * off
-    res = lk.solve_batch(dbase, shocks)
-    med, peak = measure(lambda: lk.solve_batch(dbase, shocks), repeat=3)
+    res = lke.solve_batch(dbase, shocks)
+    med, peak = measure(lambda: lke.solve_batch(dbase, shocks), repeat=3)
     rows.append(
         row(
             f"lashkaripour 1,000 batched counterfactuals on {batch_name} "

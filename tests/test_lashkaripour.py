@@ -14,12 +14,15 @@ from tradetalks.data.registry import load
 from tradetalks.errors import ElasticityError, ShapeError
 from tradetalks.model import caliendo_parro as cp
 from tradetalks.model import lashkaripour as lk
+from tradetalks.model import lashkaripour_data as lkd
+from tradetalks.model import lashkaripour_equilibrium as lke
+from tradetalks.model import lashkaripour_tariffs as lkt
 
 
 @pytest.fixture(scope="module")
 def base() -> lk.LBaseline:
     data = load("world2014")
-    b, info = lk.purge_deficits(lk.calibrate_data(data))
+    b, info = lke.purge_deficits(lk.calibrate_data(data))
     assert info.converged
     return b
 
@@ -39,7 +42,7 @@ def test_purge_balances_trade(base: lk.LBaseline) -> None:
 
 def test_zero_shock_returns_baseline(base: lk.LBaseline) -> None:
     """Identity: factual tariffs reproduce the baseline (ŵ = Ŷ = P̂ = 1, flows unchanged; 1e-12)."""
-    eq = lk.solve_equilibrium(base, base.tariff)
+    eq = lke.solve_equilibrium(base, base.tariff)
     assert np.abs(eq.w_hat - 1).max() < 1e-12
     assert np.abs(eq.y_hat - 1).max() < 1e-12
     assert np.abs(eq.p_hat - 1).max() < 1e-12
@@ -50,7 +53,7 @@ def test_markets_clear_and_budgets_balance(base: lk.LBaseline) -> None:
     """Identities at a counterfactual: wages = sales net of tariffs for every country (including the one
     replaced by the numeraire, i.e. Walras' law), income = wages + revenue = expenditure, trade balanced,
     shares sum to one; all to 1e-10 of the world wage bill."""
-    eq = lk.solve_equilibrium(base, _shock(base))
+    eq = lke.solve_equilibrium(base, _shock(base))
     assert eq.info.converged
     res = lk.market_residuals(base, eq)
     assert max(res.values()) < 1e-10, res
@@ -59,7 +62,7 @@ def test_markets_clear_and_budgets_balance(base: lk.LBaseline) -> None:
 def test_acr_formula(base: lk.LBaseline) -> None:
     """Arkolakis–Costinot–Rodríguez-Clare (2012) / Costinot–Rodríguez-Clare (2014, eq. 10 with revenue):
     Ŵ_i = (Ŷ_i/ŵ_i) Π_k λ̂_iik^{−e_ik/ε_k} exactly; in one sector Ŵ = (Ŷ/ŵ) λ̂_ii^{−1/ε}. Tolerance 1e-10."""
-    eq = lk.solve_equilibrium(base, _shock(base, 2))
+    eq = lke.solve_equilibrium(base, _shock(base, 2))
     i = np.arange(base.n)
     lam_hat = eq.lam_new[i, i, :] / base.lam[i, i, :]
     acr = eq.y_hat / eq.w_hat * np.exp((-base.e / base.eps * np.log(lam_hat)).sum(axis=1))
@@ -67,9 +70,9 @@ def test_acr_formula(base: lk.LBaseline) -> None:
     # one sector: aggregate the data
     x1 = base.trade.sum(axis=2, keepdims=True)
     t1 = np.zeros_like(x1)
-    b1, _ = lk.purge_deficits(lk.calibrate(x1, t1, np.array([4.0])))
+    b1, _ = lke.purge_deficits(lk.calibrate(x1, t1, np.array([4.0])))
     t_new = 0.2 * (1.0 - np.eye(b1.n))[:, :, None]
-    e1 = lk.solve_equilibrium(b1, t_new)
+    e1 = lke.solve_equilibrium(b1, t_new)
     lh = e1.lam_new[i, i, 0] / b1.lam[i, i, 0]
     assert np.abs(lk.welfare_hat(b1, e1) - e1.y_hat / e1.w_hat * lh ** (-1 / 4.0)).max() < 1e-10
 
@@ -82,7 +85,7 @@ def test_equals_caliendo_parro_without_io(base: lk.LBaseline) -> None:
     cb = cp.calibrate(base.trade, base.tariff, base.eps, io, np.ones((n, s)), base.e)
     t_new = _shock(base, 3)
     ce = cp.solve_equilibrium(cb, t_new)
-    le = lk.solve_equilibrium(base, t_new)
+    le = lke.solve_equilibrium(base, t_new)
     assert np.abs(ce.w_hat - le.w_hat).max() < 1e-8
     assert np.abs(cp.welfare_hat(cb, ce) - lk.welfare_hat(base, le)).max() < 1e-8
     assert np.abs(ce.trade_new - le.trade_new).max() / base.trade.max() < 1e-8
@@ -96,16 +99,16 @@ def test_purge_equals_caliendo_parro_balanced() -> None:
     io = np.broadcast_to(np.eye(s), (n, s, s))
     cb = cp.calibrate(raw.trade, raw.tariff, raw.eps, io, np.ones((n, s)), raw.e)
     cbal, _ = cp.equilibrate(cb, "balanced")
-    lbal, _ = lk.purge_deficits(raw)
+    lbal, _ = lke.purge_deficits(raw)
     assert np.abs(cbal.trade - lbal.trade).max() / raw.trade.max() < 1e-8
 
 
 def test_nash_satisfies_first_order_conditions(base: lk.LBaseline) -> None:
     """Lashkaripour (2021, eq. 14): every Nash tariff equals 1/Σ_k ε_k ω_ik at the war's equilibrium (1e-10),
     and the war equilibrium clears markets (1e-10)."""
-    sol = lk.nash_war(base)
+    sol = lkt.nash_war(base)
     assert sol.eq.info.converged
-    foc = lk.foc_tariff(base, sol.eq.trade_new, sol.eq.lam_new)
+    foc = lke.foc_tariff(base, sol.eq.trade_new, sol.eq.lam_new)
     assert np.abs(foc - sol.tariffs).max() < 1e-10
     assert max(lk.market_residuals(base, sol.eq).values()) < 1e-10
     assert np.all(lk.welfare_hat(base, sol.eq) < 1.0 + 1e-3)  # a war: nobody gains much
@@ -116,21 +119,21 @@ def test_no_gain_from_small_unilateral_deviation(base: lk.LBaseline) -> None:
     the paper's sufficient statistic (inverse export-supply elasticity holding foreign wages fixed), so the
     exact welfare optimum differs from it at second order: tolerance 0.002 % of real income (the deviation
     gains are ≤ 1e-5 here, the war's losses about 1 %)."""
-    sol = lk.nash_war(base)
+    sol = lkt.nash_war(base)
     w0 = lk.welfare_hat(base, sol.eq)
     off = 1.0 - np.eye(base.n)
     for i in range(base.n):
         for dt in (-0.01, 0.01):
             tn = sol.eq.tariff_new.copy()
             tn[:, i, :] = (sol.tariffs[i] + dt) * off[:, i, None]
-            w = lk.welfare_hat(base, lk.solve_equilibrium(base, tn))
+            w = lk.welfare_hat(base, lke.solve_equilibrium(base, tn))
             assert w[i] - w0[i] < 2e-5, (i, dt, w[i] - w0[i])
 
 
 def test_optimal_uniform_tariff_foc(base: lk.LBaseline) -> None:
     """One country's optimum, others fixed: its tariff satisfies eq. 14; the others' tariffs are untouched."""
-    sol = lk.optimal_uniform_tariff(base, 0)
-    foc = lk.foc_tariff(base, sol.eq.trade_new, sol.eq.lam_new)
+    sol = lkt.optimal_uniform_tariff(base, 0)
+    foc = lke.foc_tariff(base, sol.eq.trade_new, sol.eq.lam_new)
     assert abs(foc[0] - sol.tariffs[0]) < 1e-10
     assert np.array_equal(sol.eq.tariff_new[:, 1:, :], base.tariff[:, 1:, :])
 
@@ -138,9 +141,9 @@ def test_optimal_uniform_tariff_foc(base: lk.LBaseline) -> None:
 def test_batch_equals_single(base: lk.LBaseline) -> None:
     """Solving a batch gives each member's single solve (1e-10)."""
     shocks = np.stack([_shock(base, k) for k in range(4)])
-    batch = lk.solve_batch(base, shocks)
+    batch = lke.solve_batch(base, shocks)
     for k in range(4):
-        one = lk.solve_equilibrium(base, shocks[k])
+        one = lke.solve_equilibrium(base, shocks[k])
         assert np.abs(batch[k].w_hat - one.w_hat).max() < 1e-10
 
 
@@ -156,7 +159,7 @@ def test_bad_input() -> None:
 def test_result_frame() -> None:
     """The TradeData wrapper returns a labelled result naming model, closure and elasticity source."""
     data = load("world2014")
-    war = lk.war_from_data(data)
+    war = lkd.war_from_data(data)
     assert war.result.model == "lashkaripour"
     assert list(war.frame.index) == data.countries
     assert war.summary()["welfare_mean_pct"] < 0
@@ -174,7 +177,7 @@ def test_api_dispatch_and_data_closure() -> None:
     assert np.abs(res.ds["trade_new"].values - data.trade).max() / data.trade.max() < 1e-10
     raw = lk.calibrate_data(data)
     t = _shock(raw, 5)
-    eq = lk.solve_equilibrium(raw, t, deficit_new=raw.deficit)
+    eq = lke.solve_equilibrium(raw, t, deficit_new=raw.deficit)
     assert max(lk.market_residuals(raw, eq).values()) < 1e-10
     bal = solve("lashkaripour", data, data.tariff, closure="balanced")
     assert bal.closure == "balanced"
@@ -183,7 +186,7 @@ def test_api_dispatch_and_data_closure() -> None:
 def test_exact_best_response_close_to_formula(base: lk.LBaseline) -> None:
     """The exact welfare-maximising uniform tariff (Brent search) does at least as well as the eq.-14 tariff
     and lies within 2 pp of it (the formula holds foreign wages fixed; a second-order difference)."""
-    sol = lk.optimal_uniform_tariff(base, 1)
-    t_exact, w_exact = lk.best_uniform_response(base, 1)
+    sol = lkt.optimal_uniform_tariff(base, 1)
+    t_exact, w_exact = lkt.best_uniform_response(base, 1)
     assert w_exact >= lk.welfare_hat(base, sol.eq)[1] - 1e-12
     assert abs(t_exact - sol.tariffs[0]) < 0.02

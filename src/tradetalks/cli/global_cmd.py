@@ -90,11 +90,11 @@ def war_cmd(
     """Global Nash tariff war (Lashkaripour 2021): every country's uniform tariff t = 1/Σ_k ε_k ω_k,
     solved jointly with the equilibrium from the balanced-trade baseline. Prints each country's Nash
     tariff and welfare change (%), and the averages."""
-    from tradetalks.model import lashkaripour as lk
+    from tradetalks.model import lashkaripour_data as lkd
 
     data = load_with_elasticities(dataset, elasticities)
     with console.status(f"Nash tariff war on {dataset} ({data.n_countries} x {data.n_sectors}) ..."):
-        war = lk.war_from_data(data, flows=flows)
+        war = lkd.war_from_data(data, flows=flows)
     summ = war.summary()
     if as_json:
         emit_json(
@@ -136,10 +136,10 @@ def optimal_cmd(
     """Unilaterally optimal uniform tariff of one country (Lashkaripour 2021, eq. 14), others' tariffs at
     their factual levels. The table's tariff column is the chooser's rate and the others' trade-weighted
     factual rates."""
-    from tradetalks.model import lashkaripour as lk
+    from tradetalks.model import lashkaripour_data as lkd
 
     data = load_with_elasticities(dataset, elasticities)
-    res = lk.optimal_from_data(data, country, flows=flows)
+    res = lkd.optimal_from_data(data, country, flows=flows)
     i = data.index(country)
     if as_json:
         emit_json(

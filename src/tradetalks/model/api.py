@@ -60,7 +60,7 @@ def solve(
 
         return armington.counterfactual(data, tariff_new=tariff_new, closure=closure, options=opts, **kwargs)
     if model == "lashkaripour":
-        from tradetalks.model import lashkaripour
+        from tradetalks.model import lashkaripour_data
 
-        return lashkaripour.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
+        return lashkaripour_data.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
     raise OptionError("model", MODELS, model)

@@ -280,9 +280,12 @@ def run_lashkaripour(
 ) -> ScenarioOutcome:
     """Solve one scenario on the Lashkaripour (2021) model from the balanced baseline."""
     from tradetalks.model import lashkaripour as lk
+    from tradetalks.model import lashkaripour_data as lkd
+    from tradetalks.model import lashkaripour_equilibrium as lke
+    from tradetalks.model import lashkaripour_tariffs as lkt
     from tradetalks.model.common import SolverOptions
 
-    base = baseline if baseline is not None else lk.baseline_from_data(data)
+    base = baseline if baseline is not None else lkd.baseline_from_data(data)
     assert isinstance(base, lk.LBaseline)
     us = data.index(US)
     opts = SolverOptions()
@@ -293,9 +296,9 @@ def run_lashkaripour(
 
     def solve(t_others: FloatArray) -> tuple[lk.LEquilibrium, float | None]:
         if rates is None:
-            sol = lk.optimal_uniform_tariff(base, us, others=t_others, options=opts)
+            sol = lkt.optimal_uniform_tariff(base, us, others=t_others, options=opts)
             return sol.eq, float(sol.tariffs[0])
-        return lk.solve_equilibrium(base, _apply(t_others), options=opts), None
+        return lke.solve_equilibrium(base, _apply(t_others), options=opts), None
 
     def _apply(t_others: FloatArray) -> FloatArray:
         assert rates is not None
@@ -332,7 +335,7 @@ def run_lashkaripour(
             if done:
                 fixed_point_ok = True
                 break
-    res = lk.result_from_equilibrium(data, base, eq, {"scenario": sc.label})
+    res = lkd.result_from_equilibrium(data, base, eq, {"scenario": sc.label})
     frame = _lk_frame(res)
     ok = eq.info.converged and fixed_point_ok  # the equilibrium and, with retaliation, the rates' fixed point
     return ScenarioOutcome(sc, frame, ok, eq.info.iterations, eq.info.residual, us_rate, t_ret)
@@ -413,6 +416,7 @@ def run_scenarios(
         tariffs, as the tariffwar/ustariff packages read their cubes).
     """
     from tradetalks.model import lashkaripour as lk
+    from tradetalks.model import lashkaripour_data as lkd
     from tradetalks.model import onesector as os1
 
     if model not in ("lashkaripour", "onesector"):
@@ -420,7 +424,7 @@ def run_scenarios(
     rows = []
     for name, eset, data in datasets:
         if model == "lashkaripour":
-            base: object = lk.baseline_from_data(data, flows=flows)
+            base: object = lkd.baseline_from_data(data, flows=flows)
         else:
             base = os1.baseline_from_data(data)
         year = data.attrs.get("year", "")
