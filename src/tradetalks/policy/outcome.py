@@ -45,11 +45,21 @@ import pandas as pd
 
 from tradetalks.errors import LabelError
 from tradetalks.policy.evaluate import PackageResult
+from tradetalks.policy.outcome_arrays import (
+    COUNTRY_FIELDS,
+    MN_PER_BN,
+    OutcomeArrays,
+    PairFigures,
+    country_figures,
+    headline_figures,
+    pair_figures,
+    pct_change,
+    sector_output_pct,
+)
 from tradetalks.results.counterfactual import CounterfactualResult
 from tradetalks.vocabulary import DEFAULT_PARTIES, UNITS
 
 AUTO_SECTOR = "motor_vehicles"
-MN_PER_BN = 1000.0
 
 
 @dataclass(frozen=True)
@@ -115,8 +125,7 @@ class CountryOutcome:
 
     @property
     def auto_output_pct(self) -> float:
-        b = self.auto_output_before
-        return 100.0 * (self.auto_output_after / b - 1.0) if b > 0 else 0.0
+        return float(pct_change(np.asarray(self.auto_output_after), np.asarray(self.auto_output_before), 0.0))
 
 
 @dataclass(frozen=True)
@@ -158,25 +167,12 @@ class Outcome:
         return tuple(x for x in self.countries if x.country not in self.parties)
 
     def headline(self) -> dict[str, float]:
-        """Flat ``<country>.<metric>`` figures (keys of :data:`METRICS` and their ``_before`` levels)."""
-        a, b = self.parties
-        out: dict[str, float] = {f"balance.{a}-{b}.before": self.balance_before,
-                                 f"balance.{a}-{b}.after": self.balance_after}
-        for x, y in ((a, b), (b, a)):
-            c = self.country(x)
-            for k in ("welfare_pct", "welfare_gdp_pct", "wage_pct", "real_wage_pct", "exports_before",
-                      "exports_after", "imports_before", "imports_after", "revenue_before", "revenue_after"):
-                out[f"{x}.{k}"] = float(getattr(c, k))
-            out[f"{x}.welfare_ev"] = c.welfare_ev_usd_bn
-            out[f"{x}.auto_output_pct"] = c.auto_output_pct
-            out[f"{x}.auto_exports_to_{y}_pct"] = self.auto_exports_pct[x]
-            for k in ("statutory", "after_response"):
-                out[f"{x}.tariff_on_{y}_{k}_pct"] = self.rates[f"{x}.{k}"]
-            out[f"{x}.tariff_on_{y}_before_pct"] = self.rates[f"{x}.before"]
-        oth = self.others
-        out["others.welfare_pct"] = float(np.mean([c.welfare_pct for c in oth])) if oth else float("nan")
-        out["others.welfare_ev"] = float(sum(c.welfare_ev_usd_bn for c in oth)) if oth else float("nan")
-        return out
+        """Flat ``<country>.<metric>`` figures (keys of :data:`METRICS` and their ``_before`` levels;
+        assembled by :func:`tradetalks.policy.outcome_arrays.headline_figures`, as the bands are)."""
+        figures = {f: np.array([float(getattr(c, f)) for c in self.countries]) for f in COUNTRY_FIELDS}
+        pair = PairFigures(self.balance_before, self.balance_after, self.rates, self.auto_exports_pct)
+        heads = headline_figures([c.country for c in self.countries], figures, pair, self.parties)
+        return {k: float(v) for k, v in heads.items()}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per country, the :class:`CountryOutcome` fields as columns (units in ``attrs``)."""
@@ -207,33 +203,28 @@ class Outcome:
         }
 
 
-def _weighted(t: Any, x: Any) -> float:
-    tot = float(x.sum())
-    return float(100.0 * (t * x).sum() / tot) if tot > 0 else 0.0
-
-
-def _country(res: CounterfactualResult, k: int, s: int, gdp_usd_m: float, side_usd_m: float = 0.0) -> CountryOutcome:
+def _arrays(res: CounterfactualResult, pr: PackageResult, side: np.ndarray[Any, Any]) -> OutcomeArrays:
     ds = res.ds
-    w_ge = float(ds["welfare_pct"].values[k])
-    e0 = float(ds["income_base"].values[k])
-    e_hat = float(ds["income_new"].values[k]) / e0
-    w_hat = float(ds["wage_hat"].values[k])
-    p_hat = e_hat / (1.0 + w_ge / 100.0)
-    gdp = gdp_usd_m
-    ev = w_ge / 100.0 * e0 + side_usd_m
-    w_pct = 100.0 * ev / e0
-    gw = float(ds["gov_welfare_pct"].values[k]) if "gov_welfare_pct" in ds else w_pct
-    return CountryOutcome(
-        country=res.countries[k], welfare_pct=w_pct, welfare_gdp_pct=100.0 * ev / gdp if gdp > 0 else float("nan"),
-        welfare_ev_usd_bn=ev / MN_PER_BN, gdp_usd_bn=gdp / MN_PER_BN, gov_welfare_pct=gw + 100.0 * side_usd_m / e0,
-        wage_pct=100.0 * (w_hat - 1.0), real_wage_pct=100.0 * (w_hat / p_hat - 1.0),
-        exports_before=float(res.exports("base")[k]) / MN_PER_BN, exports_after=float(res.exports("new")[k]) / MN_PER_BN,
-        imports_before=float(res.imports("base")[k]) / MN_PER_BN, imports_after=float(res.imports("new")[k]) / MN_PER_BN,
-        revenue_before=float(ds["revenue_base"].values[k]) / MN_PER_BN,
-        revenue_after=float(ds["revenue_new"].values[k]) / MN_PER_BN,
-        auto_output_before=float(ds["output_base"].values[k, s]) / MN_PER_BN,
-        auto_output_after=float(ds["output_new"].values[k, s]) / MN_PER_BN,
-    )
+    e0 = ds["income_base"].values
+    return OutcomeArrays(
+        trade_base=ds["trade_base"].values, trade_new=ds["trade_new"].values, tariff_base=ds["tariff_base"].values,
+        tariff_new=ds["tariff_new"].values, wage_hat=ds["wage_hat"].values, income_hat=ds["income_new"].values / e0,
+        welfare_hat=1.0 + ds["welfare_pct"].values / 100.0, expenditure=e0,
+        gdp=None if pr.gdp_usd_m is None else np.asarray(pr.gdp_usd_m, dtype=float), side_ev=side)
+
+
+def _countries(res: CounterfactualResult, arrays: OutcomeArrays, s: int) -> tuple[CountryOutcome, ...]:
+    """Per-country figures (:func:`~tradetalks.policy.outcome_arrays.country_figures`) and Ossa's government
+    welfare (plus the side items, % of gross absorption)."""
+    figs = country_figures(arrays, s)
+    ds = res.ds
+    e0 = arrays.expenditure
+    side = np.zeros(e0.shape) if arrays.side_ev is None else arrays.side_ev
+    gw = ds["gov_welfare_pct"].values if "gov_welfare_pct" in ds else figs["welfare_pct"] - 100.0 * side / e0
+    gov = gw + 100.0 * side / e0
+    return tuple(CountryOutcome(country=c, gov_welfare_pct=float(gov[k]),
+                                **{f: float(figs[f][k]) for f in COUNTRY_FIELDS})
+                 for k, c in enumerate(res.countries))
 
 
 def outcome(
@@ -260,7 +251,6 @@ def outcome(
     if sector not in res.sectors:
         raise LabelError("sector", f"one of {res.sectors}", repr(sector))
     s = res.sectors.index(sector)
-    ds = res.ds
     from tradetalks.policy.decompose import channels_of, horizons_of, pledge_band, steps_of
 
     side = np.zeros(len(cs)) if pr.side_ev_usd_m is None else np.asarray(pr.side_ev_usd_m, dtype=float)
@@ -268,25 +258,16 @@ def outcome(
         steps = steps_of(pr, (a, b))
     if channels is None:
         channels = channels_of(pr)
-    xb, xn = ds["trade_base"].values, ds["trade_new"].values
-    tb, tn = ds["tariff_base"].values, ds["tariff_new"].values
-    rates: dict[str, float] = {}
-    autos: dict[str, float] = {}
-    for x, y in ((a, b), (b, a)):
-        i, j = cs.index(y), cs.index(x)  # x imports from y
-        rates[f"{x}.before"] = _weighted(tb[i, j], xb[i, j])
-        rates[f"{x}.statutory"] = _weighted(tn[i, j], xb[i, j])
-        rates[f"{x}.after_response"] = _weighted(tn[i, j], xn[i, j])
-        e0, e1 = xb[j, i, s], xn[j, i, s]  # x's auto exports to y
-        autos[x] = 100.0 * float(e1 / e0 - 1.0) if e0 > 0 else float("nan")
-    before, after = res.bilateral_balance(a, b)
-    sec = res.to_frame("sector")["output_pct"].unstack("country")[[a, b]]
+    arrays = _arrays(res, pr, side)
+    pair = pair_figures(arrays, (cs.index(a), cs.index(b)), (a, b), s)
+    sec = pd.DataFrame(sector_output_pct(arrays)[[cs.index(a), cs.index(b)]].T,
+                       index=pd.Index(res.sectors, name="sector"), columns=pd.Index([a, b], name="country"))
     return Outcome(
         name=pr.package.name, dataset=res.dataset, closure=res.closure, converged=bool(res.converged),
         residual=float(res.info.residual), parties=(a, b), auto_sector=sector,
-        countries=tuple(_country(res, k, s, float("nan") if pr.gdp_usd_m is None else float(pr.gdp_usd_m[k]),
-                                 float(side[k])) for k in range(len(cs))),
-        balance_before=before / MN_PER_BN, balance_after=after / MN_PER_BN, rates=rates, auto_exports_pct=autos,
+        countries=_countries(res, arrays, s), balance_before=float(pair.balance_before),
+        balance_after=float(pair.balance_after), rates={k: float(v) for k, v in pair.rates.items()},
+        auto_exports_pct={k: float(v) for k, v in pair.auto_exports_pct.items()},
         sector_output_pct=sec, commitments=pr.commitments, pledges=pr.pledges, unmodelled=pr.package.unmodelled,
         assumptions=pr.assumptions, steps=steps, channels=channels,
         horizons=horizons_of(pr, (a, b)) if pr.steps else (), pledge=pledge_band(pr),

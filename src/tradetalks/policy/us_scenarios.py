@@ -13,7 +13,8 @@ Lashkaripour built on Lashkaripour 2021):
 each crossed with retaliation ``none``, ``reciprocal`` (each partner puts on US goods the rate the US puts on
 it) or ``optimal`` (the partners' common optimal rate against the US: one-sector, the paper's closed form;
 multi-sector, the rest of the world as one region sets ``t = 1/Σ_k ε_k ω_k`` with ω its trade-weighted
-inverse export-supply elasticity to the US, found by a fixed point with the equilibrium).
+inverse export-supply elasticity to the US, found by a fixed point with the equilibrium). Retaliation tariffs are built by
+:mod:`tradetalks.policy.retaliation`, the one builder shared with the sweeps.
 
 **Replace, not add.** A scenario rate *replaces* the factual US tariff on that partner in every sector,
 as the peer packages do (so ``targeted:JPN:0.15`` *lowers* the US tariff on Japanese food from its MFN
@@ -42,6 +43,7 @@ import pandas as pd
 
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import OptionError, PolicyError
+from tradetalks.policy.retaliation import reciprocal_tariffs, retaliate_at_rates, set_rates
 
 FloatArray = npt.NDArray[np.float64]
 Retaliation = Literal["none", "reciprocal", "optimal"]
@@ -183,27 +185,16 @@ def us_tariffs(
         Tariffs to start from (default the data's).
     """
     us = data.index(US)
-    t = np.array(data.tariff if tariff is None else tariff, dtype=float)
-    for c, r in rates.items():
-        j = data.index(c)
-        if j == us:
-            continue
-        t[j, us, :] = r if combine == "replace" else t[j, us, :] + r
-    return t
+    t = data.tariff if tariff is None else tariff
+    return set_rates(t, ((data.index(c), us, r) for c, r in rates.items()), combine)
 
 
 def reciprocal(
     data: TradeData, t: FloatArray, rates: dict[str, float], combine: str = "replace"
 ) -> FloatArray:
-    """Each partner puts on US goods (every sector) the rate the US puts on it in ``rates``."""
-    us = data.index(US)
-    out = np.array(t)
-    for c, r in rates.items():
-        j = data.index(c)
-        if j == us:
-            continue
-        out[us, j, :] = r if combine == "replace" else out[us, j, :] + r
-    return out
+    """Each partner puts on US goods (every sector) the rate the US puts on it in ``rates``
+    (:func:`tradetalks.policy.retaliation.retaliate_at_rates`)."""
+    return retaliate_at_rates(t, data.index(US), {data.index(c): r for c, r in rates.items()}, combine)
 
 
 def scenario_rates(data: TradeData, sc: USScenario, folder: Path | None = None) -> dict[str, float]:
@@ -306,7 +297,8 @@ def run_lashkaripour(
 
     t0 = np.array(base.tariff)
     if sc.retaliation == "reciprocal" and rates is not None:
-        t0 = reciprocal(data, t0, rates, sc.combine)
+        t0 = reciprocal_tariffs(t0, us_tariffs(data, rates, sc.combine, t0), combine=sc.combine, imposer=us,
+                                partners=[data.index(c) for c in rates])
     eq, us_rate = solve(t0)
     fixed_point_ok = True
     if sc.retaliation == "reciprocal" and rates is None:  # mirror the optimal uniform rate
@@ -374,20 +366,13 @@ def run_onesector(
     else:
         base.index(str(sc.partner))
         rates = {str(sc.partner): float(sc.rate or 0.0)}
-    for c, r in rates.items():
-        j = base.index(c)
-        if j != us:
-            t[j, us] = r if sc.combine == "replace" else t[j, us] + r
+    idx = {base.index(c): r for c, r in rates.items()}
+    t = set_rates(t, ((j, us, r) for j, r in idx.items()), sc.combine)
     if sc.retaliation == "reciprocal":
-        for c, r in rates.items():
-            j = base.index(c)
-            if j != us:
-                t[us, j] = r if sc.combine == "replace" else t[us, j] + r
+        t = reciprocal_tariffs(base.tariff, t, combine=sc.combine, imposer=us, partners=list(idx))
     elif sc.retaliation == "optimal":
         t_ret = os1.optimal_retaliation_rate(base, p)
-        for j in range(n):
-            if j != us:
-                t[us, j] = t_ret if sc.combine == "replace" else t[us, j] + t_ret
+        t = retaliate_at_rates(t, us, dict.fromkeys(range(n), t_ret), sc.combine)
     res = os1.run(base, t, sc.label, p)
     info = res.eq.info
     return ScenarioOutcome(sc, res.frame, info.converged, info.iterations, info.residual, us_rate, t_ret)

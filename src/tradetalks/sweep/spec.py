@@ -23,7 +23,8 @@ error (:class:`~tradetalks.errors.SweepSpecError`, :class:`~tradetalks.errors.El
 Retaliation modes: ``none`` (the scenario as specified); ``reciprocal`` — every country whose exports
 face a higher tariff in the scenario than in the data raises its own tariff on the imposing country's
 goods by the same number of points, sector by sector (capped at the model's upper bound; see
-:func:`reciprocal_tariffs`).
+:func:`tradetalks.policy.retaliation.reciprocal_tariffs`, the one retaliation builder, shared with the US
+scenarios).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import numpy.typing as npt
 
 from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import SweepSpecError
+from tradetalks.policy.retaliation import reciprocal_tariffs
 from tradetalks.sweep.draws import DEFAULT_CORRELATION, DEFAULT_DISPERSION, DrawOptions, check_sets
 
 FloatArray = npt.NDArray[np.float64]
@@ -188,20 +190,6 @@ def validate(spec: SweepSpec) -> dict[str, Any]:
             pkg.check_labels(data.countries, data.sectors)
         loaded[d] = data
     return loaded
-
-
-def reciprocal_tariffs(base: FloatArray, scenario: FloatArray, upper: float = 10.0) -> FloatArray:
-    """Tariffs after reciprocal retaliation: where importer j's tariff on i rose by Δ_ijs over the base,
-    i's tariff on j's goods rises by the same Δ_ijs (points), capped at ``upper``.
-
-    Parameters
-    ----------
-    base, scenario
-        (N, N, S) importer-imposed tariffs [exporter, importer, sector] of the data and the scenario.
-    """
-    rise = np.maximum(np.asarray(scenario) - np.asarray(base), 0.0)
-    out = np.asarray(scenario, dtype=float) + np.transpose(rise, (1, 0, 2))
-    return np.asarray(np.minimum(out, upper))
 
 
 __all__ = ["RETALIATION", "SweepSpec", "from_mapping", "load_spec", "reciprocal_tariffs", "validate"]

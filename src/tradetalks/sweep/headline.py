@@ -1,0 +1,99 @@
+r"""Headline figures of every solved member at once, by the outcome report's own formulas.
+
+:func:`batch_headline` calls the pure array functions of :mod:`tradetalks.policy.outcome_arrays` — the ones
+the outcome report (:func:`tradetalks.policy.outcome.outcome`) calls on a single GE result — on the
+(B, N, N, S) arrays of a member batch, so a band is a band of exactly the figure the CLI prints, and the
+formulas exist once. :func:`policy_headline` builds the full outcome report of one member (slow; used to
+check the two paths give the same keys and values).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tradetalks.data.tradedata import TradeData
+from tradetalks.model import ossa_batch
+from tradetalks.policy.outcome_arrays import (
+    OutcomeArrays,
+    country_figures,
+    headline_figures,
+    pair_figures,
+    sector_output_pct,
+)
+from tradetalks.results.counterfactual import CounterfactualResult
+from tradetalks.sweep.members import MemberSolution
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def unit_of(metric: str) -> str:
+    """Unit of a headline key: ``%`` for ``*_pct`` figures (and sector output ``*.output_pct.*``), US$bn
+    for levels."""
+    return "%" if metric.endswith("_pct") or ".output_pct." in metric else "US$bn"
+
+
+def member_arrays(sol: MemberSolution, gdp: FloatArray | None = None,
+                  side_ev: FloatArray | None = None) -> OutcomeArrays:
+    """The outcome formulas' inputs for every member of a solution (leading axis B)."""
+    pb, eq = sol.batch, sol.eq
+    b, n = eq.w_hat.shape
+    return OutcomeArrays(
+        trade_base=np.broadcast_to(pb.trade, eq.trade_new.shape), trade_new=eq.trade_new,
+        tariff_base=pb.tariff, tariff_new=eq.tariff_new, wage_hat=eq.w_hat, income_hat=eq.e_hat,
+        welfare_hat=ossa_batch.welfare_hat_batch(pb, eq), expenditure=np.broadcast_to(pb.expenditure, (b, n)),
+        gdp=None if gdp is None else np.asarray(gdp, dtype=float),
+        side_ev=None if side_ev is None else np.asarray(side_ev, dtype=float))
+
+
+def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Sequence[str],
+                   parties: tuple[str, str] = ("USA", "JPN"), auto_sector: str = "motor_vehicles",
+                   gdp: FloatArray | None = None, side_ev: FloatArray | None = None) -> dict[str, FloatArray]:
+    r"""The headline figures of :meth:`tradetalks.policy.outcome.Outcome.headline` for every member at
+    once — (B,) arrays under the same keys, computed by the same functions
+    (:mod:`tradetalks.policy.outcome_arrays`) — and the parties' output change by sector
+    (``<country>.output_pct.<sector>``, as the report's ``sector_output_pct``).
+
+    ``gdp`` (N,) and ``side_ev`` (N,) are the evaluation's GDP and side-item welfare (US$ millions).
+    """
+    arrays = member_arrays(sol, gdp, side_ev)
+    cs, ss = list(countries), list(sectors)
+    auto = ss.index(auto_sector)
+    idx = (cs.index(parties[0]), cs.index(parties[1]))
+    out = headline_figures(cs, country_figures(arrays, auto), pair_figures(arrays, idx, parties, auto), parties)
+    sec = sector_output_pct(arrays)
+    for x, k in zip(parties, idx, strict=True):
+        for q, sector in enumerate(ss):
+            out[f"{x}.output_pct.{sector}"] = sec[:, k, q]
+    return out
+
+
+def template_headline(sol: MemberSolution, data: TradeData, template: Any,
+                      parties: tuple[str, str] = ("USA", "JPN")) -> dict[str, FloatArray]:
+    """:func:`batch_headline` with what the evaluated scenario adds: the dataset's GDP and the side items'
+    welfare (``gdp_usd_m``, ``side_ev_usd_m`` of the evaluation; held at their central values). The one call
+    used by bands and sweeps alike."""
+    return batch_headline(sol, data.countries, data.sectors, parties,
+                          gdp=getattr(template, "gdp_usd_m", None), side_ev=getattr(template, "side_ev_usd_m", None))
+
+
+def policy_headline(template: Any, result: CounterfactualResult,
+                    parties: tuple[str, str] = ("USA", "JPN")) -> Mapping[str, float]:
+    """The policy layer's headline figures (the one outcome report) of an evaluated scenario whose GE result
+    is ``result``, with the parties' sector output (``<country>.output_pct.<sector>``)."""
+    from tradetalks.policy.outcome import outcome
+
+    pr = dataclasses.replace(template, result=result, result_tariffs_only=result)
+    o = outcome(pr, parties)
+    out = o.headline()
+    for country in o.sector_output_pct.columns:
+        for sector, v in o.sector_output_pct[country].items():
+            out[f"{country}.output_pct.{sector}"] = float(v)
+    return out
+
+
+__all__ = ["batch_headline", "member_arrays", "policy_headline", "template_headline", "unit_of"]
