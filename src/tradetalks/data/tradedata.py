@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -149,15 +150,20 @@ class TradeData:
 
     # --- accessors ----------------------------------------------------------------------
 
+    @cached_property
+    def _labels(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Country and sector labels, read once (the dataset is immutable; a hot path of evaluations)."""
+        return (tuple(str(x) for x in self.ds["exporter"].values), tuple(str(x) for x in self.ds["sector"].values))
+
     @property
     def countries(self) -> list[str]:
         """Country labels (exporter = importer order)."""
-        return [str(x) for x in self.ds["exporter"].values]
+        return list(self._labels[0])
 
     @property
     def sectors(self) -> list[str]:
         """Sector labels."""
-        return [str(x) for x in self.ds["sector"].values]
+        return list(self._labels[1])
 
     @property
     def n_countries(self) -> int:

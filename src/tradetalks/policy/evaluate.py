@@ -47,7 +47,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -276,30 +278,27 @@ def evaluate(
     ConvergenceError
         A GE solve that does not converge under strict options.
     """
-    from tradetalks.model import ossa
-
     pkg = as_package(package)
     tf = package_tariffs(pkg, data)
     assert tf.matrix is not None
     partner = DEFAULT_PARTIES[1]
     own = [t for t in pkg.tariffs if t.importer != partner]
     nx_change, pledges = _pledges(pkg, data.countries)
-    base = ossa.baseline_from_data(data, pkg.options.closure, options)
-    warm: dict[str, tuple[FloatArray, FloatArray]] = {}
-
-    def solve(d: TradeData, b: Any, matrix: FloatArray, nx: FloatArray | None) -> CounterfactualResult:
-        eq = ossa.solve_warm(b, matrix, warm.get("x"), nx_new=None if nx is None else b.nx + nx, options=options)
-        warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
-        return ossa.result_from_equilibrium(d, b, eq, pkg.options.closure)
-
-    r_all = solve(data, base, tf.matrix, None)
-    if len(own) == len(pkg.tariffs):
-        r_own = r_all
-    else:
+    closure = pkg.options.closure
+    base = _baseline(data, closure, options)
+    # the long-run solves share the baseline: one batched solve (members: all tariffs [, own tariffs]
+    # [, all tariffs with the pledges' transfers])
+    members: list[tuple[FloatArray, FloatArray | None]] = [(tf.matrix, None)]
+    if len(own) != len(pkg.tariffs):
         m_own = package_tariffs(dataclasses.replace(pkg, tariffs=tuple(own)), data).matrix
         assert m_own is not None
-        r_own = solve(data, base, m_own, None)
-    r_full = r_all if nx_change is None else solve(data, base, tf.matrix, nx_change)
+        members.append((m_own, None))
+    if nx_change is not None:
+        members.append((tf.matrix, nx_change))
+    solved = _solve_members(data, base, closure, members, options)
+    r_all = solved[0]
+    r_own = solved[1] if len(own) != len(pkg.tariffs) else r_all
+    r_full = r_all if nx_change is None else solved[-1]
     commitments, side = _purchases(pkg, data, r_full)
     steps = (
         (STEPS[0], _ev_bn(r_own)),
@@ -310,17 +309,57 @@ def evaluate(
     r_sr = None
     side_sr = None
     if short_run:
-        from tradetalks.policy.decompose import short_run_data
-
-        d_sr = short_run_data(data)
-        b_sr = ossa.baseline_from_data(d_sr, pkg.options.closure, options)
-        warm.clear()
-        r_sr = solve(d_sr, b_sr, tf.matrix, nx_change)
+        d_sr = _memo(data, ("short-run data",), lambda: _short_run_data(data))
+        r_sr = _solve_members(d_sr, _baseline(d_sr, closure, options), closure, [(tf.matrix, nx_change)],
+                              options)[0]
         side_sr = _purchases(pkg, d_sr, r_sr)[1]
     gdp, gdp_note = _gdp(data)
     return PackageResult(pkg, tf, r_full, r_all, commitments, pledges, None, nx_change,
                          _assumptions(pkg, tf, data, pledges, gdp_note), gdp, side, steps, r_sr, side_sr,
                          elasticities_of(data))
+
+
+_derived: weakref.WeakKeyDictionary[TradeData, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+_derived_lock = threading.Lock()
+
+
+def _memo(data: TradeData, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """A value derived from an (immutable) dataset, built once per dataset object and dropped with it:
+    every evaluation on a dataset shares its calibrated baselines and short-run variant."""
+    with _derived_lock:
+        slot = _derived.setdefault(data, {})
+        if key in slot:
+            return slot[key]
+    value = build()
+    with _derived_lock:
+        return _derived.setdefault(data, {}).setdefault(key, value)
+
+
+def _baseline(data: TradeData, closure: str, options: SolverOptions) -> Any:
+    """:func:`tradetalks.model.ossa.baseline_from_data`, once per dataset, closure and options."""
+    from tradetalks.model import ossa
+
+    return _memo(data, ("baseline", closure, options), lambda: ossa.baseline_from_data(data, closure, options))
+
+
+def _short_run_data(data: TradeData) -> TradeData:
+    from tradetalks.policy.decompose import short_run_data
+
+    return short_run_data(data)
+
+
+def _solve_members(data: TradeData, base: Any, closure: str,
+                   members: Sequence[tuple[FloatArray, FloatArray | None]],
+                   options: SolverOptions) -> list[CounterfactualResult]:
+    """Counterfactuals of several ``(tariff matrix, pledge NX change or None)`` on one baseline, solved
+    together on the batch axis of :func:`tradetalks.model.ossa.solve_equilibrium` (each member is its own
+    system of equations; the batch shares the Newton iterations' overhead)."""
+    from tradetalks.model import ossa
+
+    tariffs = np.stack([m for m, _ in members])
+    nx = np.stack([base.nx if d is None else base.nx + d for _, d in members])
+    eq = ossa.solve_equilibrium(base, tariffs, nx_new=nx, options=options)
+    return [ossa.result_from_equilibrium(data, base, eq, closure, k=k) for k in range(len(members))]
 
 
 def elasticities_of(data: TradeData) -> str:

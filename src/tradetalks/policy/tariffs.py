@@ -258,7 +258,8 @@ def tariffs_on(
     if data is None:
         return TariffsInForce(on, exporter, importer, groups, (), None, "", mapping, NOTES)
     mp = mapping if mapping is not None else default_mapping(data)
-    t = np.array(data.tariff, dtype=float)
+    t0 = data.tariff  # read once: the loops below index it per cell
+    t = np.array(t0, dtype=float)
     countries = data.countries
     sectors = data.sectors
     sector_rows: list[SectorRate] = []
@@ -290,14 +291,14 @@ def tariffs_on(
             if wall_add and exp != exporter:
                 for k, s in enumerate(sectors):
                     if s not in mp.untaxed_sectors:
-                        t[i, j, k] = float(data.tariff[i, j, k]) + wall_add.get((exp, s), 0.0) / 100.0
+                        t[i, j, k] = float(t0[i, j, k]) + wall_add.get((exp, s), 0.0) / 100.0
                 continue
             rates = groups if exp == exporter else _group_totals(ms, on, exp, importer, on_ids, off_ids)
             overrides = _group_overrides(changes, exp, importer)
             for k, s in enumerate(sectors):
                 if s in mp.untaxed_sectors:
                     continue
-                base = 100.0 * float(data.tariff[i, j, k])
+                base = 100.0 * float(t0[i, j, k])
                 contrib: list[tuple[str, float, float]] = []
                 for gid, w in mp.sector_weights(s).items():
                     if w <= 0.0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -57,13 +58,18 @@ class CounterfactualResult:
 
     # --- convenience accessors ---------------------------------------------------------
 
+    @cached_property
+    def _labels(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Country and sector labels, read once (a hot path of package evaluations)."""
+        return (tuple(str(c) for c in self.ds["country"].values), tuple(str(s) for s in self.ds["sector"].values))
+
     @property
     def countries(self) -> list[str]:
-        return [str(c) for c in self.ds["country"].values]
+        return list(self._labels[0])
 
     @property
     def sectors(self) -> list[str]:
-        return [str(s) for s in self.ds["sector"].values]
+        return list(self._labels[1])
 
     @property
     def converged(self) -> bool:
@@ -203,5 +209,11 @@ def build_dataset(
         data["profits_new"] = (("country",), profits_new)
     for k, v in (extra or {}).items():
         data[k] = v
-    coords = {"country": countries, "exporter": countries, "importer": countries, "sector": sectors}
-    return xr.Dataset(data, coords=coords)
+    return xr.Dataset(data, coords=_coords(tuple(countries), tuple(sectors)))
+
+
+@lru_cache(maxsize=32)
+def _coords(countries: tuple[str, ...], sectors: tuple[str, ...]) -> xr.Coordinates:
+    """The labelled coordinates, their indexes built once per label set (immutable; shared by results)."""
+    return xr.Coordinates({"country": list(countries), "exporter": list(countries), "importer": list(countries),
+                           "sector": list(sectors)})
