@@ -5,7 +5,7 @@ its example script, reference importer DEU). Two measurements:
 
 * ``end_to_end``: from the same pandas DataFrame to the solved counterfactual. Peer: BaselineData,
   OneSectorGE, build_baseline, define_experiment, simulate. Ours: pivot the covariates, construct
-  costs, :func:`tradetalks.model.armington.gravity_counterfactual` (textbook full GE).
+  costs, :func:`tradetalks.model.armington_gravity.gravity_counterfactual` (textbook full GE).
 * ``solver``: the solves only. Peer: build_baseline + define_experiment + simulate on a prepared
   model. Ours: :func:`gravity_counterfactual` on prepared arrays.
 
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from tradetalks.data.registry import dataset_folder
-from tradetalks.model import armington as am
+from tradetalks.model import armington_gravity as amg
 
 COEFS = {
     "lndist": -0.3898623,
@@ -106,19 +106,19 @@ def _arrays(df: pd.DataFrame) -> dict[str, Any]:
     a, b = pos["CAN"], pos["JPN"]
     pta[a, b] = pta[b, a] = 1.0
     return {
-        "cost_base": am.trade_costs_from_covariates(cov, COEFS),
-        "cost_new": am.trade_costs_from_covariates({**cov, "pta": pta}, COEFS),
+        "cost_base": amg.trade_costs_from_covariates(cov, COEFS),
+        "cost_new": amg.trade_costs_from_covariates({**cov, "pta": pta}, COEFS),
         "y": y,
         "e": e,
         "ref": pos["DEU"],
     }
 
 
-def _ours_solve(a: dict[str, Any]) -> am.GravityCounterfactual:
-    return am.gravity_counterfactual(a["cost_base"], a["cost_new"], a["y"], a["e"], 5.0, a["ref"])
+def _ours_solve(a: dict[str, Any]) -> amg.GravityCounterfactual:
+    return amg.gravity_counterfactual(a["cost_base"], a["cost_new"], a["y"], a["e"], 5.0, a["ref"])
 
 
-def ours_end_to_end(df: pd.DataFrame) -> am.GravityCounterfactual:
+def ours_end_to_end(df: pd.DataFrame) -> amg.GravityCounterfactual:
     return _ours_solve(_arrays(df))
 
 

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from tradetalks.data import TradeData
 from tradetalks.errors import ConvergenceError, OptionError, ShapeError
 from tradetalks.model import armington as am
+from tradetalks.model import armington_data as amd
+from tradetalks.model import armington_gravity as amg
 from tradetalks.model.common import SolverOptions
 
 FloatArray = npt.NDArray[np.float64]
@@ -164,7 +166,7 @@ def test_bad_input_raises_named_errors() -> None:
     with pytest.raises(OptionError, match="deficits"):
         am.solve_hat(x, 4.0, deficits="zero")
     with pytest.raises(OptionError, match="full_ge"):
-        am.gravity_counterfactual(np.ones((2, 2)), np.ones((2, 2)), [1, 1], [1, 1], 5.0, 0, full_ge="x")
+        amg.gravity_counterfactual(np.ones((2, 2)), np.ones((2, 2)), [1, 1], [1, 1], 5.0, 0, full_ge="x")
 
 
 def test_resistances_reproduce_output_and_expenditure() -> None:
@@ -177,8 +179,8 @@ def test_resistances_reproduce_output_and_expenditure() -> None:
     y = rng.uniform(1.0, 10.0, n)
     e = rng.uniform(1.0, 10.0, n)
     e *= y.sum() / e.sum()
-    res = am.solve_resistances(cost, y, e, 5.0, 3, options=SolverOptions(tol=1e-12, strict=True))
-    x = am.modelled_flows(cost, y, e, res)
+    res = amg.solve_resistances(cost, y, e, 5.0, 3, options=SolverOptions(tol=1e-12, strict=True))
+    x = amg.modelled_flows(cost, y, e, res)
     np.testing.assert_allclose(x.sum(axis=1), y, rtol=1e-10)
     np.testing.assert_allclose(x.sum(axis=0), e, rtol=1e-10)
     assert res.imr[3] == pytest.approx(1.0, abs=1e-14)
@@ -193,11 +195,11 @@ def test_tradedata_adapter_closures() -> None:
     )
     tn = tar.copy()
     tn[0, 1, :] += 0.25
-    res = am.counterfactual(data, tariff_new=tn)
+    res = amd.counterfactual(data, tariff_new=tn)
     assert res.model == "armington" and res.closure == "data" and res.converged
     df = res.to_frame()
     np.testing.assert_allclose(df["balance_new"].to_numpy(), df["balance_base"].to_numpy(), rtol=1e-8)
-    bal = am.counterfactual(data, closure="balanced")
+    bal = amd.counterfactual(data, closure="balanced")
     base = bal.ds["trade_base"].values
     d = base.sum(axis=(0, 2)) - base.sum(axis=(1, 2))
     assert np.max(np.abs(d)) <= 1e-8 * base.sum()
@@ -221,8 +223,8 @@ def test_gravity_counterfactual_batch(full_ge: str) -> None:
     new[0, 1] *= 2.0
     new[1, 0] *= 2.0
     batch = np.stack([new, cost])
-    out = am.gravity_counterfactual(cost, batch, y, e, 5.0, 2, full_ge=full_ge)
-    one = am.gravity_counterfactual(cost, new, y, e, 5.0, 2, full_ge=full_ge)
+    out = amg.gravity_counterfactual(cost, batch, y, e, 5.0, 2, full_ge=full_ge)
+    one = amg.gravity_counterfactual(cost, new, y, e, 5.0, 2, full_ge=full_ge)
     np.testing.assert_allclose(out.real_gdp_hat[0], one.real_gdp_hat, rtol=1e-10)
     np.testing.assert_allclose(out.full.imr[0], one.full.imr, rtol=1e-10)
     np.testing.assert_allclose(out.trade_full[0], one.trade_full, rtol=1e-10)

@@ -23,6 +23,8 @@ import pandas as pd
 import pytest
 
 from tradetalks.model import armington as am
+from tradetalks.model import armington_data as amd
+from tradetalks.model import armington_gravity as amg
 from tradetalks.model.common import SolverOptions
 
 FloatArray = npt.NDArray[np.float64]
@@ -100,8 +102,8 @@ def _gegravity_case(folder: Path) -> dict[str, Any]:
     return {
         "model": model,
         "countries": countries,
-        "cost_base": am.trade_costs_from_covariates(cov, GEG_COEFS),
-        "cost_new": am.trade_costs_from_covariates(cov_new, GEG_COEFS),
+        "cost_base": amg.trade_costs_from_covariates(cov, GEG_COEFS),
+        "cost_new": amg.trade_costs_from_covariates(cov_new, GEG_COEFS),
         "Y": _country_vec(df, "exporter", "Y", countries),
         "E": _country_vec(df, "importer", "E", countries),
         "ref": countries.index("DEU"),
@@ -118,7 +120,7 @@ def test_gegravity_resistances_match(reference_folder: Callable[[str], Path]) ->
     multilateral resistances equal gegravity's ``country_mr_terms`` to 1e-6 relative (gegravity
     solves with scipy hybr at xtol 1e-8; we find ~3e-9)."""
     case = _gegravity_case(reference_folder("gegravity-sample"))
-    ours = am.gravity_counterfactual(
+    ours = amg.gravity_counterfactual(
         case["cost_base"], case["cost_new"], case["Y"], case["E"], 5.0, case["ref"],
         full_ge="gegravity", options=STRICT,
     )
@@ -148,14 +150,14 @@ def test_gegravity_full_ge_variant_and_textbook_gap(reference_folder: Callable[[
     case = _gegravity_case(reference_folder("gegravity-sample"))
     cr = case["model"].country_results.loc[case["countries"]]
     args = (case["cost_base"], case["cost_new"], case["Y"], case["E"], 5.0, case["ref"])
-    geg = am.gravity_counterfactual(*args, full_ge="gegravity", options=STRICT)
+    geg = amg.gravity_counterfactual(*args, full_ge="gegravity", options=STRICT)
     gdp_peer = cr["GDP change (percent)"].to_numpy(dtype=float)
     np.testing.assert_allclose(100 * (geg.real_gdp_hat - 1), gdp_peer, rtol=0, atol=1e-6)
     np.testing.assert_allclose(
         100 * (geg.price_hat - 1), cr["factory gate price change (percent)"].to_numpy(float),
         rtol=0, atol=1e-6,
     )
-    text = am.gravity_counterfactual(*args, full_ge="textbook", options=STRICT)
+    text = amg.gravity_counterfactual(*args, full_ge="textbook", options=STRICT)
     gap = 100 * (text.real_gdp_hat - 1) - gdp_peer
     can = case["countries"].index("CAN")
     assert 0.005 < gap[can] < 0.015, gap[can]
@@ -187,9 +189,9 @@ def test_yotov_trade_without_borders(reference_folder: Callable[[str], Path]) ->
     cov_new["INTL_BRDR"] = np.zeros_like(cov["INTL_BRDR"])
     y = _country_vec(df, "exporter", "Y", countries)
     e = _country_vec(df, "importer", "E", countries)
-    out = am.gravity_counterfactual(
-        am.trade_costs_from_covariates(cov, YOTOV_COEFS),
-        am.trade_costs_from_covariates(cov_new, YOTOV_COEFS),
+    out = amg.gravity_counterfactual(
+        amg.trade_costs_from_covariates(cov, YOTOV_COEFS),
+        amg.trade_costs_from_covariates(cov_new, YOTOV_COEFS),
         y, e, 7.0, countries.index("ZZZ"), options=STRICT,
     )
     names = ["DEU" if c == "ZZZ" else c for c in countries]
@@ -245,7 +247,7 @@ def test_ge_gravity_through_tradedata_adapter(
     ``welfare_pct`` equals 100·(w_eu − 1) to 1e-2 percentage points (1e-4 in the hat); bilateral
     balances stay at their data values (additive deficits, 1e-6 relative)."""
     data = reference("wiod-agg-2000-2014")
-    res = am.counterfactual(
+    res = amd.counterfactual(
         data, partial_effect=data.param("pair_eu_effect")[:, :, None], theta=4.0,
         options=STRICT,
     )

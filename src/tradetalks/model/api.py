@@ -56,9 +56,9 @@ def solve(
 
         return caliendo_parro.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
     if model == "armington":
-        from tradetalks.model import armington
+        from tradetalks.model import armington_data
 
-        return armington.counterfactual(data, tariff_new=tariff_new, closure=closure, options=opts, **kwargs)
+        return armington_data.counterfactual(data, tariff_new=tariff_new, closure=closure, options=opts, **kwargs)
     if model == "lashkaripour":
         from tradetalks.model import lashkaripour_data
 

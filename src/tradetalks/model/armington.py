@@ -31,23 +31,11 @@ revenue and the deficit); ``real_gdp_hat`` = Ŷ_j / P̂_j (Yotov et al.'s real G
 Tariffs versus trade costs: a tariff is a price wedge whose revenue is rebated to the importer; a
 trade-cost shock κ̂ is iceberg (real resources, no revenue). The peer reference checks (gegravity,
 GE_gravity, Yotov et al.) use cost shocks only.
-
-Constructed baseline (gegravity; Yotov et al. GEPPML)
------------------------------------------------------
-With trade costs T_ij = t_ij^{1−σ} = exp(Σ_k β_k x^k_ij), output Y_i and expenditure E_j, the
-multilateral resistances solve
-
-* Π_i^{1−σ} = Σ_j T_ij (E_j/E) / P_j^{1−σ},   P_j^{1−σ} = Σ_i T_ij (Y_i/Y) / Π_i^{1−σ},
-
-with P_ref = 1 for a reference importer (gegravity: DEU; Yotov et al.: Germany coded ZZZ). This is
-a matrix-scaling problem; :func:`solve_resistances` solves it by Newton's method on its convex
-potential (after a few Sinkhorn sweeps). Modelled flows X_ij = Y (Y_i/Y)(E_j/E) T_ij / (Π_i P_j)^{1−σ}
-add up to Y_i and (E_j/E)·Y — exactly PPML's fitted flows with exporter and importer fixed effects.
-"Conditional" GE re-solves the resistances with new costs at fixed Y, E; "full" GE
-(:func:`gravity_counterfactual`) is the hat algebra above on the modelled flows with multiplicative
-deficits (the textbook full-endowment solution, as in Yotov et al. 2016), or gegravity's variant,
-which keeps output and expenditure shares at baseline inside the resistance equations, so that its
-resistances equal the conditional ones and p_i = Π_i^{base} / Π_i^{cond}.
+Modules: this one solves the exact hat algebra on given flows (:func:`solve_hat`, :func:`residual`);
+:mod:`tradetalks.model.armington_gravity` builds a baseline from trade costs (multilateral resistances,
+gegravity / Yotov et al. GEPPML) and its counterfactuals; :mod:`tradetalks.model.armington_data` runs the
+hat algebra on a :class:`~tradetalks.data.tradedata.TradeData` (:func:`~tradetalks.model.armington_data.
+counterfactual`).
 
 References
 ----------
@@ -62,18 +50,15 @@ Herman, P. (2021), "gegravity: General Equilibrium Gravity Modeling in Python", 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ElasticityError, ModelError, OptionError, ShapeError
-from tradetalks.model.common import FloatArray, SolveInfo, SolverOptions, check_closure, finish
+from tradetalks.model.common import FloatArray, SolveInfo, SolverOptions, finish
 from tradetalks.model.solver import newton
-from tradetalks.results.counterfactual import CounterfactualResult, build_dataset
 
 Deficits = Literal["additive", "multiplicative"]
 DEFICITS: tuple[str, ...] = ("additive", "multiplicative")
@@ -317,6 +302,35 @@ def solve_hat(
     opts = options or SolverOptions()
     _check_option("deficits", deficits, DEFICITS)
     t0 = time.perf_counter()
+    x, th, tar, tn4, kh4, batched = _hat_inputs(trade, theta, tariff, tariff_new, kappa_hat)
+    h, income_base = _hat_problem(x, th, tar, tn4, kh4, deficits, deficit_new)
+    bsz, n, s = h.y.shape
+    if warm_start is None:
+        q0 = np.zeros((bsz, n, s))
+    else:
+        ws = np.asarray(warm_start, dtype=float)
+        q0 = np.broadcast_to(np.log(_as_batch(ws, 2, "warm_start")), (bsz, n, s)).copy()
+    q, norm, it, conv = _newton(h, q0, opts)
+    info = SolveInfo(
+        converged=conv,
+        iterations=it,
+        residual=float(np.max(norm)),
+        seconds=time.perf_counter() - t0,
+        method="newton (analytic Jacobian)",
+    )
+    finish(info, "armington hat-algebra equilibrium", opts)
+    return _hat_solution(q, h, x, tar, income_base, batched, info)
+
+
+def _hat_inputs(
+    trade: npt.ArrayLike,
+    theta: npt.ArrayLike,
+    tariff: npt.ArrayLike | None,
+    tariff_new: npt.ArrayLike | None,
+    kappa_hat: npt.ArrayLike | None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, bool]:
+    """Checked inputs of :func:`solve_hat`: flows ``x`` (N, N, S), ``θ`` (S,), baseline tariffs, the new
+    tariffs and cost shocks broadcast to one batch (B, N, N, S), and whether the caller passed a batch."""
     x = np.asarray(trade, dtype=float)
     if x.ndim != 3 or x.shape[0] != x.shape[1]:
         raise ShapeError("trade", "an array of shape (N, N, S)", f"shape {x.shape}")
@@ -345,7 +359,21 @@ def solve_hat(
     bsz = max(tn4.shape[0], kh4.shape[0])
     tn4 = np.broadcast_to(tn4, (bsz, n, n, s))
     kh4 = np.broadcast_to(kh4, (bsz, n, n, s))
+    return x, th, tar, tn4, kh4, batched
 
+
+def _hat_problem(
+    x: FloatArray,
+    th: FloatArray,
+    tar: FloatArray,
+    tn4: FloatArray,
+    kh4: FloatArray,
+    deficits: str,
+    deficit_new: npt.ArrayLike | None,
+) -> tuple[_Hat, FloatArray]:
+    """The constants of the system (shares λ, α, output, deficits, anchor) and baseline gross expenditure
+    ``E_j = Y_j + R_j + D_j`` (N,)."""
+    bsz, n, _, s = tn4.shape
     tau = 1.0 + tar
     gross = tau * x
     e_js = gross.sum(axis=0)  # (N, S)
@@ -383,12 +411,25 @@ def solve_hat(
         active=active,
         anchor=anchor,
     )
-    if warm_start is None:
-        q0 = np.zeros((bsz, n, s))
-    else:
-        ws = np.asarray(warm_start, dtype=float)
-        q0 = np.broadcast_to(np.log(_as_batch(ws, 2, "warm_start")), (bsz, n, s)).copy()
-    q, norm, it, conv = _newton(h, q0, opts)
+    return h, income_base
+
+
+def _hat_solution(
+    q: FloatArray,
+    h: _Hat,
+    x: FloatArray,
+    tar: FloatArray,
+    income_base: FloatArray,
+    batched: bool,
+    info: SolveInfo,
+) -> HatSolution:
+    """Prices, price indices ``P̂_js = (Σ_i λ κ̂ (τ̂ p̂)^{-θ})^{-1/θ}``, flows, income and welfare at the solution
+    ``q = ln p̂`` (batch axis dropped unless the caller passed a batch)."""
+    bsz, n, _ = q.shape
+    th = h.theta
+    e_js = ((1.0 + tar) * x).sum(axis=0)  # (N, S)
+    alpha = e_js / e_js.sum(axis=1)[:, None]
+    y = x.sum(axis=1)
     _, _, xn, e_new, _, _, ssum = _forward(q, h)
     p_hat = np.exp(q)
     pidx = np.where(ssum > 0, ssum, 1.0) ** (-1.0 / th)  # P̂_js
@@ -397,14 +438,6 @@ def solve_hat(
     y_new = h.y * p_hat
     welfare = (e_new / income_base[None]) / p_agg
     rgdp = (y_new.sum(axis=2) / y.sum(axis=1)[None]) / p_agg
-    info = SolveInfo(
-        converged=conv,
-        iterations=it,
-        residual=float(np.max(norm)),
-        seconds=time.perf_counter() - t0,
-        method="newton (analytic Jacobian)",
-    )
-    finish(info, "armington hat-algebra equilibrium", opts)
 
     def out(arr: FloatArray) -> FloatArray:
         return arr if batched else arr[0]
@@ -472,453 +505,4 @@ def residual(
     return np.asarray(r)
 
 
-# =============================================================================================
-# Constructed baseline: multilateral resistances from costs, output and expenditure
-# =============================================================================================
-
-
-def trade_costs_from_covariates(
-    covariates: Mapping[str, npt.ArrayLike], coefficients: Mapping[str, float]
-) -> FloatArray:
-    """Trade costs T_ij = t_ij^{1−σ} = exp(Σ_k β_k x^k_ij) from gravity coefficients.
-
-    Parameters
-    ----------
-    covariates
-        ``{name: array (N, N) or (B, N, N)}`` pair covariates (exporter, importer).
-    coefficients
-        ``{name: β}``; every coefficient needs a covariate.
-    """
-    missing = sorted(set(coefficients) - set(covariates))
-    if missing:
-        raise ModelError(
-            f"coefficients without covariates: {missing}; covariates given: {sorted(covariates)}"
-        )
-    z: FloatArray | float = 0.0
-    for k, beta in coefficients.items():
-        z = z + float(beta) * np.asarray(covariates[k], dtype=float)
-    return np.asarray(np.exp(z))
-
-
-@dataclass(frozen=True)
-class Resistances:
-    """Multilateral resistances with P_ref = 1 (arrays carry the batch axis if given).
-
-    Attributes
-    ----------
-    omr, imr
-        Outward Π_i and inward P_j resistances (levels), (..., N).
-    omr_ratio, imr_ratio
-        gegravity's solver variables 1/Π_i^{1−σ} and 1/P_j^{1−σ}.
-    info
-        Diagnostics (residual: max relative error of the row and column sums).
-    """
-
-    omr: FloatArray
-    imr: FloatArray
-    omr_ratio: FloatArray
-    imr_ratio: FloatArray
-    info: SolveInfo
-
-
-def solve_resistances(
-    cost: npt.ArrayLike,
-    output: npt.ArrayLike,
-    expenditure: npt.ArrayLike,
-    sigma: float,
-    reference: int,
-    *,
-    options: SolverOptions | None = None,
-) -> Resistances:
-    r"""Solve the structural multilateral-resistance system (Anderson–van Wincoop; gegravity).
-
-    Π_i^{1−σ} = Σ_j T_ij (E_j/ΣE) / P_j^{1−σ},  P_j^{1−σ} = Σ_i T_ij (Y_i/ΣY) / Π_i^{1−σ},
-    P_reference = 1.
-
-    Parameters
-    ----------
-    cost
-        T_ij = t_ij^{1−σ}, shape (N, N) or (B, N, N).
-    output, expenditure
-        Y_i and E_j, shape (N,) or (B, N).
-    sigma
-        Elasticity of substitution (> 1).
-    reference
-        Index of the reference importer.
-    options
-        Tolerance on the max relative error of the row/column sums.
-
-    Notes
-    -----
-    With x_i = 1/Π_i^{1−σ}, z_j = 1/P_j^{1−σ}, the matrix M_ij = r_i c_j T_ij x_i z_j (r = Y/ΣY,
-    c = E/ΣE) must have row sums r and column sums c. Three Sinkhorn sweeps give a start; Newton's
-    method on the convex potential Σ_ij M_ij − Σ r_i log x_i − Σ c_j log z_j (log z_ref = 0), with
-    step halving, converges quadratically.
-    """
-    opts = options or SolverOptions()
-    t0 = time.perf_counter()
-    if not sigma > 1:
-        raise ElasticityError("sigma", "an elasticity of substitution above 1", f"{sigma}")
-    t = np.asarray(cost, dtype=float)
-    batched = t.ndim == 3
-    t3 = _as_batch(t, 2, "cost")
-    b, n, n2 = t3.shape
-    if n != n2:
-        raise ShapeError("cost", "a square (N, N) array", f"shape {t.shape}")
-    y = np.broadcast_to(_as_batch(np.asarray(output, dtype=float), 1, "output"), (b, n))
-    e = np.broadcast_to(_as_batch(np.asarray(expenditure, dtype=float), 1, "expenditure"), (b, n))
-    if np.any(~(y > 0)) or np.any(~(e > 0)):
-        raise ModelError("output and expenditure: expected positive values for every country")
-    if np.any(~(t3 > 0)) or not np.all(np.isfinite(t3)):
-        raise ModelError("cost: expected positive, finite trade costs t^(1-sigma)")
-    if not 0 <= reference < n:
-        raise ModelError(f"reference: expected a country index in [0, {n}); found {reference}")
-    r = y / y.sum(axis=1, keepdims=True)
-    c = e / e.sum(axis=1, keepdims=True)
-    logk = np.log(r)[:, :, None] + np.log(c)[:, None, :] + np.log(t3)
-    la = np.zeros((b, n))
-    lg = np.zeros((b, n))
-
-    def _lse(z: FloatArray, axis: int) -> FloatArray:
-        mx = z.max(axis=axis, keepdims=True)
-        return np.asarray(np.log(np.exp(z - mx).sum(axis=axis)) + np.squeeze(mx, axis=axis))
-
-    for _ in range(3):  # Sinkhorn sweeps in log space
-        la = np.log(r) - _lse(logk + lg[:, None, :], 2)
-        lg = np.log(c) - _lse(logk + la[:, :, None], 1)
-    shift = lg[:, reference].copy()
-    la += shift[:, None]
-    lg -= shift[:, None]
-    keep = np.array([k for k in range(2 * n) if k != n + reference])
-
-    def _eval(la_: FloatArray, lg_: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        mm = np.exp(logk + la_[:, :, None] + lg_[:, None, :])
-        rs, cs = mm.sum(axis=2), mm.sum(axis=1)
-        pot = mm.sum(axis=(1, 2)) - (r * la_).sum(axis=1) - (c * lg_).sum(axis=1)
-        return mm, rs, cs, pot
-
-    mm, rs, cs, pot = _eval(la, lg)
-    err = np.maximum(np.max(np.abs(rs / r - 1), axis=1), np.max(np.abs(cs / c - 1), axis=1))
-    it = 0
-    while it < opts.max_iter and np.any(~(err <= opts.tol)):
-        it += 1
-        hess = np.zeros((b, 2 * n, 2 * n))
-        idx = np.arange(n)
-        hess[:, idx, idx] = rs
-        hess[:, n + idx, n + idx] = cs
-        hess[:, :n, n:] = mm
-        hess[:, n:, :n] = np.transpose(mm, (0, 2, 1))
-        grad = np.concatenate([rs - r, cs - c], axis=1)
-        hk = hess[:, keep][:, :, keep]
-        step_k = np.linalg.solve(hk, -grad[:, keep][:, :, None])[:, :, 0]
-        step = np.zeros((b, 2 * n))
-        step[:, keep] = step_k
-        step[err <= opts.tol] = 0.0
-        tstep = np.ones(b)
-        for _ in range(40):
-            la_t = la + tstep[:, None] * step[:, :n]
-            lg_t = lg + tstep[:, None] * step[:, n:]
-            mm_t, rs_t, cs_t, pot_t = _eval(la_t, lg_t)
-            bad = ~(pot_t <= pot + 1e-14 * np.abs(pot)) & (err > opts.tol)
-            if not np.any(bad):
-                break
-            tstep = np.where(bad, 0.5 * tstep, tstep)
-        la, lg, mm, rs, cs, pot = la_t, lg_t, mm_t, rs_t, cs_t, pot_t
-        err = np.maximum(np.max(np.abs(rs / r - 1), axis=1), np.max(np.abs(cs / c - 1), axis=1))
-    info = SolveInfo(
-        converged=bool(np.all(err <= opts.tol)),
-        iterations=it,
-        residual=float(np.max(err)),
-        seconds=time.perf_counter() - t0,
-        method="sinkhorn + newton",
-    )
-    finish(info, "multilateral resistances", opts)
-    x, z = np.exp(la), np.exp(lg)
-    inv = 1.0 / (1.0 - sigma)
-
-    def out(arr: FloatArray) -> FloatArray:
-        return arr if batched else arr[0]
-
-    return Resistances(
-        omr=out(x ** (-inv)), imr=out(z ** (-inv)), omr_ratio=out(x), imr_ratio=out(z), info=info
-    )
-
-
-def modelled_flows(
-    cost: npt.ArrayLike, output: npt.ArrayLike, expenditure: npt.ArrayLike, res: Resistances
-) -> FloatArray:
-    """Structural gravity flows X_ij = E_j (Y_i/ΣY) T_ij / (Π_i P_j)^{1−σ} (gegravity's "modeled trade").
-
-    Columns add up to E_j; rows to Y_i·ΣE/ΣY (to Y_i when world output equals world spending).
-    """
-    t = np.asarray(cost, dtype=float)
-    y = np.asarray(output, dtype=float)
-    e = np.asarray(expenditure, dtype=float)
-    r = y / y.sum(axis=-1, keepdims=True)
-    flows = (r * res.omr_ratio)[..., :, None] * (e * res.imr_ratio)[..., None, :] * t
-    return np.asarray(flows)
-
-
-@dataclass(frozen=True)
-class GravityCounterfactual:
-    """Baseline, conditional and full-GE outcome of a trade-cost change with a constructed baseline.
-
-    Resistances are levels with the reference importer's P = 1 in every stage (gegravity's and
-    Yotov et al.'s normalisation), so the price changes are relative to the reference importer's
-    inward resistance.
-
-    Attributes
-    ----------
-    baseline, conditional, full
-        :class:`Resistances` of each stage (conditional: new costs, baseline Y and E).
-    price_hat
-        Factory-gate price change p̂_i (relative to the reference's inward resistance), (..., N).
-    output_new, expenditure_new
-        Y'_i, E'_j, (..., N).
-    real_gdp_hat
-        (Y'_i / P'_i) / (Y_i / P_i), (..., N).
-    trade_base, trade_conditional, trade_full
-        Modelled flows in each stage, (..., N, N).
-    full_ge
-        ``"textbook"`` or ``"gegravity"``.
-    info
-        Diagnostics of the full-GE solve.
-    """
-
-    baseline: Resistances
-    conditional: Resistances
-    full: Resistances
-    price_hat: FloatArray
-    output_new: FloatArray
-    expenditure_new: FloatArray
-    real_gdp_hat: FloatArray
-    trade_base: FloatArray
-    trade_conditional: FloatArray
-    trade_full: FloatArray
-    full_ge: str
-    info: SolveInfo
-
-
-def gravity_counterfactual(
-    cost_base: npt.ArrayLike,
-    cost_new: npt.ArrayLike,
-    output: npt.ArrayLike,
-    expenditure: npt.ArrayLike,
-    sigma: float,
-    reference: int,
-    *,
-    full_ge: str = "textbook",
-    options: SolverOptions | None = None,
-) -> GravityCounterfactual:
-    r"""Counterfactual with a baseline constructed from trade costs (gegravity; Yotov et al. GEPPML).
-
-    Parameters
-    ----------
-    cost_base, cost_new
-        T_ij = t_ij^{1−σ} before and after, (N, N) (``cost_new`` may carry a batch axis).
-    output, expenditure
-        Baseline Y_i, E_j (N,).
-    sigma
-        Elasticity of substitution.
-    reference
-        Index of the reference importer (P_ref = 1).
-    full_ge
-        ``"textbook"``: full-endowment GE — exact hat algebra on the modelled baseline flows with
-        κ̂ = T_new/T_base, θ = σ − 1 and E_j/Y_j fixed (multiplicative closure), then resistances
-        re-solved from the new costs, Y' and E'. ``"gegravity"``: gegravity 0.3's variant — output
-        and expenditure shares stay at baseline in the resistance equations, so the resistances equal
-        the conditional ones and p_i = Π_i^{base}/Π_i^{cond}; Y' = p Y, E' = (E/Y) Y'.
-    options
-        Solver options (shared by all stages).
-    """
-    opts = options or SolverOptions()
-    _check_option("full_ge", full_ge, FULL_GE)
-    t0 = time.perf_counter()
-    tb = np.asarray(cost_base, dtype=float)
-    tn = np.asarray(cost_new, dtype=float)
-    y = np.asarray(output, dtype=float)
-    e = np.asarray(expenditure, dtype=float)
-    base = solve_resistances(tb, y, e, sigma, reference, options=opts)
-    cond = solve_resistances(tn, y, e, sigma, reference, options=opts)
-    x_base = modelled_flows(tb, y, e, base)
-    x_cond = modelled_flows(tn, y, e, cond)
-    if full_ge == "gegravity":
-        p = base.omr / cond.omr
-        y_new = p * y
-        e_new = (e / y) * y_new
-        full = cond
-        ys = y_new.sum(axis=-1, keepdims=True)
-        x_full = (
-            e_new[..., None, :]
-            * (y_new / ys)[..., :, None]
-            * cond.omr_ratio[..., :, None]
-            * cond.imr_ratio[..., None, :]
-            * tn
-        )
-        rgdp = p * base.imr / cond.imr
-        info = SolveInfo(True, 0, 0.0, time.perf_counter() - t0, "closed form (gegravity 0.3)")
-    else:
-        hat = solve_hat(
-            x_base[:, :, None],
-            sigma - 1.0,
-            kappa_hat=(tn / tb)[..., None],
-            deficits="multiplicative",
-            options=opts,
-        )
-        p_ref = np.asarray(hat.price_index_hat[..., reference, 0])[..., None]
-        p = hat.price_hat[..., 0] / p_ref
-        y_new = y * p
-        e_new = e * (hat.trade_new[..., 0].sum(axis=-2) / x_base.sum(axis=-2)) / p_ref
-        full = solve_resistances(tn, y_new, e_new, sigma, reference, options=opts)
-        x_full = hat.trade_new[..., 0] / p_ref[..., None]
-        rgdp = hat.real_gdp_hat
-        info = SolveInfo(
-            hat.info.converged and full.info.converged,
-            hat.info.iterations,
-            max(hat.info.residual, full.info.residual),
-            time.perf_counter() - t0,
-            hat.info.method,
-        )
-    return GravityCounterfactual(
-        baseline=base,
-        conditional=cond,
-        full=full,
-        price_hat=np.asarray(p),
-        output_new=np.asarray(y_new),
-        expenditure_new=np.asarray(e_new),
-        real_gdp_hat=np.asarray(rgdp),
-        trade_base=x_base,
-        trade_conditional=x_cond,
-        trade_full=np.asarray(x_full),
-        full_ge=full_ge,
-        info=info,
-    )
-
-
-# =============================================================================================
-# TradeData adapter
-# =============================================================================================
-
-
-def armington_theta(data: TradeData) -> FloatArray:
-    """Trade elasticity by sector: ``theta`` if the dataset has it, else ``sigma − 1``."""
-    if data.has("theta"):
-        return np.asarray(data.param("theta"), dtype=float)
-    if data.has("sigma"):
-        return np.asarray(data.param("sigma"), dtype=float) - 1.0
-    raise ElasticityError("theta", "a dataset with 'theta' or 'sigma' (or pass theta=)", "neither")
-
-
-def counterfactual(
-    data: TradeData,
-    *,
-    tariff_new: npt.ArrayLike | None = None,
-    cost_hat: npt.ArrayLike | None = None,
-    partial_effect: npt.ArrayLike | None = None,
-    theta: npt.ArrayLike | None = None,
-    closure: str = "data",
-    deficits: str = "additive",
-    options: SolverOptions | None = None,
-) -> CounterfactualResult:
-    r"""Armington counterfactual on a :class:`TradeData` baseline (observed flows, exact hat algebra).
-
-    Parameters
-    ----------
-    data
-        Baseline flows (pre-tariff), tariffs and ``theta`` or ``sigma`` (θ = σ − 1).
-    tariff_new
-        New tariffs (N, N, S); default unchanged. Revenue is rebated to the importer.
-    cost_hat
-        Iceberg trade-cost changes t̂_ijs (N, N, S); κ̂ = t̂^{−θ}.
-    partial_effect
-        Alternatively the log direct effect on flows, β_ijs (κ̂ = exp β; GE_gravity's input).
-        Multiplies with ``cost_hat`` if both are given.
-    theta
-        Overrides the dataset's elasticities.
-    closure
-        ``"data"``: deficits kept as in the data; ``"balanced"``: deficits purged to zero first (the
-        model's own equilibrium with D = 0 and the data's tariffs), and results are relative to it.
-    deficits
-        ``"additive"`` or ``"multiplicative"`` (with ``closure="data"``); see the module docstring.
-    options
-        Solver options.
-
-    Returns
-    -------
-    CounterfactualResult
-        ``welfare_pct`` = real income change, ``wage_hat`` = factory-gate price change (output-weighted
-        over sectors), ``price_index_hat`` by sector, flows, income; extra ``real_gdp_pct``.
-    """
-    opts = options or SolverOptions()
-    cl = check_closure(closure)
-    _check_option("deficits", deficits, DEFICITS)
-    th = (
-        armington_theta(data)
-        if theta is None
-        else np.broadcast_to(np.asarray(theta, dtype=float), (data.n_sectors,)).copy()
-    )
-    x = np.asarray(data.trade, dtype=float)
-    tar = np.asarray(data.tariff, dtype=float)
-    shape = x.shape
-    kappa = np.ones(shape)
-    if cost_hat is not None:
-        ch = np.asarray(cost_hat, dtype=float)
-        if ch.shape != shape:
-            raise ShapeError("cost_hat", f"shape {shape}", f"shape {ch.shape}")
-        if np.any(~(ch > 0)):
-            raise ModelError("cost_hat: expected positive trade-cost changes t'/t")
-        kappa = kappa * ch ** (-th)
-    if partial_effect is not None:
-        pe = np.asarray(partial_effect, dtype=float)
-        if pe.shape != shape:
-            raise ShapeError("partial_effect", f"shape {shape}", f"shape {pe.shape}")
-        kappa = kappa * np.exp(pe)
-    tn = tar if tariff_new is None else np.asarray(tariff_new, dtype=float)
-    if tn.shape != shape:
-        raise ShapeError("tariff_new", f"shape {shape}", f"shape {tn.shape}")
-    seconds = 0.0
-    if cl == "balanced":
-        purge = solve_hat(x, th, tariff=tar, deficit_new=np.zeros(shape[0]), options=opts)
-        seconds += purge.info.seconds
-        x = purge.trade_new
-        deficits = "additive"
-    sol = solve_hat(x, th, tariff=tar, tariff_new=tn, kappa_hat=kappa, deficits=deficits, options=opts)
-    y = x.sum(axis=1)
-    w_hat = (sol.output_new.sum(axis=1)) / y.sum(axis=1)
-    info = SolveInfo(
-        sol.info.converged,
-        sol.info.iterations,
-        sol.info.residual,
-        sol.info.seconds + seconds,
-        sol.info.method,
-    )
-    ds = build_dataset(
-        data.countries,
-        data.sectors,
-        welfare_pct=100.0 * (sol.welfare_hat - 1.0),
-        wage_hat=w_hat,
-        price_index_hat=sol.price_index_hat,
-        trade_base=x,
-        trade_new=sol.trade_new,
-        tariff_base=tar,
-        tariff_new=tn,
-        income_base=sol.income_base,
-        income_new=sol.income_new,
-        extra={
-            "real_gdp_pct": (("country",), 100.0 * (sol.real_gdp_hat - 1.0)),
-            "price_hat": (("country", "sector"), sol.price_hat),
-        },
-    )
-    return CounterfactualResult(
-        model="armington",
-        dataset=data.name,
-        closure=cl,
-        ds=ds,
-        info=info,
-        params={
-            "theta": th.tolist(),
-            "deficits": deficits,
-            "numeraire": "world output fixed (sum_i Y_i p_hat_i = sum_i Y_i)",
-            "tariff_revenue": "rebated lump-sum to the importer",
-        },
-    )
+__all__ = ["DEFICITS", "FULL_GE", "Deficits", "FullGE", "HatSolution", "residual", "solve_hat"]
