@@ -25,6 +25,7 @@ from scipy import optimize
 from tradetalks.bargain.solutions import UtilityFrontier
 from tradetalks.bargain.space import PackageSpace
 from tradetalks.errors import BargainingError
+from tradetalks.model.threads import single_blas_thread
 
 FloatArray = npt.NDArray[np.float64]
 ProgressFn = Callable[[str, int, int], None]
@@ -105,18 +106,26 @@ def maximise(
     counter: list[int] | None = None,
     maxiter: int = 200,
 ) -> ConstrainedMax:
-    """Maximise party ``who``'s objective subject to the other's ≥ ``floor`` (None: no floor), SLSQP."""
+    r"""Maximise party ``who``'s objective subject to the other's ≥ ``floor`` (None: no floor), SLSQP.
+
+    The optimiser works on the instruments scaled to the unit box, :math:`z_k = (x_k - \ell_k)/(h_k -
+    \ell_k)`, so a tariff (a fraction) and a pledge (US$bn, up to 1000) move on one scale (unscaled, SLSQP's
+    quasi-Newton steps hardly moved the transfers and stopped at points below the frontier), with BLAS on
+    one thread (its small dense systems are slower multi-threaded on a shared machine).
+    """
     other = 1 - who
+    lo, hi = space.lower, space.upper
+    width = np.where(hi > lo, hi - lo, 1.0)
     cache: dict[bytes, tuple[FloatArray, FloatArray]] = {}
 
-    def ev(x: FloatArray) -> tuple[FloatArray, FloatArray]:
-        key = np.asarray(x, dtype=float).tobytes()
+    def ev(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        key = np.asarray(z, dtype=float).tobytes()
         if key not in cache:
             if counter is not None:
                 counter[0] += 1
-            pe = space.evaluate(np.clip(x, space.lower, space.upper))
+            pe = space.evaluate(np.clip(lo + width * z, lo, hi))
             cache.clear()
-            cache[key] = (pe.u, pe.grad)
+            cache[key] = (pe.u, pe.grad * width)
         return cache[key]
 
     cons = []
@@ -125,21 +134,23 @@ def maximise(
         cons.append(
             {
                 "type": "ineq",
-                "fun": lambda x: float(ev(x)[0][other] - fl),
-                "jac": lambda x: ev(x)[1][other],
+                "fun": lambda z: float(ev(z)[0][other] - fl),
+                "jac": lambda z: ev(z)[1][other],
             }
         )
-    res = optimize.minimize(
-        lambda x: -float(ev(x)[0][who]),
-        np.clip(x0, space.lower, space.upper),
-        jac=lambda x: -ev(x)[1][who],
-        method="SLSQP",
-        bounds=list(zip(space.lower, space.upper, strict=True)),
-        constraints=cons,
-        options={"maxiter": maxiter, "ftol": 1e-10},
-    )
-    x = np.clip(res.x, space.lower, space.upper)
-    u = ev(x)[0]
+    with single_blas_thread():
+        res = optimize.minimize(
+            lambda z: -float(ev(z)[0][who]),
+            np.clip((np.asarray(x0, dtype=float) - lo) / width, 0.0, 1.0),
+            jac=lambda z: -ev(z)[1][who],
+            method="SLSQP",
+            bounds=[(0.0, 1.0)] * len(lo),
+            constraints=cons,
+            options={"maxiter": maxiter, "ftol": 1e-10},
+        )
+        z = np.clip(res.x, 0.0, 1.0)
+        u = ev(z)[0]
+    x = np.clip(lo + width * z, lo, hi)
     ok = bool(res.success) and (floor is None or u[other] >= floor - 1e-6)
     return ConstrainedMax(x, u.copy(), ok, int(res.nit))
 
@@ -205,12 +216,14 @@ def trace_frontier(
     pts_u = [a_anchor.u]
     conv = [a_anchor.converged]
     xw = a_anchor.x
+    xprev = None
     for k, fl in enumerate(floors[1:-1], start=1):
-        r = maximise(space, 0, float(fl), xw, counter)
+        xg = xw if xprev is None else np.clip(2.0 * xw - xprev, space.lower, space.upper)
+        r = maximise(space, 0, float(fl), xg, counter)
         pts_x.append(r.x)
         pts_u.append(r.u)
         conv.append(r.converged)
-        xw = r.x
+        xprev, xw = xw, r.x
         if progress is not None:
             progress("frontier", k + 2, n_points)
     pts_x.append(b_anchor.x)

@@ -311,14 +311,32 @@ def objective_values(
     return out
 
 
+def _welfare_gradients(objs: Sequence[Objective], base: OssaBaseline, eq: Equilibrium) -> FloatArray:
+    """The welfare terms' gradients, 100 w_m d ln Ĝ_m/dt', (len(objs), N, N, S).
+
+    ln Ĝ_m depends on the political weights of its own row m only, so objectives of different countries
+    share one call of :func:`gov_welfare_gradient` (one adjoint factorisation) with their rows stacked into
+    one λ array; objectives of the same country are done one by one.
+    """
+    countries = [o.country for o in objs]
+    weights = np.array([o.spec.welfare for o in objs], dtype=float)
+    if len(set(countries)) == len(countries):
+        lam = np.ones((base.n, base.s))
+        for o in objs:
+            lam[o.country] = o.lam[o.country]
+        g = gov_welfare_gradient(base, eq, countries, lam)
+    else:
+        g = np.stack([gov_welfare_gradient(base, eq, [o.country], o.lam)[0] for o in objs])
+    return np.asarray(100.0 * weights[:, None, None, None] * g)
+
+
 def objective_gradients(objs: Sequence[Objective], base: OssaBaseline, eq: Equilibrium) -> FloatArray:
     """Exact gradients dU_m/dt'_ijs (tariff part only; side items enter linearly), (len(objs), N, N, S)."""
     n, s = base.n, base.s
-    grads = np.zeros((len(objs), n, n, s))
+    grads = _welfare_gradients(objs, base, eq)
     xn, tn = eq.trade_new[0], eq.tariff_new[0]
     for k, o in enumerate(objs):
         m = o.country
-        grads[k] = o.spec.welfare * 100.0 * gov_welfare_gradient(base, eq, [m], o.lam)[0]
         cs: list[FloatArray] = []
         ds: list[FloatArray] = []
         ws: list[float] = []

@@ -99,11 +99,13 @@ def nodeal_point(
     escalation_tariff: FloatArray | None = None,
     political_weights: FloatArray | None = None,
     starts: Sequence[str] | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> NoDealPoint:
     """A no-deal point by kind (:data:`tradetalks.vocabulary.NO_DEAL_KINDS`; ``trade-war`` is accepted
     as the old name of ``bilateral-war``). This is the one place a no-deal point is built from its name.
 
-    ``escalation`` uses ``escalation_tariff`` (see :func:`escalation_tariff`).
+    ``escalation`` uses ``escalation_tariff`` (see :func:`escalation_tariff`). The wars are kept per
+    process (:func:`tradetalks.bargain.space.trade_war_point`); ``progress`` is their per-round hook.
     """
     k = normalise_no_deal(kind)
     if k == "status-quo":
@@ -111,7 +113,9 @@ def nodeal_point(
     if k == "free-trade":
         return free_trade(space)
     if k in ("bilateral-war", "global-war"):
-        return trade_war_point(space, political_weights, bilateral=k == "bilateral-war", starts=starts)
+        return trade_war_point(
+            space, political_weights, bilateral=k == "bilateral-war", starts=starts, progress=progress
+        )
     if escalation_tariff is None:
         raise BargainingError(
             "no-deal 'escalation': expected announced duties (--escalate IMPORTER:EXPORTER:SECTOR|all:PCT); the "

@@ -16,7 +16,10 @@ bargaining and the parties' outside options (Binmore, Rubinstein & Wolinsky 1986
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -394,6 +397,7 @@ def trade_war_point(
     *,
     bilateral: bool = True,
     starts: Sequence[str] | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> NoDealPoint:
     """Nash trade war as a no-deal point, by :func:`tradetalks.model.strategic.trade_war` started from the
     reference tariffs. Governments fight over Ossa's G with ``political_weights``; extra objective terms do
@@ -402,25 +406,92 @@ def trade_war_point(
     ``bilateral=True`` (``"bilateral-war"``): the two parties best-respond with tariffs on each other only,
     every third-country tariff (theirs and the third countries') fixed at the reference. ``False``
     (``"global-war"``): every country best-responds with tariffs on all partners (Ossa's trade war).
+
+    The war's tariffs are kept per process (:data:`_WAR_CACHE`, keyed by the baseline, reference tariffs,
+    parties and options), so a second call for the same dataset, closure, parties and kind costs one
+    equilibrium solve. ``progress``: :data:`tradetalks.model.strategic.IterationHook`, called per round
+    of best responses (make it raise to cancel).
     """
     from tradetalks.model.ossa_optimal import DEFAULT_STARTS
     from tradetalks.model.strategic import trade_war
 
     a, b = space.objectives[0].country, space.objectives[1].country
     players = [a, b] if bilateral else None
-    war = trade_war(
-        space.base,
-        players=players,
-        mfn=mfn,
-        political_weights=political_weights,
-        start_tariff=space.reference_tariff,
-        bilateral=bilateral,
-        starts=DEFAULT_STARTS if starts is None else tuple(starts),
-    )
+    start_names = DEFAULT_STARTS if starts is None else tuple(starts)
+    key = _war_key(space, political_weights, mfn, bilateral, start_names)
+    cached = _WAR_CACHE.get(key)
+    if cached is None:
+        war = trade_war(
+            space.base,
+            players=players,
+            mfn=mfn,
+            political_weights=political_weights,
+            start_tariff=space.reference_tariff,
+            bilateral=bilateral,
+            starts=start_names,
+            progress=progress,
+        )
+        who = "between the parties, third-country tariffs fixed" if bilateral else "among all countries"
+        note = (
+            f"Nash trade war {who}: {war.rounds} rounds, converged={war.converged}, "
+            f"best-response check gain {war.improvement:.1e}"
+        )
+        cached = (war.tariff.copy(), note)
+        _WAR_CACHE.put(key, cached)
+    tariff, note = cached
     name = "bilateral-war" if bilateral else "global-war"
-    who = "between the parties, third-country tariffs fixed" if bilateral else "among all countries"
-    note = (
-        f"Nash trade war {who}: {war.rounds} rounds, converged={war.converged}, "
-        f"best-response check gain {war.improvement:.1e}"
-    )
-    return NoDealPoint(name, war.tariff.copy(), space.values_of_tariff(war.tariff), note)
+    return NoDealPoint(name, tariff.copy(), space.values_of_tariff(tariff), note)
+
+
+class _LruCache:
+    """A small thread-safe least-recently-used cache (the trade wars of a process)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[FloatArray, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[FloatArray, str] | None:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: str, value: tuple[FloatArray, str]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_WAR_CACHE = _LruCache(16)
+"""Trade-war tariffs (and their note) already computed in this process, keyed by :func:`_war_key`: a war
+depends only on the baseline, the reference tariffs, the parties and the options, not on the objectives'
+extra terms, so the frontier, bargain and advisor runs of one dataset, closure and pair share one war."""
+
+
+def _war_key(
+    space: PackageSpace,
+    political_weights: npt.ArrayLike | None,
+    mfn: bool,
+    bilateral: bool,
+    starts: Sequence[str],
+) -> str:
+    """Digest of everything a trade war of the space's parties depends on (the dataset and closure through
+    the baseline arrays, the reference tariffs, the parties, λ, MFN, bilateral, the starting points)."""
+    h = hashlib.sha256()
+    b = space.base
+    for arr in (b.trade, b.tariff, b.sigma, b.nx, space.reference_tariff):
+        h.update(np.ascontiguousarray(arr, dtype=float).tobytes())
+    if political_weights is not None:
+        h.update(b"lambda")
+        h.update(np.ascontiguousarray(political_weights, dtype=float).tobytes())
+    parties = (space.objectives[0].country, space.objectives[1].country)
+    h.update(repr((parties, bool(mfn), bool(bilateral), tuple(starts))).encode())
+    return h.hexdigest()
