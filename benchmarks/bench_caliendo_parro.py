@@ -15,7 +15,8 @@ import numpy as np
 from _util import measure, row
 
 from tradetalks.data import available, load
-from tradetalks.model import caliendo_parro as cp
+from tradetalks.model import caliendo_parro_data as cpd
+from tradetalks.model import caliendo_parro_equilibrium as cpe
 
 NAFTA = ("MEX", "CAN", "USA")
 
@@ -40,12 +41,12 @@ def run() -> list[dict[str, Any]]:
 
         icio = load("icio7-2017")
         t_war = apply_edits(icio, [TariffEdit("USA", "CHN", "*", 25.0, "add")])
-        ibase = cp.baseline_from_data(icio, "balanced")
-        ieq = cp.solve_equilibrium(ibase, t_war)
+        ibase = cpd.baseline_from_data(icio, "balanced")
+        ieq = cpe.solve_equilibrium(ibase, t_war)
         rows.append(
             row(
                 "caliendo_parro icio7-2017 (7x44) USA:CHN:*+=25: purge + counterfactual",
-                measure(lambda: cp.solve_counterfactual(icio, t_war, closure="balanced"), repeat=3),
+                measure(lambda: cpd.solve_counterfactual(icio, t_war, closure="balanced"), repeat=3),
                 goal="< 1 s",
                 iterations=ieq.info.iterations,
                 residual=ieq.info.residual,
@@ -54,19 +55,19 @@ def run() -> list[dict[str, Any]]:
     if not available("cp1993"):
         return rows
     data, t_new = nafta_tariffs()
-    base = cp.baseline_from_data(data, "balanced")
-    eq = cp.solve_equilibrium(base, t_new)
+    base = cpd.baseline_from_data(data, "balanced")
+    eq = cpe.solve_equilibrium(base, t_new)
     rows += [
         row(
             "caliendo_parro NAFTA counterfactual cp1993 (31x40), purged baseline given",
-            measure(lambda: cp.solve_equilibrium(base, t_new), repeat=3),
+            measure(lambda: cpe.solve_equilibrium(base, t_new), repeat=3),
             goal="< 1 s",
             iterations=eq.info.iterations,
             residual=eq.info.residual,
         ),
         row(
             "caliendo_parro NAFTA cp1993: purge deficits + counterfactual (TradeData in, result out)",
-            measure(lambda: cp.solve_counterfactual(data, t_new, closure="balanced"), repeat=3),
+            measure(lambda: cpd.solve_counterfactual(data, t_new, closure="balanced"), repeat=3),
             goal="< 1 s",
         ),
     ]

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from tradetalks.data import TradeData
 from tradetalks.errors import ConvergenceError, ElasticityError, OptionError, ShapeError, ShareError
 from tradetalks.model import caliendo_parro as cp
+from tradetalks.model import caliendo_parro_data as cpd
+from tradetalks.model import caliendo_parro_equilibrium as cpe
 from tradetalks.model.common import SolverOptions
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -118,9 +120,9 @@ def test_zero_shock_returns_balanced_baseline(nj: tuple[int, int, int]) -> None:
     """Identity: from the purged (NX = 0) equilibrium, unchanged tariffs give ŵ = P̂ = 1, π' = π and the
     same flows (tolerance 1e-10 relative)."""
     n, j, seed = nj
-    base, info = cp.equilibrate(_base(_economy(seed, n, j)), "balanced")
+    base, info = cpe.equilibrate(_base(_economy(seed, n, j)), "balanced")
     assert info.converged
-    eq = cp.solve_equilibrium(base, base.tariff)
+    eq = cpe.solve_equilibrium(base, base.tariff)
     assert eq.info.converged
     np.testing.assert_allclose(eq.w_hat, 1.0, atol=1e-10)
     np.testing.assert_allclose(eq.p_hat, 1.0, atol=1e-10)
@@ -142,9 +144,9 @@ def test_zero_shock_returns_consistent_data_exactly(nj: tuple[int, int, int]) ->
     e["trade"] = _consistent_trade(e, nx)
     raw = _base(e)
     np.testing.assert_allclose(raw.nx, nx, atol=1e-12)
-    base, _ = cp.equilibrate(raw, "data")
+    base, _ = cpe.equilibrate(raw, "data")
     np.testing.assert_allclose(base.trade, raw.trade, rtol=1e-9, atol=1e-14)
-    eq = cp.solve_equilibrium(raw, raw.tariff)
+    eq = cpe.solve_equilibrium(raw, raw.tariff)
     assert eq.info.iterations <= 1
     np.testing.assert_allclose(eq.w_hat, 1.0, atol=1e-10)
 
@@ -158,8 +160,8 @@ def test_homogeneity_of_degree_zero(nj: tuple[int, int, int], scale: float) -> N
     e = _economy(seed, n, j)
     e2 = dict(e, trade=e["trade"] * scale)
     t_new = e["tariff"] * 0.5
-    eq1 = cp.solve_equilibrium(_base(e), t_new)
-    eq2 = cp.solve_equilibrium(_base(e2), t_new)
+    eq1 = cpe.solve_equilibrium(_base(e), t_new)
+    eq2 = cpe.solve_equilibrium(_base(e2), t_new)
     np.testing.assert_allclose(eq2.w_hat, eq1.w_hat, rtol=1e-8)
     np.testing.assert_allclose(eq2.p_hat, eq1.p_hat, rtol=1e-8)
     np.testing.assert_allclose(eq2.trade_new, scale * eq1.trade_new, rtol=1e-8, atol=1e-12 * scale)
@@ -173,10 +175,10 @@ def test_markets_clear_and_budgets_balance(nj: tuple[int, int, int], closure: st
     the numeraire (world value added) is fixed — all within 1e-10 of world value added."""
     n, j, seed = nj
     e = _economy(seed, n, j)
-    base, _ = cp.equilibrate(_base(e), closure)
+    base, _ = cpe.equilibrate(_base(e), closure)
     t_new = np.asarray(np.random.default_rng(seed + 7).uniform(0.0, 0.5, e["tariff"].shape))
     t_new[np.arange(n), np.arange(n)] = 0.0
-    eq = cp.solve_equilibrium(base, t_new)
+    eq = cpe.solve_equilibrium(base, t_new)
     assert eq.info.converged
     _check_markets(base, eq, 1e-10)
     np.testing.assert_allclose(eq.pi_new.sum(axis=0), 1.0, atol=1e-12)
@@ -192,10 +194,10 @@ def test_one_sector_acr_formula(n: int, seed: int, theta: float) -> None:
     e = _economy(seed, n, 1, tariffs=False)
     e["va"] = np.ones((n, 1))
     e["theta"] = np.array([theta])
-    base, _ = cp.equilibrate(_base(e), "balanced")
+    base, _ = cpe.equilibrate(_base(e), "balanced")
     d_hat = rng.uniform(0.7, 1.4, (n, n, 1))
     d_hat[np.arange(n), np.arange(n)] = 1.0
-    eq = cp.solve_equilibrium(base, base.tariff, cost_hat=d_hat)
+    eq = cpe.solve_equilibrium(base, base.tariff, cost_hat=d_hat)
     dom = np.arange(n)
     pi_hat = eq.pi_new[dom, dom, 0] / base.pi[dom, dom, 0]
     np.testing.assert_allclose(cp.welfare_hat(base, eq), pi_hat ** (-1.0 / theta), rtol=1e-10)
@@ -210,10 +212,10 @@ def test_one_sector_real_wage_with_tariffs(n: int, seed: int, theta: float) -> N
     e = _economy(seed, n, 1)
     e["va"] = np.ones((n, 1))
     e["theta"] = np.array([theta])
-    base, _ = cp.equilibrate(_base(e), "balanced")
+    base, _ = cpe.equilibrate(_base(e), "balanced")
     t_new = np.random.default_rng(seed).uniform(0.0, 0.6, (n, n, 1))
     t_new[np.arange(n), np.arange(n)] = 0.0
-    eq = cp.solve_equilibrium(base, t_new)
+    eq = cpe.solve_equilibrium(base, t_new)
     dom = np.arange(n)
     pi_hat = eq.pi_new[dom, dom, 0] / base.pi[dom, dom, 0]
     np.testing.assert_allclose(eq.w_hat / eq.p_hat[:, 0], pi_hat ** (-1.0 / theta), rtol=1e-10)
@@ -224,8 +226,8 @@ def test_nontradable_sector_stays_untraded() -> None:
     e = _economy(3, 3, 2)
     e["trade"][:, :, 1] = np.diag(np.diag(e["trade"][:, :, 1]))
     e["tariff"][:, :, 1] = 0.0
-    base, _ = cp.equilibrate(_base(e), "balanced")
-    eq = cp.solve_equilibrium(base, base.tariff * 0.0)
+    base, _ = cpe.equilibrate(_base(e), "balanced")
+    eq = cpe.solve_equilibrium(base, base.tariff * 0.0)
     np.testing.assert_array_equal(eq.pi_new[:, :, 1], np.eye(3))
 
 
@@ -245,16 +247,16 @@ def test_bad_inputs_raise_named_errors() -> None:
         cp.calibrate(e["trade"], e["tariff"], e["theta"], e["io"] * 2, e["va"], e["alpha"])
     base = _base(e)
     with pytest.raises(ShapeError):
-        cp.solve_equilibrium(base, e["tariff"][:, :, :1])
+        cpe.solve_equilibrium(base, e["tariff"][:, :, :1])
     with pytest.raises(OptionError):
-        cp.equilibrate(base, "purged")
+        cpe.equilibrate(base, "purged")
 
 
 def test_strict_mode_raises_convergence_error() -> None:
     """With one iteration allowed and strict mode, a large shock raises ConvergenceError with diagnostics."""
     base = _base(_economy(1, 4, 3))
     with pytest.raises(ConvergenceError) as err:
-        cp.solve_equilibrium(base, base.tariff + 1.0, options=SolverOptions(max_iter=1, strict=True))
+        cpe.solve_equilibrium(base, base.tariff + 1.0, options=SolverOptions(max_iter=1, strict=True))
     assert err.value.iterations == 1
 
 
@@ -282,7 +284,7 @@ def _nafta(reference: Callable[..., TradeData]) -> tuple[TradeData, Any]:
             for n in idx:
                 if i != n:
                     t_new[i, n] = d05.tariff[i, n]
-        _CACHE["res"] = (d93, cp.solve_counterfactual(d93, t_new, closure="balanced"))
+        _CACHE["res"] = (d93, cpd.solve_counterfactual(d93, t_new, closure="balanced"))
     return _CACHE["res"]  # type: ignore[no-any-return]
 
 
@@ -415,13 +417,13 @@ def test_welfare_decomposition_is_first_order_exact(nj: tuple[int, int, int]) ->
     For tariff changes of size ε from a balanced equilibrium it agrees with the exact Ŵ − 1 up to O(ε²):
     |difference| ≤ 50 ε² (ε = 1e-4) while both are O(ε)."""
     n, j, seed = nj
-    base, _ = cp.equilibrate(_base(_economy(seed, n, j)), "balanced")
+    base, _ = cpe.equilibrate(_base(_economy(seed, n, j)), "balanced")
     eps = 1e-4
     rng = np.random.default_rng(seed + 3)
     t_new = base.tariff + eps * rng.uniform(-1.0, 1.0, base.tariff.shape)
     t_new[np.arange(n), np.arange(n)] = 0.0
     t_new = np.maximum(t_new, 0.0)
-    eq = cp.solve_equilibrium(base, t_new)
+    eq = cpe.solve_equilibrium(base, t_new)
     dec = cp.welfare_decomposition(base, eq)
     exact = cp.welfare_hat(base, eq) - 1.0
     np.testing.assert_allclose(dec.total, exact, atol=50 * eps**2)
@@ -439,7 +441,7 @@ def test_jacobian_vector_products_match_finite_differences(nj: tuple[int, int, i
     t_new = base.tariff * rng.uniform(0.0, 2.0, base.tariff.shape)
     scale = float(base.wl.sum())
     wl = base.wl / scale
-    cx = cp._Ctx(
+    cx = cpe._Ctx(
         theta=base.theta,
         va=base.va,
         gin=base.gin,
@@ -454,13 +456,13 @@ def test_jacobian_vector_products_match_finite_differences(nj: tuple[int, int, i
     u = rng.normal(0, 0.1, n)
     p = rng.normal(0, 0.1, (n, j))
     ee = base.absorption / scale * rng.uniform(0.8, 1.2, (n, j))
-    pt = cp._point(cx, u, p, ee)
+    pt = cpe._point(cx, u, p, ee)
     v = rng.normal(0, 1, pt.r.size)
-    jv = cp._jvp(cx, pt, v[:, None])[:, 0]
+    jv = cpe._jvp(cx, pt, v[:, None])[:, 0]
     h = 1e-6
 
     def r_at(z: FloatArray) -> FloatArray:
-        return cp._point(
+        return cpe._point(
             cx, u + z[:n], p + z[n : n + n * j].reshape(n, j), ee + z[n + n * j :].reshape(n, j)
         ).r
 
@@ -479,9 +481,9 @@ def test_icio7_trade_war_converges_and_clears_markets(reference: Callable[..., T
     data = reference("icio7-2017")
     t_new = apply_edits(data, [TariffEdit("USA", "CHN", "*", 25.0, "add")])
     raw = cp.calibrate_data(data)
-    base, binfo = cp.equilibrate(raw, "balanced")
+    base, binfo = cpe.equilibrate(raw, "balanced")
     assert binfo.converged and binfo.iterations <= 8
-    eq = cp.solve_equilibrium(base, t_new)
+    eq = cpe.solve_equilibrium(base, t_new)
     assert eq.info.converged and eq.info.iterations <= 8 and eq.info.residual <= 1e-10
     _check_markets(base, eq, 1e-10)
     assert all(v < 1e-10 for v in cp.market_residuals(base, eq).values())
@@ -497,7 +499,7 @@ def test_dense_fallback_step_equals_gmres_step(monkeypatch: pytest.MonkeyPatch) 
     t_new = base.tariff * 0.3
     scale = float(base.wl.sum())
     wl = base.wl / scale
-    cx = cp._Ctx(
+    cx = cpe._Ctx(
         theta=base.theta,
         va=base.va,
         gin=base.gin,
@@ -509,14 +511,14 @@ def test_dense_fallback_step_equals_gmres_step(monkeypatch: pytest.MonkeyPatch) 
         nx=base.nx / scale,
         wl_sh=wl,
     )
-    pt = cp._point(cx, np.zeros(base.n), np.zeros((base.n, base.j)), base.absorption / scale)
-    s_dense, _ = cp._newton_step(cx, pt, 1e-12, True)
-    s_gmres, ok = cp._newton_step(cx, pt, 1e-12, False)
+    pt = cpe._point(cx, np.zeros(base.n), np.zeros((base.n, base.j)), base.absorption / scale)
+    s_dense, _ = cpe._newton_step(cx, pt, 1e-12, True)
+    s_gmres, ok = cpe._newton_step(cx, pt, 1e-12, False)
     assert ok
     np.testing.assert_allclose(s_gmres, s_dense, rtol=1e-6, atol=1e-9 * np.abs(s_dense).max())
     # force GMRES to report failure: the solver falls back to dense Newton steps and still converges
     monkeypatch.setattr(scipy.sparse.linalg, "gmres", lambda *a, **k: (np.zeros(pt.r.size), 1))
-    eq = cp.solve_equilibrium(base, t_new)
+    eq = cpe.solve_equilibrium(base, t_new)
     assert eq.info.converged and "dense Newton fallback" in eq.info.method
     _check_markets(base, eq, 1e-10)
 
@@ -538,11 +540,11 @@ def test_batch_equals_single_solves() -> None:
         va_share=rng.uniform(0.3, 0.7, (n, j)),
         final_share=rng.dirichlet(np.ones(j), size=n),
     )
-    base = cp.baseline_from_data(data, "balanced")
+    base = cpd.baseline_from_data(data, "balanced")
     batch = rng.uniform(0, 0.4, (4, n, n, j))
     batch[:, np.arange(n), np.arange(n)] = 0
-    eqs = cp.solve_batch(base, batch)
+    eqs = cpe.solve_batch(base, batch)
     for k, eq in enumerate(eqs):
-        single = cp.solve_equilibrium(base, batch[k])
+        single = cpe.solve_equilibrium(base, batch[k])
         np.testing.assert_allclose(eq.w_hat, single.w_hat, rtol=1e-9)
         np.testing.assert_allclose(eq.trade_new, single.trade_new, rtol=1e-8)

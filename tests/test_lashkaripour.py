@@ -13,6 +13,7 @@ import pytest
 from tradetalks.data.registry import load
 from tradetalks.errors import ElasticityError, ShapeError
 from tradetalks.model import caliendo_parro as cp
+from tradetalks.model import caliendo_parro_equilibrium as cpe
 from tradetalks.model import lashkaripour as lk
 from tradetalks.model import lashkaripour_data as lkd
 from tradetalks.model import lashkaripour_equilibrium as lke
@@ -84,7 +85,7 @@ def test_equals_caliendo_parro_without_io(base: lk.LBaseline) -> None:
     io = np.broadcast_to(np.eye(s), (n, s, s))
     cb = cp.calibrate(base.trade, base.tariff, base.eps, io, np.ones((n, s)), base.e)
     t_new = _shock(base, 3)
-    ce = cp.solve_equilibrium(cb, t_new)
+    ce = cpe.solve_equilibrium(cb, t_new)
     le = lke.solve_equilibrium(base, t_new)
     assert np.abs(ce.w_hat - le.w_hat).max() < 1e-8
     assert np.abs(cp.welfare_hat(cb, ce) - lk.welfare_hat(base, le)).max() < 1e-8
@@ -98,7 +99,7 @@ def test_purge_equals_caliendo_parro_balanced() -> None:
     n, s = raw.n, raw.s
     io = np.broadcast_to(np.eye(s), (n, s, s))
     cb = cp.calibrate(raw.trade, raw.tariff, raw.eps, io, np.ones((n, s)), raw.e)
-    cbal, _ = cp.equilibrate(cb, "balanced")
+    cbal, _ = cpe.equilibrate(cb, "balanced")
     lbal, _ = lke.purge_deficits(raw)
     assert np.abs(cbal.trade - lbal.trade).max() / raw.trade.max() < 1e-8
 

@@ -52,9 +52,9 @@ def solve(
 
         return ossa.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
     if model == "caliendo_parro":
-        from tradetalks.model import caliendo_parro
+        from tradetalks.model import caliendo_parro_data
 
-        return caliendo_parro.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
+        return caliendo_parro_data.solve_counterfactual(data, tariff_new, closure=closure, options=opts, **kwargs)
     if model == "armington":
         from tradetalks.model import armington_data
 
