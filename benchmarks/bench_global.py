@@ -94,10 +94,11 @@ def run() -> list[dict[str, Any]]:
         from tradetalks.data.readers.liberation_day import read_baseline
         from tradetalks.data.registry import dataset_folder
         from tradetalks.model import onesector as os1
+        from tradetalks.model import onesector_cases as os1c
 
         lb = read_baseline(dataset_folder("liberation2025"))
         ob = os1.baseline_from_liberation(lb)
-        tu = os1.ustr_matrix(lb)
+        tu = os1c.ustr_matrix(lb)
         oeq = os1.solve_equilibrium(ob, tu)
         rows.append(
             row(

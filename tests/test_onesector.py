@@ -14,6 +14,7 @@ from tradetalks.data.readers import liberation_day as ld
 from tradetalks.data.registry import reference_dir, reference_required
 from tradetalks.errors import ShapeError
 from tradetalks.model import onesector as os1
+from tradetalks.model import onesector_cases as os1c
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +123,11 @@ def test_jacobian_matches_complex_step(base: os1.OSBaseline, lib: ld.LiberationD
 def test_headline_and_closed_forms(base: os1.OSBaseline, lib: ld.LiberationData) -> None:
     """Signs the model implies (MODEL.md §3.6): the US schedule raises US tariff revenue and lowers the US
     deficit; the slot-7 optimal tariff (income denominator) is below slot 4's because the US runs a deficit."""
-    r = os1.run(base, _ustr(lib), "USTR")
+    r = os1c.run(base, _ustr(lib), "USTR")
     h = r.headline()
     assert h["deficit_pct"].to_numpy(dtype=float)[0] < 0  # first row: USA
     assert h["revenue_share"].to_numpy(dtype=float)[0] > 0
-    assert os1.optimal_us_tariff(base, denominator="income") < os1.optimal_us_tariff(base)
+    assert os1c.optimal_us_tariff(base, denominator="income") < os1c.optimal_us_tariff(base)
 
 
 def test_bad_tariff_shape(base: os1.OSBaseline) -> None:
@@ -157,12 +158,12 @@ def test_generic_dataset_with_baseline_tariffs(rebate: str) -> None:
 def test_paper_case_optimal_is_uniform(lib: ld.LiberationData) -> None:
     """MODEL.md §3.6 slot 4: only the uniform optimal US rate, no floor, no other tariffs; slot 7 adds the
     common retaliation rate on US goods (and uses the income-denominator US rate)."""
-    r4 = os1.paper_case(lib, 4)
+    r4 = os1c.paper_case(lib, 4)
     us = lib.index("USA")
     t = r4.eq.tariff_new
     others = np.delete(np.arange(t.shape[0]), us)
-    assert np.allclose(t[others, us], os1.optimal_us_tariff(r4.base))
+    assert np.allclose(t[others, us], os1c.optimal_us_tariff(r4.base))
     assert np.count_nonzero(t) == len(others)
-    r7 = os1.paper_case(lib, 7)
-    assert np.allclose(r7.eq.tariff_new[us, others], os1.optimal_retaliation_rate(r7.base))
+    r7 = os1c.paper_case(lib, 7)
+    assert np.allclose(r7.eq.tariff_new[us, others], os1c.optimal_retaliation_rate(r7.base))
     assert r4.eq.info.converged and r7.eq.info.converged

@@ -291,24 +291,24 @@ def liberation_cmd(
     2 passthrough 0.25, 9 elasticity 8, 3 Eaton-Kortum. Rows USA, CHN, EU, non-US (expenditure-weighted)."""
     from tradetalks.data.readers.liberation_day import read_baseline
     from tradetalks.data.registry import dataset_folder
-    from tradetalks.model import onesector as os1
+    from tradetalks.model import onesector_cases as os1c
 
     cases = case or [1, 8, 4, 6, 5, 7]
     for c in cases:
-        if c not in os1.PAPER_CASES:
-            raise OptionError("case", tuple(sorted(os1.PAPER_CASES)), c)
+        if c not in os1c.PAPER_CASES:
+            raise OptionError("case", tuple(sorted(os1c.PAPER_CASES)), c)
     lb = read_baseline(dataset_folder("liberation2025"))
     results = {}
     with _progress() as prog:
         task = prog.add_task("one-sector cases (194 economies)", total=len(cases))
         for c in cases:
-            results[c] = os1.paper_case(lb, c, SolverOptions())
+            results[c] = os1c.paper_case(lb, c, SolverOptions())
             prog.advance(task)
     if as_json:
         emit_json(
             {
                 str(c): {
-                    "case": os1.PAPER_CASES[c],
+                    "case": os1c.PAPER_CASES[c],
                     **r.eq.info.as_dict(),
                     "headline": r.headline().to_dict(orient="index"),
                     "countries": r.frame.to_dict(orient="index"),
@@ -323,7 +323,7 @@ def liberation_cmd(
             console.print(
                 _frame_table(
                     h,
-                    f"Case {c}: {os1.PAPER_CASES[c]} (changes %, revenue_share = R'/E)",
+                    f"Case {c}: {os1c.PAPER_CASES[c]} (changes %, revenue_share = R'/E)",
                     {"rev/E": ".4f"},
                 )
             )

@@ -343,6 +343,7 @@ def run_onesector(
 ) -> ScenarioOutcome:
     """Solve one scenario on the one-sector model with employment (zero-tariff or data baseline)."""
     from tradetalks.model import onesector as os1
+    from tradetalks.model import onesector_cases as os1c
 
     base = data_or_base
     assert isinstance(base, os1.OSBaseline)
@@ -355,7 +356,7 @@ def run_onesector(
     us_rate: float | None = None
     t_ret: float | None = None
     if sc.kind == "optimal":
-        us_rate = os1.optimal_us_tariff(
+        us_rate = os1c.optimal_us_tariff(
             base, p, denominator="income" if sc.retaliation == "optimal" else "expenditure"
         )
         rates = {c: us_rate for c in partners}
@@ -371,9 +372,9 @@ def run_onesector(
     if sc.retaliation == "reciprocal":
         t = reciprocal_tariffs(base.tariff, t, combine=sc.combine, imposer=us, partners=list(idx))
     elif sc.retaliation == "optimal":
-        t_ret = os1.optimal_retaliation_rate(base, p)
+        t_ret = os1c.optimal_retaliation_rate(base, p)
         t = retaliate_at_rates(t, us, dict.fromkeys(range(n), t_ret), sc.combine)
-    res = os1.run(base, t, sc.label, p)
+    res = os1c.run(base, t, sc.label, p)
     info = res.eq.info
     return ScenarioOutcome(sc, res.frame, info.converged, info.iterations, info.residual, us_rate, t_ret)
 
