@@ -144,10 +144,12 @@ async def run(base: str, token: str, clients: int, seconds: float, max_requests:
     errors: list[str] = []
     written: list[str] = []
     budget = [max_requests]
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     deadline = t0 + seconds
     await asyncio.gather(*(client(k, base, token, deadline, budget, lat, errors, written) for k in range(clients)))
     wall = time.perf_counter() - t0
+    load_after = os.getloadavg()
     # every key written exactly once?
     seen: Counter[str] = Counter()
     async with httpx.AsyncClient(base_url=base, timeout=60.0) as c:
@@ -174,6 +176,7 @@ async def run(base: str, token: str, clients: int, seconds: float, max_requests:
     if v:
         print(f"  {'all':9s} n={len(v):5d}  median {1000 * statistics.median(v):8.1f} ms  "
               f"p99 {1000 * v[min(len(v) - 1, int(0.99 * len(v)))]:8.1f} ms")
+    print(f"load average (1, 5, 15 min) before {load_before}, after {load_after}")
     print(f"errors {len(errors)}; records written {len(written)}, found {sum(seen.values())}, "
           f"lost {len(lost)}, duplicated {len(dup)}, unexpected {len(extra)}")
     for e in errors[:10]:
@@ -188,6 +191,8 @@ async def run(base: str, token: str, clients: int, seconds: float, max_requests:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "clients": clients, "seconds": round(wall, 1), "workers": workers, "requests": len(alll),
         "requests_per_s": round(len(alll) / wall, 1), "endpoints": endpoints,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in load_after],
         "errors": len(errors), "records_written": len(written), "lost": len(lost), "duplicated": len(dup),
         "goal": "p99 < 2000 ms for package evaluations and record writes, 0 errors, nothing lost or duplicated",
     })
