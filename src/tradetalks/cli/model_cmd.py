@@ -174,10 +174,21 @@ def optimal_tariff_cmd(
         bool,
         typer.Option(
             "--political-weights",
-            help="Use the dataset's calibrated political-economy weights (lambda_pol; Ossa 2014) "
-            "in government welfare; default lambda = 1 (welfare).",
+            help="Use Ossa's (2014) political-economy weights in government welfare: the published "
+            "lambda_pol on ossa2014, re-calibrated from his non-cooperative tariff measures for any other "
+            "sigma (--sigma, ossa2014-sigma* datasets, --elasticities); default lambda = 1 (welfare).",
         ),
     ] = False,
+    sigma: Annotated[
+        str | None,
+        typer.Option(
+            "--sigma",
+            metavar="feenstra|3.5|5|6.5|const",
+            help="Ossa's elasticities of substitution (ossa2014 only): 'feenstra' his estimates (default), "
+            "3.5 / 5 / 6.5 rescaled to those means (his Tables 3c/4c/5c; datasets ossa2014-sigma3.5|5|6.5), "
+            "'const' 3.42 in every sector. Political weights are re-calibrated for the chosen sigma.",
+        ),
+    ] = None,
     closure: Annotated[str | None, typer.Option(help=CLOSURE_HELP)] = None,
     starts: Annotated[
         str | None,
@@ -203,16 +214,21 @@ def optimal_tariff_cmd(
     """
     from tradetalks.model import ossa, ossa_optimal
 
+    dataset = ossa_sigma_dataset(dataset, sigma)
     closure = check_closure(closure or default_closure(dataset))
     data = load_with_elasticities(dataset, elasticities)
     j = data.index(country)
-    lam = data.param("lambda_pol") if political_weights else None
     base = ossa.baseline_from_data(data, closure)
+    lam, lam_note = _political_weights(data, base, j, closure, political_weights, elasticities is not None)
     start = time.perf_counter()
     r = ossa_optimal.optimal_tariff(base, j, mfn=mfn, political_weights=lam, starts=ossa_optimal.parse_starts(starts))
     seconds = time.perf_counter() - start
     payload = _optimal_payload(data, base, r, j, closure, seconds,
                                {"mfn": mfn, "political_weights": political_weights})
+    if lam_note:
+        payload["political_weights_source"] = lam_note["source"]
+        if "fit" in lam_note:
+            payload["political_weights_fit"] = lam_note["fit"]
     if as_json:
         emit_json(payload)
         return
@@ -231,3 +247,56 @@ def optimal_tariff_cmd(
         f"median optimal tariff of {country}: {payload['median_tariff_pct']:.1f} %  "
         f"(converged={r.converged}, iterations={r.iterations}, {seconds:.2f} s)"
     )
+    if lam_note:
+        console.print(f"political weights: {lam_note['source']}")
+
+
+# --- issue 11 (HPE): Ossa's sigma choice and re-calibrated political weights ---------------------------------
+
+OSSA_SIGMA = {"feenstra": "ossa2014", "3.5": "ossa2014-sigma3.5", "5": "ossa2014-sigma5",
+              "6.5": "ossa2014-sigma6.5", "const": "ossa2014-sigma-const"}
+"""``--sigma`` choices → registry names (``sigma_s.csv`` columns 1–5 of Ossa 2014)."""
+
+
+def ossa_sigma_dataset(dataset: str, sigma: str | None) -> str:
+    """The dataset name for ``--sigma`` (``None``: ``dataset`` unchanged).
+
+    Raises
+    ------
+    OptionError
+        An unknown choice, or ``--sigma`` with a dataset other than the ossa2014 family.
+    """
+    if sigma is None:
+        return dataset
+    key = sigma.strip().lower().removesuffix(".0")
+    if key not in OSSA_SIGMA:
+        raise OptionError("--sigma", tuple(OSSA_SIGMA), sigma)
+    if dataset not in OSSA_SIGMA.values():
+        raise OptionError("--sigma", "the ossa2014 datasets (Ossa's elasticities)", f"--dataset {dataset}")
+    return OSSA_SIGMA[key]
+
+
+def _political_weights(data: TradeData, base: Any, j: int, closure: Closure, wanted: bool,
+                       sigma_replaced: bool) -> tuple[Any, dict[str, Any]]:
+    """λ for ``--political-weights`` (``None`` without it) and a note saying where it comes from."""
+    if not wanted:
+        return None, {}
+    from tradetalks.model import ossa, political
+
+    cal_base = base if closure == "balanced" else ossa.baseline_from_data(data, "balanced")
+    lam, pw = political.weights_for(data, cal_base, recalibrate=sigma_replaced, second_order=False)
+    if pw is None:
+        return lam, {"source": str(data.attrs.get("lambda_pol_source", "the dataset's lambda_pol"))}
+    fit = next(f for f in pw.fits if f.country == j)
+    curvature = political.check_second_order(cal_base, fit)
+    sigma_src = str(data.attrs.get("elasticities") or data.attrs.get("sigma_source", "the dataset's sigma"))
+    note = (f"re-calibrated for {sigma_src} from Ossa's non-cooperative tariffs (his MFN first-order "
+            f"conditions; {data.countries[j]}: shift {100 * fit.shift:+.1f} pp, first-order residual "
+            f"{fit.foc_residual:.1e}, converged={fit.converged}; all {len(pw.fits)} countries in "
+            f"{pw.seconds:.1f} s)")
+    return lam, {"source": note, "fit": {
+        "country": data.countries[j], "shift_pct": 100 * fit.shift, "foc_residual": fit.foc_residual,
+        "converged": fit.converged, "iterations": fit.iterations, "curvature": curvature,
+        "all_converged": pw.converged,
+        "zero_weight_sectors": [data.sectors[k] for k in np.flatnonzero(fit.zero_weight)],
+        "weights": dict(zip(data.sectors, map(float, lam[j]), strict=True)), "seconds": pw.seconds}}
