@@ -162,3 +162,19 @@ def test_weights_for_needs_measures() -> None:
     res = CliRunner().invoke(app, ["optimal-tariff", "--dataset", "world2014", "--country", "JPN",
                                    "--political-weights", "--starts", "zero"])
     assert res.exit_code == 2 and "tariff_noncoop" in res.output
+
+
+@pytest.mark.reference
+def test_bargaining_layer_gets_recalibrated_weights(reference: Ref) -> None:
+    """The bargaining layer's λ (war, bargain, frontier: ``political_weights_array``) on a rescaled-σ dataset
+    are the re-calibrated weights (mean one per region, EU 'wol' at zero as in Ossa's main case), not a
+    refusal; on ossa2014 they stay Ossa's published ones exactly."""
+    from tradetalks.bargain.problem import political_weights_array
+
+    data = reference("ossa2014-sigma5")
+    lam = political_weights_array(data, True)
+    assert lam is not None and lam.shape == (7, 33)
+    np.testing.assert_allclose(lam.mean(axis=1), 1.0, atol=1e-12)
+    assert lam[data.index("EU"), data.sector_index("wol")] == 0.0
+    main = reference("ossa2014")
+    np.testing.assert_array_equal(political_weights_array(main, True), main.param("lambda_pol"))

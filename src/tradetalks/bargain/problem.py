@@ -44,9 +44,15 @@ def political_weights_name(which: str | bool) -> str:
 
 
 def political_weights_array(data: TradeData, which: str | bool) -> FloatArray | None:
-    """λ for every country: ``"one"``/False → None (λ = 1), ``"calibrated"``/True → the dataset's ``lambda_pol``."""
+    """λ for every country: ``"one"``/False → None (λ = 1), ``"calibrated"``/True → the dataset's ``lambda_pol``,
+    or, on a dataset with Ossa's ``tariff_noncoop`` but no weights (rescaled σ), weights re-calibrated for its σ
+    (:func:`tradetalks.model.political.weights_for`)."""
     if political_weights_name(which) == "one":
         return None
+    if not data.has("lambda_pol") and data.has("tariff_noncoop"):  # issue 11 (HPE): re-calibrated for its σ
+        from tradetalks.model import ossa, political
+
+        return political.weights_for(data, ossa.baseline_from_data(data, "balanced"), second_order=False)[0]
     if not data.has("lambda_pol"):
         raise OptionError(
             "--political-weights", ("one",), f"calibrated (dataset {data.name} has no lambda_pol)"
