@@ -75,7 +75,7 @@ def test_run_reads_back_with_named_dims_and_matches_in_memory_bands(spec: SweepS
     r = open_run(tmp_path)
     ds = r.to_xarray()
     assert ds["value"].dims == ("dataset", "retaliation", "scenario", "member", "side", "metric")
-    assert list(ds["side"].values) == ["low", "central", "high"]
+    assert list(ds["side"].values) == ["low", "central", "high", "purchase-low", "purchase-high"]
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["seed"] == 4 and manifest["data"]["world2014"]["checksum"].startswith("sha256:")
     assert {"git_commit", "package_version", "spec_digest", "options", "partitions"} <= set(manifest)

@@ -123,3 +123,27 @@ def purchase_cost(c: PurchaseCommitment, baseline_usd_bn: float, sigma: float,
     dw = cs - gov
     return PurchaseCost(c, m0, target, True, pc, pw, gov, cs, dw,
                         (pw - 1.0) * target, sigma, epsilon)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13: low / central / high cost cases of a commitment (side-item cases of the uncertainty bands)
+# --------------------------------------------------------------------------------------------
+
+COST_CASES: dict[str, tuple[float, float]] = {"low": (2.0, math.inf), "central": (1.0, math.inf),
+                                               "high": (1.0, 2.0)}
+"""Stated (not sourced) cost cases of a purchase commitment as (factor on the sector's σ, seller's
+export-supply elasticity ε): ``central`` is the evaluation's own case (σ of the dataset, constant seller
+price); ``low`` — the buyer's demand twice as elastic (the committed goods are close substitutes of what
+it buys elsewhere, so a smaller price cut absorbs them); ``high`` — the seller's price rises with the
+quantity bought (ε = 2, e.g. capacity-limited energy exports), so the buyer also pays a terms-of-trade
+loss on every unit."""
+
+
+def cost_case(cost: PurchaseCost, case: str) -> PurchaseCost:
+    """The same commitment at the same market purchases, costed under one of :data:`COST_CASES`
+    (relative to the σ and ε ``cost`` was computed with)."""
+    if case not in COST_CASES:
+        raise InputError("purchase cost case", f"one of {sorted(COST_CASES)}", repr(case))
+    f, eps = COST_CASES[case]
+    return purchase_cost(cost.commitment, cost.baseline_usd_bn, cost.sigma * f,
+                         cost.epsilon if math.isinf(eps) else eps)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from tradetalks.policy.outcome_arrays import (
     sector_output_pct,
 )
 from tradetalks.results.counterfactual import CounterfactualResult
+from tradetalks.sweep.inputs import ScenarioInputs
 from tradetalks.sweep.members import MemberSolution
 
 FloatArray = npt.NDArray[np.float64]
@@ -73,12 +75,47 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
 
 
 def template_headline(sol: MemberSolution, data: TradeData, template: Any,
-                      parties: tuple[str, str] = ("USA", "JPN")) -> dict[str, FloatArray]:
+                      parties: tuple[str, str] = ("USA", "JPN"), side_ev: FloatArray | None = None
+                      ) -> dict[str, FloatArray]:
     """:func:`batch_headline` with what the evaluated scenario adds: the dataset's GDP and the side items'
-    welfare (``gdp_usd_m``, ``side_ev_usd_m`` of the evaluation; held at their central values). The one call
-    used by bands and sweeps alike."""
-    return batch_headline(sol, data.countries, data.sectors, parties,
-                          gdp=getattr(template, "gdp_usd_m", None), side_ev=getattr(template, "side_ev_usd_m", None))
+    welfare (``gdp_usd_m``, ``side_ev_usd_m`` of the evaluation, or ``side_ev`` of a purchase-cost case)."""
+    side = getattr(template, "side_ev_usd_m", None) if side_ev is None else side_ev
+    return batch_headline(sol, data.countries, data.sectors, parties, gdp=getattr(template, "gdp_usd_m", None),
+                          side_ev=side)
+
+
+@dataclass(frozen=True, eq=False)
+class CaseTable:
+    """Headline figures of one scenario by member × side-item case: ``values`` (M, C, K) under ``metrics``,
+    ``converged`` (M, C), case ``labels`` (the GE side cases, then the purchase-cost cases) and ``notes``."""
+
+    labels: tuple[str, ...]
+    metrics: tuple[str, ...]
+    values: FloatArray
+    converged: npt.NDArray[np.bool_]
+    notes: Mapping[str, str]
+
+
+def case_table(sol: MemberSolution, data: TradeData, inputs: ScenarioInputs,
+               parties: tuple[str, str] = ("USA", "JPN")) -> CaseTable:
+    """The headline figures of every member and side-item case of a solved scenario — the one table behind
+    the bands (:func:`tradetalks.sweep.uncertainty.uncertainty`) and the sweeps' partitions. Purchase-cost
+    cases reuse the central side case's equilibria with their own side-item welfare."""
+    heads = template_headline(sol, data, inputs.template, parties)
+    metrics = tuple(heads)
+    m, c = sol.n_members, sol.n_cases
+    vals = [np.stack([heads[k] for k in metrics], axis=-1).reshape(m, c, len(metrics))]
+    ok = [sol.converged.reshape(m, c)]
+    labels = [k.label for k in inputs.side_cases]
+    central = labels.index("central")
+    notes = {k.label: k.note for k in inputs.side_cases}
+    for case in inputs.cost_cases:
+        h = template_headline(sol, data, inputs.template, parties, side_ev=case.side_ev)
+        vals.append(np.stack([h[k] for k in metrics], axis=-1).reshape(m, c, len(metrics))[:, central:central + 1])
+        ok.append(ok[0][:, central:central + 1])
+        labels.append(case.label)
+        notes[case.label] = case.note
+    return CaseTable(tuple(labels), metrics, np.concatenate(vals, axis=1), np.concatenate(ok, axis=1), notes)
 
 
 def policy_headline(template: Any, result: CounterfactualResult,
@@ -96,4 +133,4 @@ def policy_headline(template: Any, result: CounterfactualResult,
     return out
 
 
-__all__ = ["batch_headline", "member_arrays", "policy_headline", "template_headline", "unit_of"]
+__all__ = ["CaseTable", "batch_headline", "case_table", "member_arrays", "policy_headline", "template_headline", "unit_of"]

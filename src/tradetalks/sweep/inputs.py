@@ -5,7 +5,9 @@ Side items
 ----------
 A side-item case is one assumption about the package's side items, carried into the GE solve as a change of
 net exports (transfers, US$ millions a year): ``low`` / ``central`` / ``high`` valuations of the investment
-pledges (:mod:`tradetalks.policy.pledge`). ``central`` is always the package as evaluated.
+pledges (:mod:`tradetalks.policy.pledge`). ``central`` is always the package as evaluated. The purchase
+commitments' cost cases (``purchase-low`` / ``purchase-high``, :data:`tradetalks.policy.purchases.COST_CASES`)
+change only the side items' welfare, not the equilibrium, and are applied to the central case's solutions.
 """
 
 from __future__ import annotations
@@ -50,6 +52,17 @@ class SideCase:
 
 
 @dataclass(frozen=True, eq=False)
+class CostCase:
+    """One purchase-cost assumption: the side items' welfare by country (US$ millions a year) in place of the
+    evaluation's. It changes no equilibrium (the cost is a partial-equilibrium wedge added to the EV,
+    :mod:`tradetalks.policy.purchases`), so it is applied to the central side case's solutions."""
+
+    label: str
+    side_ev: FloatArray
+    note: str
+
+
+@dataclass(frozen=True, eq=False)
 class ScenarioInputs:
     """What a batched re-solve needs of one evaluated scenario (built by :func:`inputs_from_evaluation`).
 
@@ -67,6 +80,8 @@ class ScenarioInputs:
         Side-item cases; the one labelled ``central`` is the scenario as evaluated.
     template
         The evaluated object the headline function takes (its GE result is replaced member by member).
+    cost_cases
+        Purchase-cost cases (``purchase-low``, ``purchase-high``), applied to the central side case.
     """
 
     name: str
@@ -75,6 +90,7 @@ class ScenarioInputs:
     commitments: tuple[Commitment, ...]
     side_cases: tuple[SideCase, ...]
     template: Any
+    cost_cases: tuple[CostCase, ...] = ()
 
 
 def _pledge_cases(pr: Any, data: TradeData) -> tuple[SideCase, ...]:
@@ -113,6 +129,30 @@ def _pledge_cases(pr: Any, data: TradeData) -> tuple[SideCase, ...]:
     return (cases[0], central, cases[1])
 
 
+def _purchase_cases(pr: Any, data: TradeData) -> tuple[CostCase, ...]:
+    """Cost cases of the package's purchase commitments (:data:`tradetalks.policy.purchases.COST_CASES`
+    ``low`` and ``high``): the evaluation's side-item welfare with each commitment's buyer welfare and
+    seller transfer recomputed under the case (at the evaluation's flows and σ). None without a binding
+    commitment."""
+    from tradetalks.policy.purchases import COST_CASES, cost_case
+
+    costs = [c.cost for c in getattr(pr, "commitments", ()) if getattr(c, "cost", None) is not None]
+    base = getattr(pr, "side_ev_usd_m", None)
+    if base is None or not any(c.binds for c in costs):
+        return ()
+    out = []
+    for case in ("low", "high"):
+        side = np.array(base, dtype=float)
+        for c in costs:
+            alt = cost_case(c, case)
+            side[data.index(c.commitment.buyer)] += 1000.0 * (alt.welfare_change_usd_bn - c.welfare_change_usd_bn)
+            side[data.index(c.commitment.seller)] += 1000.0 * (alt.tot_transfer_usd_bn - c.tot_transfer_usd_bn)
+        f, eps = COST_CASES[case]
+        out.append(CostCase(f"purchase-{case}", side, f"purchase cost {case}: demand elasticity x {f:g}, seller's "
+                            f"export-supply elasticity {eps:g} (policy.purchases.COST_CASES; stated)"))
+    return tuple(out)
+
+
 def inputs_from_evaluation(pr: Any, data: TradeData, side_cases: Sequence[SideCase] | None = None) -> ScenarioInputs:
     """Collect the scenario's tariffs, closure, commitments and side-item cases from a policy evaluation.
 
@@ -123,7 +163,8 @@ def inputs_from_evaluation(pr: Any, data: TradeData, side_cases: Sequence[SideCa
     data
         The dataset it was evaluated on.
     side_cases
-        Side-item cases; default: the pledges' low / central / high cases (:func:`_pledge_cases`).
+        Side-item cases; default: the pledges' low / central / high cases (:func:`_pledge_cases`); the
+        purchase-cost cases (:func:`_purchase_cases`) come with them.
     """
     tariff = np.asarray(pr.result.ds["tariff_new"].values, dtype=float)
     comms = tuple(
@@ -135,7 +176,7 @@ def inputs_from_evaluation(pr: Any, data: TradeData, side_cases: Sequence[SideCa
     if "central" not in [c.label for c in cases]:
         raise SweepSpecError("side_cases", "one case labelled 'central'", str([c.label for c in cases]))
     name = pr.package.name if hasattr(pr, "package") else pr.spec.name
-    return ScenarioInputs(str(name), tariff, str(pr.result.closure), comms, cases, pr)
+    return ScenarioInputs(str(name), tariff, str(pr.result.closure), comms, cases, pr, _purchase_cases(pr, data))
 
 
-__all__ = ["PLEDGE_FACTORS", "Commitment", "ScenarioInputs", "SideCase", "inputs_from_evaluation"]
+__all__ = ["PLEDGE_FACTORS", "Commitment", "CostCase", "ScenarioInputs", "SideCase", "inputs_from_evaluation"]

@@ -46,17 +46,20 @@ import xarray as xr
 
 from tradetalks.errors import SweepRunError
 from tradetalks.sweep.draws import make_draws
+from tradetalks.sweep.headline import case_table
 from tradetalks.sweep.spec import SweepSpec, from_mapping, reciprocal_tariffs, validate
 from tradetalks.sweep.uncertainty import (
+    SIDE_ORDER,
     ScenarioInputs,
     SideCase,
     UncertaintyResult,
     inputs_from_evaluation,
     solve_members,
-    template_headline,
 )
 
 MANIFEST = "manifest.json"
+COST_CASE_PREFIX = "purchase-"
+"""Side labels of the purchase-cost cases (:class:`tradetalks.sweep.inputs.CostCase`): no solves of their own."""
 PARTS = "parts"
 FORMAT_VERSION = 1
 
@@ -151,7 +154,8 @@ def _inputs(dataset: str, scenario: str, retaliation: str, side_items: bool) -> 
     inputs = inputs_from_evaluation(pr, data)
     if not side_items:
         central = next(c for c in inputs.side_cases if c.label == "central")
-        inputs = dataclasses.replace(inputs, side_cases=(SideCase("central", central.nx_change, central.note),))
+        inputs = dataclasses.replace(inputs, side_cases=(SideCase("central", central.nx_change, central.note),),
+                                     cost_cases=())
     if retaliation == "reciprocal":
         inputs = dataclasses.replace(inputs, tariff=reciprocal_tariffs(data.tariff, inputs.tariff))
     return inputs
@@ -172,21 +176,17 @@ def partition_frame(task: PartitionTask) -> pd.DataFrame:
     from tradetalks.model.common import SolverOptions
 
     sol = solve_members(data, inputs, sigma, SolverOptions())
-    heads = template_headline(sol, data, inputs.template, tuple(spec.parties))  # type: ignore[arg-type]
-    metrics = list(heads)
-    m, c = sol.n_members, sol.n_cases
+    tab = case_table(sol, data, inputs, tuple(spec.parties))  # type: ignore[arg-type]
+    m, c, n_k = tab.values.shape
     labels = _member_labels(spec)[task.start:task.stop]
     kinds = _member_kinds(spec)[task.start:task.stop]
-    sides = [k.label for k in inputs.side_cases]
-    vals = np.stack([heads[k] for k in metrics], axis=-1)  # (m*c, K)
-    n_k = len(metrics)
     return pd.DataFrame({
         "member": np.repeat(labels, c * n_k),
         "kind": np.repeat(kinds, c * n_k),
-        "side": np.tile(np.repeat(sides, n_k), m),
-        "metric": np.tile(metrics, m * c),
-        "value": vals.reshape(-1),
-        "converged": np.repeat(sol.converged, n_k),
+        "side": np.tile(np.repeat(list(tab.labels), n_k), m),
+        "metric": np.tile(list(tab.metrics), m * c),
+        "value": tab.values.reshape(-1),
+        "converged": np.repeat(tab.converged.reshape(-1), n_k),
     })
 
 
@@ -207,8 +207,9 @@ def run_partition(task: PartitionTask) -> PartitionStats:
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
     df.to_parquet(tmp, index=False)
     os.replace(tmp, path)
-    solves = int(df.drop_duplicates(["member", "side"]).shape[0])
-    conv = int(df.drop_duplicates(["member", "side"])["converged"].sum())
+    ge = df[~df["side"].str.startswith(COST_CASE_PREFIX)]  # purchase-cost cases reuse the central solves
+    solves = int(ge.drop_duplicates(["member", "side"]).shape[0])
+    conv = int(ge.drop_duplicates(["member", "side"])["converged"].sum())
     return PartitionStats(task.key, len(df), solves, conv, time.perf_counter() - start)
 
 
@@ -416,7 +417,7 @@ class SweepRun:
         idx = ["dataset", "retaliation", "scenario", "member", "side", "metric"]
         ds = xr.Dataset.from_dataframe(df.set_index(idx)[["value", "converged"]])
         present = set(df["member"])
-        sides = sorted(set(df["side"]), key=lambda x: {"low": 0, "central": 1, "high": 2}.get(x, 3))
+        sides = sorted(set(df["side"]), key=lambda x: SIDE_ORDER.get(x, len(SIDE_ORDER)))
         ds = ds.reindex(member=[m for m in _member_labels(self.spec) if m in present], side=sides,
                         metric=list(dict.fromkeys(df["metric"])))
         kinds = df.drop_duplicates("member").set_index("member")["kind"]

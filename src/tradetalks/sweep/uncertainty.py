@@ -16,6 +16,7 @@ between two scenarios are taken member by member (common random numbers).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,7 +30,14 @@ from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import SweepSpecError
 from tradetalks.model.common import SolverOptions
 from tradetalks.sweep.draws import DrawOptions, ElasticityDraws, make_draws
-from tradetalks.sweep.headline import batch_headline, policy_headline, template_headline, unit_of
+from tradetalks.sweep.headline import (
+    CaseTable,
+    batch_headline,
+    case_table,
+    policy_headline,
+    template_headline,
+    unit_of,
+)
 from tradetalks.sweep.inputs import (
     PLEDGE_FACTORS,
     Commitment,
@@ -87,6 +95,12 @@ class UncertaintyResult:
     @property
     def units(self) -> dict[str, str]:
         return {str(m): unit_of(str(m)) for m in self.values["metric"].values}
+
+    @property
+    def solve_flags(self) -> BoolArray:
+        """Convergence of the equilibria solved (the purchase-cost cases reuse the central case's)."""
+        sides = [s for s in self.values["side"].values if not str(s).startswith("purchase-")]
+        return np.asarray(self.converged.sel(side=sides).values, dtype=bool)
 
     def _select(self, over: str) -> tuple[xr.DataArray, xr.DataArray]:
         if over not in BAND_SOURCES:
@@ -150,7 +164,7 @@ class UncertaintyResult:
 
     def describe(self) -> str:
         """One line: members, seed, dispersion, sets, side cases, converged share."""
-        ok = self.converged.values
+        ok = self.solve_flags
         sets = [lab[4:] for lab, k in zip(self.draws.label, self.draws.kind, strict=True) if k == "set"]
         return (f"{self.n_draws} Monte Carlo draws (seed {self.seed}; {self.draws.dispersion_source})"
                 + (f", sets {', '.join(sets)}" if sets else "")
@@ -164,8 +178,8 @@ class UncertaintyResult:
             "dispersion": self.draws.dispersion_source,
             "sets": [lab[4:] for lab, k in zip(self.draws.label, self.draws.kind, strict=True) if k == "set"],
             "side_cases": dict(self.side_notes),
-            "n_solves": int(self.converged.size), "n_converged": int(self.converged.values.sum()),
-            "share_converged": float(self.converged.values.mean()),
+            "n_solves": int(self.solve_flags.size), "n_converged": int(self.solve_flags.sum()),
+            "share_converged": float(self.solve_flags.mean()),
             "percentiles": list(PERCENTILES),
             "bands": {},
         }
@@ -184,6 +198,40 @@ class UncertaintyResult:
         return xr.Dataset({"value": self.values, "converged": self.converged,
                            "sigma": self.draws.to_dataarray()},
                           attrs={"dataset": self.dataset, "seed": self.seed, "dispersion": self.draws.dispersion_source})
+
+
+SIDE_ORDER = {"low": 0, "central": 1, "high": 2, "purchase-low": 3, "purchase-high": 4}
+"""Order of the side-item cases in results."""
+
+
+def _scenario_table(sc: ScenarioInputs, data: TradeData, draws: ElasticityDraws, report: str,
+                    parties: tuple[str, str], options: SolverOptions) -> CaseTable:
+    sol = solve_members(data, sc, draws.sigma, options)
+    if report == "batched":
+        return case_table(sol, data, sc, parties)
+    return _outcome_table(sol, data, sc, parties)
+
+
+def _outcome_table(sol: MemberSolution, data: TradeData, sc: ScenarioInputs, parties: tuple[str, str]) -> CaseTable:
+    """:func:`~tradetalks.sweep.headline.case_table` by the full outcome report, member by member (slow; the
+    reference the fast path is tested against)."""
+    b, c, m = sol.eq.w_hat.shape[0], sol.n_cases, sol.n_members
+    results = [member_result(data, sol, k, sc.closure) for k in range(b)]
+    rows = [policy_headline(sc.template, r, parties) for r in results]
+    labels = [k.label for k in sc.side_cases]
+    central = labels.index("central")
+    for case in sc.cost_cases:
+        tpl = dataclasses.replace(sc.template, side_ev_usd_m=case.side_ev)
+        rows += [policy_headline(tpl, results[i * c + central], parties) for i in range(m)]
+        labels.append(case.label)
+    metrics = tuple(rows[0])
+    flat = np.array([[r[k] for k in metrics] for r in rows])
+    ge = flat[:b].reshape(m, c, len(metrics))
+    extra = flat[b:].reshape(len(sc.cost_cases), m, len(metrics)).transpose(1, 0, 2)
+    ok = sol.converged.reshape(m, c)
+    ok_all = np.concatenate([ok] + [ok[:, central:central + 1]] * len(sc.cost_cases), axis=1)
+    notes = {k.label: k.note for k in sc.side_cases} | {k.label: k.note for k in sc.cost_cases}
+    return CaseTable(tuple(labels), metrics, np.concatenate([ge, extra], axis=1), ok_all, notes)
 
 
 def uncertainty(
@@ -213,35 +261,23 @@ def uncertainty(
     options
         Solver options (non-converged members are recorded, never raised).
     """
+    tables = [_scenario_table(sc, data, draws, report, parties, options) for sc in scenarios]
     side_labels: list[str] = []
-    for sc in scenarios:
-        side_labels += [c.label for c in sc.side_cases if c.label not in side_labels]
-    side_labels.sort(key=lambda x: {"low": 0, "central": 1, "high": 2}.get(x, 3))
+    for t in tables:
+        side_labels += [lab for lab in t.labels if lab not in side_labels]
+    side_labels.sort(key=lambda x: SIDE_ORDER.get(x, len(SIDE_ORDER)))
     notes: dict[str, str] = {}
     per_scen: list[FloatArray] = []
     conv: list[BoolArray] = []
-    metrics: list[str] | None = None
-    m = draws.size
-    for sc in scenarios:
-        sol = solve_members(data, sc, draws.sigma, options)
-        for c in sc.side_cases:
-            if len(sc.side_cases) > 1 or c.label not in notes:
-                notes[c.label] = c.note
-        if report == "batched":
-            heads = template_headline(sol, data, sc.template, parties)
-        else:
-            rows = [policy_headline(sc.template, member_result(data, sol, k, sc.closure))
-                    for k in range(sol.eq.w_hat.shape[0])]
-            heads = {key: np.array([r[key] for r in rows]) for key in rows[0]}
-        metrics = metrics or list(heads)
-        vals = np.stack([heads[key] for key in metrics], axis=-1).reshape(m, sol.n_cases, len(metrics))
-        ok = sol.converged.reshape(m, sol.n_cases)
+    for t in tables:
+        for lab, note in t.notes.items():
+            if len(t.labels) > 1 or lab not in notes:
+                notes[lab] = note
         # a scenario without a side band does not depend on the side items: its central case fills every case
-        idx = [[c.label for c in sc.side_cases].index(lab) if lab in [c.label for c in sc.side_cases]
-               else [c.label for c in sc.side_cases].index("central") for lab in side_labels]
-        per_scen.append(vals[:, idx, :])
-        conv.append(ok[:, idx])
-    assert metrics is not None
+        idx = [t.labels.index(lab) if lab in t.labels else t.labels.index("central") for lab in side_labels]
+        per_scen.append(t.values[:, idx, :])
+        conv.append(t.converged[:, idx])
+    metrics = list(tables[0].metrics)
     coords = {"scenario": [sc.name for sc in scenarios], "member": list(draws.label),
               "kind": ("member", list(draws.kind)), "side": side_labels, "metric": metrics}
     values = xr.DataArray(np.stack(per_scen), dims=("scenario", "member", "side", "metric"), coords=coords,
