@@ -20,7 +20,9 @@ Only this module maps sliders to instruments; tariffs come from
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from typing import Any
 
 from tradetalks.data.edits import TariffEdit
 from tradetalks.data.tradedata import TradeData
@@ -105,4 +107,54 @@ def desk_assumptions(p: S.PackageSpec) -> list[str]:
     ]
 
 
-__all__ = ["AUTO_GROUPS", "PURCHASE_SECTORS", "desk_assumptions", "desk_package"]
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13: 5-95 % bands of the desk's headline figures
+# --------------------------------------------------------------------------------------------
+
+BAND_SOURCE = "all"
+"""Bands over every elasticity member × side-item case (:mod:`tradetalks.sweep.uncertainty`)."""
+
+SIDE_BANDS = {"welfare_pct": "welfare_pct", "welfare_ev_usd_bn": "welfare_ev", "welfare_gdp_pct": "welfare_gdp_pct",
+              "wage_pct": "wage_pct", "real_wage_pct": "real_wage_pct", "auto_output_pct": "auto_output_pct"}
+"""Impact field of a side → headline key suffix (``<country>.<key>``) of the outcome report."""
+
+
+def _pair(df: Any, metric: str) -> list[float] | None:
+    if metric not in df.index:
+        return None
+    lo, hi = float(df.loc[metric, "p5"]), float(df.loc[metric, "p95"])
+    return [lo, hi] if math.isfinite(lo) and math.isfinite(hi) else None
+
+
+def with_bands(impact: S.Impact, pr: Any, data: TradeData, n_draws: int, seed: int) -> S.Impact:
+    """The desk's result with the 5–95 % bands of its headline figures (welfare, wages, auto output, the
+    balance, output by sector) over ``n_draws`` Monte Carlo draws of the elasticities × the side-item cases
+    (:func:`tradetalks.sweep.uncertainty.bands_for_evaluation`, one batched solve), and ``uncertainty``:
+    draws, seed, dispersion, side cases and the share of solves that converged (non-converged members are
+    counted there and left out of the percentiles)."""
+    from tradetalks.sweep.uncertainty import PERCENTILES, bands_for_evaluation
+
+    u = bands_for_evaluation({"desk": pr}, data, n_draws, seed=seed)
+    df = u.band_frame(BAND_SOURCE).droplevel("scenario")  # one scenario
+
+    def side(x: S.SideImpact) -> S.SideImpact:
+        return x.model_copy(update={f"{f}_band": _pair(df, f"{x.country}.{k}") for f, k in SIDE_BANDS.items()})
+
+    sectors = [r.model_copy(update={"usa_output_pct_band": _pair(df, f"{US}.output_pct.{r.sector}"),
+                                    "jpn_output_pct_band": _pair(df, f"{JP}.output_pct.{r.sector}")})
+               for r in impact.sectors]
+    ok = u.solve_flags
+    info: dict[str, object] = {
+        "n_draws": u.n_draws, "seed": u.seed, "dispersion": u.draws.dispersion_source,
+        "side_cases": dict(u.side_notes), "n_solves": int(ok.size), "n_converged": int(ok.sum()),
+        "share_converged": float(ok.mean()), "percentiles": list(PERCENTILES), "source": BAND_SOURCE,
+        "description": u.describe(),
+    }
+    return impact.model_copy(update={
+        "us": side(impact.us), "jp": side(impact.jp), "sectors": sectors,
+        "balance_after_usd_bn_band": _pair(df, f"balance.{US}-{JP}.after"), "uncertainty": info})
+
+
+__all__ = ["AUTO_GROUPS", "BAND_SOURCE", "PURCHASE_SECTORS", "desk_assumptions", "desk_package", "with_bands"]

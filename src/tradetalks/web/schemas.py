@@ -100,6 +100,11 @@ class PackageSpec(Strict):
     extra_rules: list[Rule] = Field(
         default_factory=list, max_length=MAX_RULES,
         description="further tariff rules 'IMPORTER:EXPORTER:SECTOR=PCT' or '+=PCT', applied last")
+    # issue 13: 5-95 % bands of the headline figures over elasticity draws x side-item cases (0 = none)
+    uncertainty: int = Field(
+        0, ge=0, le=200, description="Monte Carlo draws of the elasticities for 5-95 % bands (0: no bands; "
+                                     "50 draws take about 0.5 s of CPU)")
+    uncertainty_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the draws")
 
 
 class SideImpact(BaseModel):
@@ -120,12 +125,21 @@ class SideImpact(BaseModel):
     auto_output_base_usd_bn: float
     auto_output_new_usd_bn: float
     auto_output_pct: float
+    # issue 13: [p5, p95] bands when the request asked for uncertainty (null otherwise)
+    welfare_pct_band: list[float] | None = None
+    welfare_ev_usd_bn_band: list[float] | None = None
+    welfare_gdp_pct_band: list[float] | None = None
+    wage_pct_band: list[float] | None = None
+    real_wage_pct_band: list[float] | None = None
+    auto_output_pct_band: list[float] | None = None
 
 
 class SectorRow(BaseModel):
     sector: str
     usa_output_pct: float
     jpn_output_pct: float
+    usa_output_pct_band: list[float] | None = None  # issue 13: [p5, p95]
+    jpn_output_pct_band: list[float] | None = None
 
 
 class CountryWelfare(BaseModel):
@@ -162,6 +176,11 @@ class Impact(BaseModel):
         None, description="the outcome report's steps (tariffs only, + partner's tariffs, + purchases, + pledge; "
                           "EV US$bn a year and % of GDP), channels (% of gross absorption, adding up to the "
                           "welfare change), horizons (long and short run) and the pledge band")
+    # issue 13: bands (request field 'uncertainty' > 0)
+    balance_after_usd_bn_band: list[float] | None = Field(None, description="[p5, p95] of the balance after, US$bn")
+    uncertainty: dict[str, object] | None = Field(
+        None, description="how the bands were made: draws, seed, dispersion, side-item cases, solves converged, "
+                          "percentiles (5, 95)")
 
 
 class SourceOut(BaseModel):

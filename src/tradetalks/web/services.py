@@ -42,7 +42,7 @@ from tradetalks.policy.package import Package, package_tariffs
 from tradetalks.results.strategic import tariff_outcome
 from tradetalks.vocabulary import DEFAULT_DATASET, normalise_no_deal
 from tradetalks.web import schemas as S
-from tradetalks.web.desk import desk_assumptions, desk_package
+from tradetalks.web.desk import desk_assumptions, desk_package, with_bands
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -249,11 +249,30 @@ def impact_of(pr: Any, source: str) -> S.Impact:
     )
 
 
+DESK_SOURCE = "tradetalks.policy.evaluate.evaluate (package built by tradetalks.web.services.desk_package)"
+
+
+def package_impact(pkg: Any, source: str) -> S.Impact:
+    """:func:`impact_of` of the evaluation of a package (or scenario spec), through the result cache
+    (:func:`tradetalks.web.caching.package_impact`: memory, then the folder shared by the worker
+    processes). The result is shared: copy it before changing it."""
+    from tradetalks.policy.evaluate import as_package
+    from tradetalks.web import caching
+
+    package = as_package(pkg)
+    return caching.package_impact(package, source, lambda: impact_of(evaluate_spec(package), source))
+
+
 def impact(p: S.PackageSpec) -> S.Impact:
     """Evaluate a desk package: both sides' welfare, the bilateral balance, auto output, revenue, by sector."""
+    if not getattr(p, "uncertainty", 0):  # the cached path (bands need the evaluation itself)
+        hit = package_impact(desk_package(p), DESK_SOURCE)
+        return hit.model_copy(update={"assumptions": [*desk_assumptions(p), *hit.assumptions]})
     pr = evaluate_spec(desk_package(p))
-    out = impact_of(pr, "tradetalks.policy.evaluate.evaluate (package built by tradetalks.web.services.desk_package)")
+    out = impact_of(pr, DESK_SOURCE)
     out.assumptions[:0] = desk_assumptions(p)
+    if p.uncertainty:  # issue 13: 5-95 % bands (tradetalks.web.desk.with_bands)
+        out = with_bands(out, pr, dataset(p.dataset), p.uncertainty, p.uncertainty_seed)
     return out
 
 
@@ -501,7 +520,7 @@ def in_force(date: dt.date, dataset_name: str = DEFAULT_DATASET) -> S.Impact:
 def _in_force(date: dt.date, dataset_name: str) -> S.Impact:
     pkg = Package(name=f"in-force-{date.isoformat()}", base_date=date, dataset=dataset_name,
                   title=f"tariffs in force on {date.isoformat()}", source="web timeline")
-    return impact_of(evaluate_spec(pkg), "tradetalks.policy.evaluate.evaluate (tariffs in force on the date)")
+    return package_impact(pkg, "tradetalks.policy.evaluate.evaluate (tariffs in force on the date)")
 
 
 def evaluate_offer(package: dict[str, Any]) -> S.Impact:
@@ -513,13 +532,13 @@ def evaluate_offer(package: dict[str, Any]) -> S.Impact:
         return impact(S.PackageSpec.model_validate(package["web_package"]))
     if isinstance(package.get("package"), dict):
         pkg = Package.from_payload(package["package"], "stored offer")
-        return impact_of(evaluate_spec(pkg), "tradetalks.policy.evaluate.evaluate (stored package)")
+        return package_impact(pkg, "tradetalks.policy.evaluate.evaluate (stored package)")
     name = package.get("scenario")
     if isinstance(name, str) and name in BUILTIN:
-        return impact_of(evaluate_spec(builtin_spec(name)), "tradetalks.policy.evaluate.evaluate")
+        return package_impact(builtin_spec(name), "tradetalks.policy.evaluate.evaluate")
     if isinstance(package.get("spec"), dict):
-        return impact_of(evaluate_spec(Package.from_payload(package["spec"], "stored offer")),
-                         "tradetalks.policy.evaluate.evaluate")
+        return package_impact(Package.from_payload(package["spec"], "stored offer"),
+                              "tradetalks.policy.evaluate.evaluate")
     raise ModelError("offer package: expected {'scenario': NAME}, {'package': {...}}, {'spec': {...}} or "
                      "{'web_package': {...}}")
 

@@ -57,7 +57,12 @@ function tableHtml(head, rows) {
 // bar charts: one row per category, one column per trace
 function chartTable(traces, xname) {
   const cats = traces[0].x.map((c) => String(c).replace("<br>", " "));
-  return tableHtml([xname, ...traces.map((t) => t.name)], cats.map((c, i) => [String(c), ...traces.map((t) => fmt(t.y[i], 3))]));
+  const cell = (t, i) => {
+    const e = t.error_y;
+    if (!e || (!e.array[i] && !e.arrayminus[i])) return fmt(t.y[i], 3);
+    return `${fmt(t.y[i], 3)} (5–95 %: ${fmt(t.y[i] - e.arrayminus[i], 3)} to ${fmt(t.y[i] + e.array[i], 3)})`;
+  };
+  return tableHtml([xname, ...traces.map((t) => t.name)], cats.map((c, i) => [String(c), ...traces.map((t) => cell(t, i))]));
 }
 // scatter charts: one row per point
 function pointsTable(traces, xl, yl) {
@@ -96,7 +101,7 @@ const FIELD = { auto: "us_auto_tariff_pct", recip: "us_reciprocal_pct", agri: "p
 const UNIT = { auto: "%", recip: "%", jp: "pp", agri: "US$ bn a year", energy: "US$ bn a year", invest: "US$ bn" };
 const BASES = { "p-base": "jp-us-2024-baseline", "p-april": "jp-us-2025-04", "p-deal": "jp-us-deal", "p-nodeal": "jp-us-no-deal" };
 const BASE_LABEL = { "jp-us-2024-baseline": "2014 rates", "jp-us-2025-04": "April 2025", "jp-us-deal": "July 2025 deal", "jp-us-no-deal": "no deal" };
-const SELECTS = { stack: "s-stack", pm: "s-pmeaning", im: "s-imode", years: "s-years", nodeal: "f-nodeal", pts: "f-points" };
+const SELECTS = { stack: "s-stack", pm: "s-pmeaning", im: "s-imode", years: "s-years", nodeal: "f-nodeal", pts: "f-points", unc: "s-unc" };
 state.base = "jp-us-2024-baseline";
 state.touched = new Set();
 
@@ -110,6 +115,9 @@ function packageSpec() {
     investment_mode: $("s-imode").value,
   };
   for (const [k, f] of Object.entries(FIELD)) { if (state.touched.has(k)) spec[f] = +$(`s-${k}`).value; }
+  // issue 13: 5-95 % bands over elasticity draws x side-item cases (sent only when asked for)
+  const unc = +$("s-unc").value;
+  if (unc > 0) spec.uncertainty = unc;
   return spec;
 }
 function showOutputs() {
@@ -157,7 +165,7 @@ SLIDERS.forEach((k) => {
 });
 // stacking, purchase meaning, years and valuation apply to the sliders' instruments (the base's own
 // side items keep their stated terms until their slider is moved)
-["s-stack", "s-pmeaning", "s-years", "s-imode"].forEach((id) => $(id).addEventListener("change", () => { pushUrl(); schedule(); }));
+["s-stack", "s-pmeaning", "s-years", "s-imode", "s-unc"].forEach((id) => $(id).addEventListener("change", () => { pushUrl(); schedule(); }));
 $("controls").addEventListener("submit", (e) => e.preventDefault());
 
 function setBase(name) {
@@ -225,18 +233,30 @@ function band(side, field) {
   if (!Array.isArray(b) || b.length !== 2) return null;
   return { plus: Math.max(0, b[1] - side[field]), minus: Math.max(0, side[field] - b[0]) };
 }
-function withBands(trace, side, fields) {
-  const bs = fields.map((f) => band(side, f));
+function withBandList(trace, bs) {
   if (bs.every((b) => b === null)) return trace;
-  return { ...trace, error_y: { type: "data", symmetric: false, array: bs.map((b) => (b ? b.plus : 0)), arrayminus: bs.map((b) => (b ? b.minus : 0)), color: "#333" } };
+  return { ...trace, error_y: { type: "data", symmetric: false, array: bs.map((b) => (b ? b.plus : 0)), arrayminus: bs.map((b) => (b ? b.minus : 0)), color: "#333", thickness: 1.5, width: 4 } };
+}
+function withBands(trace, side, fields) { return withBandList(trace, fields.map((f) => band(side, f))); }
+// the KPI text of a figure with its band: "v (5–95 %: lo to hi)"
+function withRange(v, b, d) { return Array.isArray(b) ? `${fmt(v, d)} (5–95 %: ${fmt(b[0], d)} to ${fmt(b[1], d)})` : fmt(v, d); }
+function bandNote(im) {
+  const u = im.uncertainty;
+  $("band-note").hidden = !u;
+  if (!u) { $("band-note").textContent = ""; return; }
+  const sides = Object.keys(u.side_cases || {}).join("/");
+  $("band-note").textContent = `Whiskers and ranges: 5–95 % band over ${u.n_draws} Monte Carlo draws of the elasticities ` +
+    `(seed ${u.seed}; ${u.dispersion}) × side-item cases ${sides}; ${u.n_converged} of ${u.n_solves} solves converged ` +
+    `(${fmt(100 * u.share_converged, 1)} %; the others are left out of the band, never dropped silently).`;
 }
 function renderImpact(im) {
-  $("k-us-welfare").textContent = fmt(im.us.welfare_ev_usd_bn, 1);
-  $("k-jp-welfare").textContent = fmt(im.jp.welfare_ev_usd_bn, 1);
+  $("k-us-welfare").textContent = withRange(im.us.welfare_ev_usd_bn, im.us.welfare_ev_usd_bn_band, 1);
+  $("k-jp-welfare").textContent = withRange(im.jp.welfare_ev_usd_bn, im.jp.welfare_ev_usd_bn_band, 1);
   $("k-us-welfare-pct").textContent = fmt(im.us.welfare_pct, 3);
   $("k-jp-welfare-pct").textContent = fmt(im.jp.welfare_pct, 3);
   $("k-balance-before").textContent = fmt(im.balance_before_usd_bn, 1);
-  $("k-balance-after").textContent = fmt(im.balance_after_usd_bn, 1);
+  $("k-balance-after").textContent = withRange(im.balance_after_usd_bn, im.balance_after_usd_bn_band, 1);
+  bandNote(im);
   $("k-us-auto").textContent = fmt(im.us.auto_output_pct, 2);
   $("k-jp-auto").textContent = fmt(im.jp.auto_output_pct, 2);
   $("k-us-rev").textContent = `${fmt(im.us.revenue_base_usd_bn, 1)} → ${fmt(im.us.revenue_new_usd_bn, 1)}`;
@@ -250,15 +270,18 @@ function renderImpact(im) {
   draw("c-impact", ti, { title: TITLE("Impact on both sides"), barmode: "group", margin: { l: 55, r: 10, t: 40, b: 10 },
     yaxis: { title: { text: "change, %" }, zeroline: true, automargin: true }, xaxis: { automargin: true }, legend: LEGEND_BELOW });
   $("a-impact").innerHTML = chartTable(ti, "measure (change, %)");
-  const tb = [{ type: "bar", name: "US trade balance with Japan, US$ bn", x: ["before", "after"], y: [im.balance_before_usd_bn, im.balance_after_usd_bn],
-    marker: { color: ["#8aa1b9", US_C] }, text: [fmt(im.balance_before_usd_bn, 1), fmt(im.balance_after_usd_bn, 1)], textposition: "auto" }];
+  const tb = [withBandList({ type: "bar", name: "US trade balance with Japan, US$ bn", x: ["before", "after"], y: [im.balance_before_usd_bn, im.balance_after_usd_bn],
+    marker: { color: ["#8aa1b9", US_C] }, text: [fmt(im.balance_before_usd_bn, 1), fmt(im.balance_after_usd_bn, 1)], textposition: "auto" },
+    [null, band(im, "balance_after_usd_bn")])];
   draw("c-balance", tb, { title: TITLE("US trade balance with Japan"), margin: { l: 55, r: 10, t: 40, b: 10 },
     yaxis: { title: { text: "US$ bn a year (negative = deficit)" }, automargin: true }, xaxis: { automargin: true }, showlegend: false });
   $("a-balance").innerHTML = chartTable(tb, "when");
   const secs = im.sectors.map((s) => s.sector.replace(/_/g, " "));
   const ts = [
-    { type: "bar", name: "United States", x: secs, y: im.sectors.map((s) => s.usa_output_pct), marker: { color: US_C } },
-    { type: "bar", name: "Japan", x: secs, y: im.sectors.map((s) => s.jpn_output_pct), marker: { color: JP_C } },
+    withBandList({ type: "bar", name: "United States", x: secs, y: im.sectors.map((s) => s.usa_output_pct), marker: { color: US_C } },
+      im.sectors.map((s) => band(s, "usa_output_pct"))),
+    withBandList({ type: "bar", name: "Japan", x: secs, y: im.sectors.map((s) => s.jpn_output_pct), marker: { color: JP_C } },
+      im.sectors.map((s) => band(s, "jpn_output_pct"))),
   ];
   draw("c-sectors", ts, { title: TITLE("Output by sector"), barmode: "group", margin: { l: 55, r: 10, t: 40, b: 10 },
     yaxis: { title: { text: "output change, %" }, automargin: true }, xaxis: { title: { text: `sector (${im.dataset} data)` }, tickangle: -35, automargin: true }, legend: LEGEND_BELOW });
