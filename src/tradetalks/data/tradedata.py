@@ -381,11 +381,52 @@ class TradeData:
         labels_s: list[str] | None,
         ew: str = "trade",
     ) -> TradeData:
+        """Aggregate with 0/1 maps ``agg_c`` (new × old countries) and ``agg_s`` (new × old sectors);
+        ``None`` keeps that dimension. Flows add up; tariffs, elasticities, shares and further variables
+        are weighted means (:meth:`_aggregate_flows`, :meth:`_aggregate_parameters`,
+        :meth:`_aggregate_country_sector`, :meth:`_aggregate_pairs`)."""
         n, s = self.n_countries, self.n_sectors
         ac = np.eye(n) if agg_c is None else agg_c
         as_ = np.eye(s) if agg_s is None else agg_s
         lc = self.countries if labels_c is None else labels_c
         ls = self.sectors if labels_s is None else labels_s
+        x_new, t_new = self._aggregate_flows(ac, as_)
+        kwargs = self._aggregate_parameters(ac, as_, ew)
+        country_sector = self._aggregate_country_sector(ac, as_)
+        sector_coords: dict[str, list[str]] | None = None
+        if agg_s is None:
+            sector_coords = {
+                str(k): [str(v) for v in self.ds[k].values]
+                for k in self.ds.coords
+                if k not in self.ds.dims and self.ds[k].dims == ("sector",)
+            }
+        pair = self._aggregate_pairs(ac)
+        attrs = self.attrs
+        history = str(attrs.get("history", ""))
+        step = "aggregated" + (" countries" if agg_c is not None else "") + (
+            " sectors" if agg_s is not None else ""
+        )
+        attrs["history"] = (history + "; " if history else "") + step
+        return TradeData.from_arrays(
+            x_new,
+            lc,
+            ls,
+            t_new,
+            pair=pair or None,
+            attrs=attrs,
+            country_sector=country_sector or None,
+            sector_coords=sector_coords or None,
+            **kwargs,
+        )
+
+    def _aggregate_flows(self, ac: FloatArray, as_: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Summed flows and trade-weighted tariffs (simple means where no trade; zero on the new diagonal).
+
+        Raises
+        ------
+        ConservationError
+            Total trade changed (beyond ``CONSERVATION_RTOL``).
+        """
         x = self.trade
         t = self.tariff
         x_new = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, x, optimize=True)
@@ -394,12 +435,19 @@ class TradeData:
         tsum = np.einsum("ri,qj,gs,ijs->rqg", ac, ac, as_, t, optimize=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             t_new = np.where(x_new > 0, rev / np.where(x_new > 0, x_new, 1.0), tsum / cnt)
-        idx = np.arange(len(lc))
+        idx = np.arange(ac.shape[0])
         t_new[idx, idx, :] = 0.0
         if not np.isclose(x_new.sum(), x.sum(), rtol=CONSERVATION_RTOL, atol=0.0):
             raise ConservationError(
                 f"aggregation changed total trade: {x.sum():.6g} -> {x_new.sum():.6g}"
             )
+        return x_new, t_new
+
+    def _aggregate_parameters(self, ac: FloatArray, as_: FloatArray, ew: str) -> dict[str, Any]:
+        """``sigma``/``theta`` weighted by (international, or all with ``ew != "trade"``) trade; CP shares:
+        ``va_share`` by gross output, ``io_share`` by intermediate use, ``final_share`` by absorption."""
+        n = self.n_countries
+        x = self.trade
         kwargs: dict[str, Any] = {}
         offdiag = x * (1.0 - np.eye(n))[:, :, None]
         if self.has("sigma") or self.has("theta"):
@@ -427,6 +475,11 @@ class TradeData:
             absorb = self.expenditure().sum(axis=1)  # (country,)
             fs_new = np.einsum("ri,gs,is->rg", ac, as_, fs * absorb[:, None])
             kwargs["final_share"] = fs_new / fs_new.sum(axis=1, keepdims=True)
+        return kwargs
+
+    def _aggregate_country_sector(self, ac: FloatArray, as_: FloatArray) -> dict[str, FloatArray]:
+        """Further (country, sector) variables as gross-output-weighted means (simple means where none)."""
+        go = self.trade.sum(axis=1)  # (country, sector)
         country_sector: dict[str, FloatArray] = {}
         for name in self.country_sector_variables:
             v = self.param(name)
@@ -434,13 +487,11 @@ class TradeData:
             num_cs = ac @ (go * v) @ as_.T
             simple = (ac @ v @ as_.T) / (ac @ np.ones_like(v) @ as_.T)
             country_sector[name] = np.where(den_cs > 0, num_cs / np.where(den_cs > 0, den_cs, 1.0), simple)
-        sector_coords: dict[str, list[str]] | None = None
-        if agg_s is None:
-            sector_coords = {
-                str(k): [str(v) for v in self.ds[k].values]
-                for k in self.ds.coords
-                if k not in self.ds.dims and self.ds[k].dims == ("sector",)
-            }
+        return country_sector
+
+    def _aggregate_pairs(self, ac: FloatArray) -> dict[str, FloatArray]:
+        """Pair covariates as trade-weighted means over the merged pairs."""
+        x = self.trade
         pair: dict[str, FloatArray] = {}
         for name in self.pair_covariates:
             p = self.param(f"pair_{name}")
@@ -448,23 +499,7 @@ class TradeData:
             num = ac @ (p * w) @ ac.T
             den = ac @ w @ ac.T
             pair[name] = num / np.where(den > 0, den, 1.0)
-        attrs = self.attrs
-        history = str(attrs.get("history", ""))
-        step = "aggregated" + (" countries" if agg_c is not None else "") + (
-            " sectors" if agg_s is not None else ""
-        )
-        attrs["history"] = (history + "; " if history else "") + step
-        return TradeData.from_arrays(
-            x_new,
-            lc,
-            ls,
-            t_new,
-            pair=pair or None,
-            attrs=attrs,
-            country_sector=country_sector or None,
-            sector_coords=sector_coords or None,
-            **kwargs,
-        )
+        return pair
 
     # --- export, persistence ------------------------------------------------------------
 

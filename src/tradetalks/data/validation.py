@@ -89,11 +89,26 @@ def _check_finite(ds: xr.Dataset, name: str) -> None:
 def validate_dataset(ds: xr.Dataset) -> None:
     """Check every rule; raise the first violation.
 
+    The rules run in this order: variables, labels and dims of ``trade``/``tariff``
+    (:func:`_check_core`), flows (:func:`_check_trade`), tariffs (:func:`_check_tariff`), elasticities
+    (:func:`_check_elasticities`), CP shares (:func:`_check_shares`), further variables
+    (:func:`_check_other_variables`).
+
     Raises
     ------
     ShapeError, LabelError, MissingValueError, NegativeFlowError, MissingDomesticSalesError,
     TariffRangeError, ElasticityError, ShareError
     """
+    _check_core(ds)
+    _check_trade(ds)
+    _check_tariff(ds)
+    _check_elasticities(ds)
+    _check_shares(ds)
+    _check_other_variables(ds)
+
+
+def _check_core(ds: xr.Dataset) -> None:
+    """``trade`` and ``tariff`` present with dims (exporter, importer, sector), valid labels, finite numbers."""
     if "trade" not in ds.data_vars:
         raise ShapeError(
             "trade", "a variable 'trade' (exporter, importer, sector)", f"variables {list(ds.data_vars)}"
@@ -108,6 +123,9 @@ def validate_dataset(ds: xr.Dataset) -> None:
             raise ShapeError(name, "dims (exporter, importer, sector)", f"dims {ds[name].dims}")
         _check_finite(ds, name)
 
+
+def _check_trade(ds: xr.Dataset) -> None:
+    """Flows in ``[0, FLOW_MAX]`` and positive domestic sales for every country."""
     trade = ds["trade"]
     huge = trade.values > FLOW_MAX
     if huge.any():
@@ -128,6 +146,10 @@ def validate_dataset(ds: xr.Dataset) -> None:
             f"zero domestic sales for {labels}",
         )
 
+
+def _check_tariff(ds: xr.Dataset) -> None:
+    """Tariffs are fractions in ``[TARIFF_MIN, TARIFF_MAX]`` and zero on domestic sales."""
+    n = ds.sizes["exporter"]
     tariff = ds["tariff"]
     out = (tariff.values < TARIFF_MIN) | (tariff.values > TARIFF_MAX)
     if out.any():
@@ -141,6 +163,9 @@ def validate_dataset(ds: xr.Dataset) -> None:
             "tariff", "zero on the diagonal (no tariff on domestic sales)", _where(tariff, diag_nz)
         )
 
+
+def _check_elasticities(ds: xr.Dataset) -> None:
+    """``sigma`` in ``(1, ELASTICITY_MAX]`` and ``theta`` in ``(0, ELASTICITY_MAX]`` by sector, when present."""
     for name, lower, strict_desc in (("sigma", 1.0, "> 1"), ("theta", 0.0, "> 0")):
         if name in ds.data_vars:
             _check_finite(ds, name)
@@ -154,6 +179,10 @@ def validate_dataset(ds: xr.Dataset) -> None:
                     _where(ds[name], bad),
                 )
 
+
+def _check_shares(ds: xr.Dataset) -> None:
+    """Caliendo–Parro shares, when present: ``va_share`` in (0, 1]; ``io_share`` (country, input_sector,
+    sector) and ``final_share`` non-negative and summing to one within ``SHARE_ATOL``."""
     if "va_share" in ds.data_vars:
         _check_finite(ds, "va_share")
         va = ds["va_share"]
@@ -186,6 +215,11 @@ def validate_dataset(ds: xr.Dataset) -> None:
             raise ShareError(
                 "final_share", f"shares summing to 1 over sector (±{SHARE_ATOL})", f"sums {_where(tot, bad)}"
             )
+
+
+def _check_other_variables(ds: xr.Dataset) -> None:
+    """Further per-country / per-sector variables are finite; ``pair_*`` covariates have dims (exporter,
+    importer) and are finite."""
     known = {"trade", "tariff", "sigma", "theta", "io_share", "va_share", "final_share"}
     for var in map(str, ds.data_vars):
         if var in known or var.startswith("pair_"):

@@ -80,6 +80,28 @@ def read(folder: Path, **options: Any) -> TradeData:
         raise OptionError("cp1993 options", ("tariffs",), sorted(options))
     if which not in ("1993", "2005"):
         raise OptionError("tariffs", ("1993", "2005"), which)
+    raw = _read_raw(folder, which)
+    trade, tariff, clipped = _flows(raw["xbilat"], raw["tariffs"], raw["GO"])
+    io_blocks, neg_txt, empty = _io_shares(raw["IO"])
+    alphas = raw["alphas"]
+    fs = alphas.T / alphas.T.sum(axis=1, keepdims=True)
+    theta = np.concatenate([raw["T"], np.full(J - J_TRADABLE, THETA_NONTRADABLE)])
+    return TradeData.from_arrays(
+        trade,
+        COUNTRIES,
+        SECTORS,
+        tariff,
+        theta=theta,
+        io_share=io_blocks,
+        va_share=raw["B"].T,
+        final_share=fs,
+        attrs=_attrs(which, clipped, neg_txt, empty),
+    )
+
+
+def _read_raw(folder: Path, which: str) -> dict[str, FloatArray]:
+    """The raw matrices, shape-checked: ``xbilat``, ``tariffs`` (the chosen year), ``GO``, ``B``,
+    ``alphas``, ``IO`` and ``T`` (flattened)."""
     xb = read_matrix(folder, "xbilat1993.txt")
     check_shape(xb, (J_TRADABLE * N, N), "xbilat1993.txt")
     tr = read_matrix(folder, f"tariffs{which}.txt")
@@ -94,7 +116,12 @@ def read(folder: Path, **options: Any) -> TradeData:
     check_shape(io, (N * J, J), "IO.txt")
     t_goods = read_matrix(folder, "T.txt").ravel()
     check_shape(t_goods, (J_TRADABLE,), "T.txt")
+    return {"xbilat": xb, "tariffs": tr, "GO": go, "B": b, "alphas": alphas, "IO": io, "T": t_goods}
 
+
+def _flows(xb: FloatArray, tr: FloatArray, go: FloatArray) -> tuple[FloatArray, FloatArray, list[str]]:
+    """Flows (US$ millions) and tariffs (fractions) as ``[exporter, importer, sector]``, with domestic sales
+    built from gross output, and the clipped (country, sector) cells."""
     # block j: rows importer n, columns exporter i  ->  [i, n, j]
     x_goods = xb.reshape(J_TRADABLE, N, N).transpose(2, 1, 0) / 1000.0
     t_goods_ij = tr.reshape(J_TRADABLE, N, N).transpose(2, 1, 0) / 100.0
@@ -108,7 +135,12 @@ def read(folder: Path, **options: Any) -> TradeData:
     tariff = np.zeros((N, N, J))
     tariff[:, :, :J_TRADABLE] = t_goods_ij
     tariff[idx, idx, :] = 0.0
+    return trade, tariff, clipped
 
+
+def _io_shares(io: FloatArray) -> tuple[FloatArray, str, list[str]]:
+    """``io_share[n, k, j]`` with negative entries set to 0, empty columns given an own-sector share of 1
+    and columns renormalised; also the negative entries (text) and the empty columns."""
     io_blocks = io.reshape(N, J, J).copy()  # [country, input k, using j]
     neg = np.argwhere(io_blocks < 0)
     io_blocks[io_blocks < 0] = 0.0
@@ -117,11 +149,13 @@ def read(folder: Path, **options: Any) -> TradeData:
     for n, j in empty:  # no intermediate inputs at all (value-added share 1): own-sector share 1
         io_blocks[n, j, j] = 1.0
     io_blocks /= io_blocks.sum(axis=1, keepdims=True)
-    empty_txt = ", ".join(f"{COUNTRIES[n]}/{SECTORS[j]}" for n, j in empty)
     neg_txt = ", ".join(f"{COUNTRIES[n]} input {SECTORS[k]} -> {SECTORS[j]}" for n, k, j in neg) or "none"
-    fs = alphas.T / alphas.T.sum(axis=1, keepdims=True)
-    theta = np.concatenate([t_goods, np.full(J - J_TRADABLE, THETA_NONTRADABLE)])
-    attrs = {
+    return io_blocks, neg_txt, [f"{COUNTRIES[n]}/{SECTORS[j]}" for n, j in empty]
+
+
+def _attrs(which: str, clipped: list[str], neg_txt: str, empty: list[str]) -> dict[str, Any]:
+    """Provenance, units and caveats of the dataset."""
+    return {
         "name": "cp1993",
         "source": "Caliendo & Parro (2015) Data_and_Codes_CP via github.com/powell001/"
         "Caliendo_Parro_2015_Python (data/original_data, commit f9340d7); alphas.csv from "
@@ -142,24 +176,13 @@ def read(folder: Path, **options: Any) -> TradeData:
             "gross output on the diagonal, zero elsewhere, zero tariffs",
             f"IO.txt negative entries set to 0 and the column renormalised: {neg_txt}",
             f"IO.txt columns with no intermediate inputs (value-added share 1 in B.txt) get an "
-            f"own-sector share of 1 (immaterial, since 1 - va = 0): {len(empty)} cells, {empty_txt}",
+            f"own-sector share of 1 (immaterial, since 1 - va = 0): {len(empty)} cells, {', '.join(empty)}",
             "GO.txt holds placeholder values of 1 US$ for some (country, sector) cells",
             "alphas.csv (final shares) comes from a third-party export of CP's .mat files and is "
             "renormalised to sum to one (deviation <= 1.2e-5)",
             "trade is not balanced (CP purge imbalances first, the 'noS' case)",
         ),
     }
-    return TradeData.from_arrays(
-        trade,
-        COUNTRIES,
-        SECTORS,
-        tariff,
-        theta=theta,
-        io_share=io_blocks,
-        va_share=b.T,
-        final_share=fs,
-        attrs=attrs,
-    )
 
 
 __all__ = ["COUNTRIES", "SECTORS", "read"]

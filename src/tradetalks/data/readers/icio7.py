@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from tradetalks.data.readers._common import caveats, long_to_cube, read_csv, require_columns
+from tradetalks.data.readers._common import FloatArray, caveats, long_to_cube, read_csv, require_columns
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import FileFormatError, OptionError
 
@@ -52,6 +52,27 @@ def read(folder: Path, **options: Any) -> TradeData:
     tariff = long_to_cube(
         ta, "iso_o", "iso_d", "AHS_simple", COUNTRIES, "indcode", codes, "tariff_prewar2017.csv"
     )
+    va_share, final_share = _va_final_shares(folder, codes)
+    el = read_csv(folder, "cal_elasticities.csv", encoding="utf-8-sig")
+    el.columns = [str(c).strip().lstrip("\\") for c in el.columns]
+    require_columns(el, ["industry", "theta"], "cal_elasticities.csv")
+    theta = el.set_index("industry").reindex(codes)["theta"].to_numpy(float)
+    return TradeData.from_arrays(
+        trade,
+        COUNTRIES,
+        SECTORS,
+        tariff,
+        theta=theta,
+        io_share=_io_share(folder),
+        va_share=va_share,
+        final_share=final_share,
+        attrs=dict(ATTRS),
+    )
+
+
+def _io_share(folder: Path) -> FloatArray:
+    """``io_share[country, input, output]`` from ``IOshare.csv``, each column divided by its own sum (see
+    the module docstring)."""
     io = read_csv(folder, "IOshare.csv")
     require_columns(io, ["iso_o", "input_ind", "output_ind", "valueshare"], "IOshare.csv")
     # reuse the cube pivot: (country, input) play (exporter, importer) is not possible; pivot directly
@@ -64,7 +85,11 @@ def read(folder: Path, **options: Any) -> TradeData:
     ].to_numpy(float)
     if np.isnan(io_arr).any():
         raise FileFormatError("IOshare.csv: expected a row for every (country, input, output)")
-    io_share = io_arr / io_arr.sum(axis=1, keepdims=True)
+    return np.asarray(io_arr / io_arr.sum(axis=1, keepdims=True))
+
+
+def _va_final_shares(folder: Path, codes: list[int]) -> tuple[FloatArray, FloatArray]:
+    """Value-added shares (``vashare.csv``) and final-demand shares (``finalshare.csv``), (country, sector)."""
     va = read_csv(folder, "vashare.csv")
     require_columns(va, ["iso_o", "indcode", "vashare"], "vashare.csv")
     va_share = (
@@ -79,41 +104,30 @@ def read(folder: Path, **options: Any) -> TradeData:
         .reindex(index=list(COUNTRIES), columns=codes)
         .to_numpy(float)
     )
-    el = read_csv(folder, "cal_elasticities.csv", encoding="utf-8-sig")
-    el.columns = [str(c).strip().lstrip("\\") for c in el.columns]
-    require_columns(el, ["industry", "theta"], "cal_elasticities.csv")
-    theta = el.set_index("industry").reindex(codes)["theta"].to_numpy(float)
-    attrs = {
-        "name": "icio7-2017",
-        "source": "econ7115 (Zi Wang, HKBU) assignments/W05/data (github.com/WangZi-HKBU/econ7115 "
-        "commit 760d747)",
-        "year": 2017,
-        "units": "US$ millions (not stated; magnitudes imply US$ millions of gross output)",
-        "citation": "Wang, Z. Econ7115 International Trade teaching materials, HKBU, W05 assignment "
-        "(US-China trade war); sectoral elasticities as in Lashkaripour and Lugovskyy (2023).",
-        "licence": "none stated in the source repository",
-        "theta_source": "cal_elasticities.csv (goods: Lashkaripour-Lugovskyy 2023 values; services 10)",
-        "caveats": caveats(
-            "sector labels are not given in the repository: s01-s22 are goods (tariffed), s23-s44 "
-            "services (zero tariffs); the OECD ICIO ordering (s20 motor vehicles) is inferred, not "
-            "verified",
-            "IOshare.csv sums to one over input sectors (not to 1 - va as the assignment PDF says); "
-            "used as intermediate-bundle shares",
-            "tariffs are simple (unweighted) applied averages AHS_simple, pre-war 2017",
-            "economies as in Ossa (2014): BRA CHN EU IND JPN ROW USA",
-        ),
-    }
-    return TradeData.from_arrays(
-        trade,
-        COUNTRIES,
-        SECTORS,
-        tariff,
-        theta=theta,
-        io_share=io_share,
-        va_share=va_share,
-        final_share=final_share,
-        attrs=attrs,
-    )
+    return va_share, final_share
+
+
+ATTRS: dict[str, Any] = {
+    "name": "icio7-2017",
+    "source": "econ7115 (Zi Wang, HKBU) assignments/W05/data (github.com/WangZi-HKBU/econ7115 "
+    "commit 760d747)",
+    "year": 2017,
+    "units": "US$ millions (not stated; magnitudes imply US$ millions of gross output)",
+    "citation": "Wang, Z. Econ7115 International Trade teaching materials, HKBU, W05 assignment "
+    "(US-China trade war); sectoral elasticities as in Lashkaripour and Lugovskyy (2023).",
+    "licence": "none stated in the source repository",
+    "theta_source": "cal_elasticities.csv (goods: Lashkaripour-Lugovskyy 2023 values; services 10)",
+    "caveats": caveats(
+        "sector labels are not given in the repository: s01-s22 are goods (tariffed), s23-s44 "
+        "services (zero tariffs); the OECD ICIO ordering (s20 motor vehicles) is inferred, not "
+        "verified",
+        "IOshare.csv sums to one over input sectors (not to 1 - va as the assignment PDF says); "
+        "used as intermediate-bundle shares",
+        "tariffs are simple (unweighted) applied averages AHS_simple, pre-war 2017",
+        "economies as in Ossa (2014): BRA CHN EU IND JPN ROW USA",
+    ),
+}
+"""Provenance, units and caveats of the dataset."""
 
 
 __all__ = ["COUNTRIES", "SECTORS", "read"]

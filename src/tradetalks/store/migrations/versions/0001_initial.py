@@ -25,6 +25,16 @@ def _json() -> sa.types.TypeEngine[Any]:
 
 
 def upgrade() -> None:
+    """Create the six tables and their indexes (one helper per table, in dependency order)."""
+    _create_parties()
+    _create_records()
+    _create_record_parties()
+    _create_rounds()
+    _create_offers()
+    _create_runs()
+
+
+def _create_parties() -> None:
     op.create_table(
         "parties",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -34,6 +44,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_parties")),
         sa.UniqueConstraint("code", name=op.f("uq_parties_code")),
     )
+
+
+def _create_records() -> None:
     op.create_table(
         "records",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,6 +58,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_records")),
         sa.UniqueConstraint("key", name=op.f("uq_records_key")),
     )
+
+
+def _create_record_parties() -> None:
     op.create_table(
         "record_parties",
         sa.Column("record_id", sa.Integer(), nullable=False),
@@ -63,6 +79,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("record_id", "position", name="uq_record_parties_position"),
     )
     op.create_index(op.f("ix_record_parties_party_id"), "record_parties", ["party_id"])
+
+
+def _create_rounds() -> None:
     op.create_table(
         "rounds",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -84,6 +103,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rounds")),
         sa.UniqueConstraint("record_id", "number", name="uq_rounds_record_number"),
     )
+
+
+def _create_offers() -> None:
     op.create_table(
         "offers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -101,6 +123,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
     )
     op.create_index(op.f("ix_offers_round_id"), "offers", ["round_id"])
+
+
+def _create_runs() -> None:
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer(), nullable=False),
