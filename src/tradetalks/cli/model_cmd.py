@@ -294,6 +294,10 @@ def _political_weights(data: TradeData, base: Any, j: int, closure: Closure, wan
             f"conditions; {data.countries[j]}: shift {100 * fit.shift:+.1f} pp, first-order residual "
             f"{fit.foc_residual:.1e}, converged={fit.converged}; all {len(pw.fits)} countries in "
             f"{pw.seconds:.1f} s)")
+    if curvature > 0:
+        note += (f"; caution: for {data.countries[j]} the fitted tariffs are a stationary point but not a "
+                 f"local maximum (Hessian eigenvalue {curvature:+.1e}): weights of near-prohibitive sectors "
+                 "are weakly identified, as in Ossa's own Japan fit")
     return lam, {"source": note, "fit": {
         "country": data.countries[j], "shift_pct": 100 * fit.shift, "foc_residual": fit.foc_residual,
         "converged": fit.converged, "iterations": fit.iterations, "curvature": curvature,

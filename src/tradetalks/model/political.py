@@ -40,8 +40,11 @@ system
 
 for (c_j, λ_j, the free tariffs t_Z of zero-weight sectors) by Newton's method (exact H, finite differences
 in c and t_Z only), started from the root of sign(det H)·σ_min(H) in c. A sector whose weight turns negative
-joins Z (Ossa's λ ≥ 0), and the system is solved again. The solution satisfies Ossa's conditions to
-solver precision; his published weights satisfy them to within his 0.3 pp stopping rule, which bounds how
+joins Z (Ossa's λ ≥ 0), and the system is solved again. Where a shifted target is clipped at zero (c < 0,
+e.g. China with the rescaled σ), we require the first-order condition with equality at the zero tariff (the
+boundary of the interval of weights for which zero is optimal); Ossa's iteration stops anywhere in that
+interval, and his re-centring, which includes clipped sectors in the mean, has no exact solution there.
+The solution satisfies Ossa's conditions to solver precision; his published weights satisfy them to within his 0.3 pp stopping rule, which bounds how
 closely they can be reproduced (see ``tests/test_political_weights.py``).
 
 A stationary point of G_j need not be its maximum; :func:`check_second_order` re-optimises from the fitted
@@ -251,7 +254,7 @@ def _start_shift(ev: _Country, target: FloatArray) -> tuple[float, FloatArray]:
         fc = f(c)
         best = min(best, (abs(fc), c))
         if np.sign(fc) != np.sign(prev_f):
-            root = float(optimize.brentq(f, prev_c, c, xtol=1e-6))
+            root = float(optimize.brentq(f, prev_c, c, xtol=1e-3))  # Newton polishes it
             return root, _null_vector(ev.h_matrix(_targets_of(target, root)))[1]
         prev_c, prev_f = c, fc
     c0 = best[1]
