@@ -61,12 +61,18 @@ def main(argv: list[str]) -> int:
             str(r.get("goal", "")),
         )
     console.print(tab)
+    # keep what this run did not redo: other modules' rows and other sections (load tests)
+    path = HERE / "results.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    ran = {r["module"] for r in rows}
+    kept = [r for r in old.get("benchmarks", []) if r.get("module") not in ran]
     out = {
+        **old,
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": 2},
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "benchmarks": rows,
+        "benchmarks": kept + rows,
     }
-    (HERE / "results.json").write_text(json.dumps(out, indent=2))
+    path.write_text(json.dumps(out, indent=2))
     console.print(f"wrote {HERE / 'results.json'}")
     return 0
 
