@@ -55,6 +55,7 @@ from tradetalks.cli._bargain_common import (
     _two_party,
 )
 from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.cli.sweep_cmd import bargain_bands, print_bargain_bands
 from tradetalks.data import load
 from tradetalks.errors import OptionError
 from tradetalks.inputs import (
@@ -264,6 +265,8 @@ def bargain_cmd(
     html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
     png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
     as_json: JsonOpt = False,
+    uncertainty: Annotated[int, typer.Option(help="Issue 13: 5-95 % bands of the package's objectives, gains, "
+                                             "welfare and balance over N elasticity draws (0: none).")] = 0,
 ) -> None:
     """Bargaining solution: a two-party package (Nash, Kalai–Smorodinsky, egalitarian, equal-gain,
     Rubinstein) on the Pareto frontier against a no-deal point (default: the bilateral tariff war), or
@@ -305,6 +308,9 @@ def bargain_cmd(
                                  points)  # fmt: skip
     a, b = space.parties
     payload = _bargain_payload(dataset, closure, space, d, e, pkg, en, real, inv, inv_w, fr)
+    bands = bargain_bands(space, pkg.x, d, parse_int(uncertainty, "--uncertainty", lo=0, hi=10_000))  # issue 13
+    if bands is not None:
+        payload["uncertainty"] = bands.as_dict()
     marks = {d.name: d.u, **({e.name: e.u} if e is not d else {})}
     if real is not None:
         marks["real deal (July 2025)"] = real.u
@@ -313,6 +319,7 @@ def bargain_cmd(
         emit_json(payload)
         return
     _print_bargain(space, solution, d, e, pkg, sol, en, real, inv, inv_w)
+    print_bargain_bands(bands)
 
 
 def _real_deal(space: PackageSpace, data: Any, transfers: bool, implied: bool, parties: str) -> Any:

@@ -151,6 +151,35 @@ def band_columns(df: Any, u: Any, diff: tuple[str, str] | None = None,
     return out
 
 
+def bargain_bands(space: Any, x: Any, nodeal: Any, n_draws: int, seed: int = 0) -> Any:
+    """Bands of a solved bargaining package (``tradetalks bargain --uncertainty N``): its objectives, gains
+    over the no-deal point, welfare and balance re-evaluated over N elasticity draws
+    (:func:`tradetalks.sweep.bargain_bands.package_bands`); ``None`` when N = 0."""
+    if not n_draws:
+        return None
+    from tradetalks.sweep.bargain_bands import package_bands
+
+    return package_bands(space, x, nodeal.tariff, n_draws, seed=seed)
+
+
+def print_bargain_bands(bands: Any) -> None:
+    """The table of :func:`bargain_bands` (nothing when ``None``)."""
+    if bands is None:
+        return
+    df = bands.frame
+    tab = Table(title=f"The package over {bands.n_draws} elasticity draws (seed {bands.seed}; {bands.dispersion}): "
+                      "central [5 %, 95 %]")
+    for col in ("figure", "unit", "central [p5, p95]", "converged"):
+        tab.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+    for metric, r in df.iterrows():
+        def f(v: float, unit: str = str(r["unit"])) -> str:
+            return _fmt(v, unit) if unit == "US$bn" else ("n/a" if math.isnan(v) else f"{v:+.4f}")
+
+        tab.add_row(str(metric), str(r["unit"]), f"{f(r['central'])} [{f(r['p5'])}, {f(r['p95'])}]",
+                    f"{int(r['n_converged'])}/{int(r['n'])}")
+    console.print(tab)
+
+
 def parse_sets(text: str | None) -> tuple[str, ...]:
     """``"CP,IS"`` -> ("CP", "IS")."""
     return tuple(s.strip() for s in text.split(",") if s.strip()) if text else ()

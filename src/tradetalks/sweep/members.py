@@ -176,7 +176,8 @@ def _fit_commitments(
     return eq, np.asarray(done, dtype=bool)
 
 
-def _member_eq(eq: ossa.Equilibrium, k: int) -> ossa.Equilibrium:
+def member_eq(eq: ossa.Equilibrium, k: int) -> ossa.Equilibrium:
+    """Member ``k`` of a batched equilibrium as a batch of one."""
     sl = slice(k, k + 1)
     return ossa.Equilibrium(eq.w_hat[sl], eq.e_hat[sl], eq.trade_new[sl], eq.share[sl], eq.p_hat[sl],
                             eq.tariff_new[sl], eq.nx_new[sl], eq.info, eq.converged_each[sl])
@@ -184,7 +185,7 @@ def _member_eq(eq: ossa.Equilibrium, k: int) -> ossa.Equilibrium:
 
 def member_result(data: TradeData, sol: MemberSolution, k: int, closure: str) -> CounterfactualResult:
     """Member ``k`` of a solution as an ordinary :class:`CounterfactualResult`."""
-    return ossa.result_from_equilibrium(data, sol.batch.member(k), _member_eq(sol.eq, k), closure)
+    return ossa.result_from_equilibrium(data, sol.batch.member(k), member_eq(sol.eq, k), closure)
 
 
-__all__ = ["BLOCK", "COMMITMENT_RTOL", "MemberSolution", "member_result", "solve_members"]
+__all__ = ["BLOCK", "COMMITMENT_RTOL", "MemberSolution", "member_eq", "member_result", "solve_members"]

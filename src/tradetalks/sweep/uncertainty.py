@@ -59,6 +59,21 @@ PERCENTILES: tuple[float, float] = (5.0, 95.0)
 # --------------------------------------------------------------------------------------------
 
 
+def band_stats(values: FloatArray, converged: BoolArray) -> dict[str, float | int]:
+    """The one band of a figure over members: ``p5``, ``p95`` (:data:`PERCENTILES`, linear interpolation),
+    ``min``, ``max``, ``mean``, ``sd`` of the converged members' finite values, and ``n``, ``n_converged``,
+    ``share_converged`` (non-converged members are counted, never dropped silently)."""
+    ok = np.asarray(converged, dtype=bool)
+    col = np.asarray(values, dtype=float)[ok]
+    col = col[np.isfinite(col)]
+    have = col.size > 0
+    p5, p95 = np.percentile(col, PERCENTILES) if have else (np.nan, np.nan)
+    return {"p5": float(p5), "p95": float(p95),
+            "min": float(col.min()) if have else np.nan, "max": float(col.max()) if have else np.nan,
+            "mean": float(col.mean()) if have else np.nan, "sd": float(col.std(ddof=1)) if col.size > 1 else np.nan,
+            "n": int(ok.size), "n_converged": int(ok.sum()), "share_converged": float(ok.mean()) if ok.size else np.nan}
+
+
 @dataclass(frozen=True, eq=False)
 class UncertaintyResult:
     """Headline figures of scenarios over elasticity members and side-item cases.
@@ -143,23 +158,10 @@ class UncertaintyResult:
         for scen in v["scenario"].values:
             vv = v.sel(scenario=scen).transpose("member", "side", "metric").values.reshape(-1, v.sizes["metric"])
             oo = ok.sel(scenario=scen).transpose("member", "side").values.reshape(-1)
-            good = vv[oo]
             for q, metric in enumerate(v["metric"].values):
-                col = good[:, q]
-                col = col[np.isfinite(col)]
-                have = col.size > 0
-                p5, p95 = np.percentile(col, PERCENTILES) if have else (np.nan, np.nan)
-                rows.append({
-                    "scenario": str(scen), "metric": str(metric),
-                    "central": float(central.sel(scenario=scen, metric=metric)),
-                    "p5": float(p5), "p95": float(p95),
-                    "min": float(col.min()) if have else np.nan, "max": float(col.max()) if have else np.nan,
-                    "mean": float(col.mean()) if have else np.nan,
-                    "sd": float(col.std(ddof=1)) if col.size > 1 else np.nan,
-                    "n": int(oo.size), "n_converged": int(oo.sum()),
-                    "share_converged": float(oo.mean()) if oo.size else np.nan,
-                    "unit": unit_of(str(metric)), "source": over,
-                })
+                rows.append({"scenario": str(scen), "metric": str(metric),
+                             "central": float(central.sel(scenario=scen, metric=metric)),
+                             **band_stats(vv[:, q], oo), "unit": unit_of(str(metric)), "source": over})
         return pd.DataFrame(rows).set_index(["scenario", "metric"])
 
     def describe(self) -> str:
@@ -333,5 +335,5 @@ def bands_for_evaluation(
 
 
 __all__ = ["BAND_SOURCES", "PLEDGE_FACTORS", "Commitment", "MemberSolution", "ScenarioInputs", "SideCase",
-           "UncertaintyResult", "bands_for_evaluation", "batch_headline", "inputs_from_evaluation", "member_result",
+           "UncertaintyResult", "band_stats", "bands_for_evaluation", "batch_headline", "inputs_from_evaluation", "member_result",
            "policy_headline", "solve_members", "template_headline", "uncertainty", "unit_of"]

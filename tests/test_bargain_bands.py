@@ -1,0 +1,55 @@
+"""Bands on a bargaining solution's package (issue 13, :mod:`tradetalks.sweep.bargain_bands`).
+
+References: analytic identities — the central member re-solved by the parameter batch equals the package
+space's own single-σ evaluation (``space.evaluate``: same equations, 1e-9); with zero dispersion every draw is
+the central σ, so the band collapses to the central value exactly; at the no-deal point itself the gain is 0
+for every member.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tradetalks.bargain.frontier import trace_frontier
+from tradetalks.bargain.problem import build_space, to_package
+from tradetalks.bargain.solutions import solve
+from tradetalks.bargain.space import status_quo
+from tradetalks.errors import SweepSpecError
+from tradetalks.model import ossa
+from tradetalks.sweep.bargain_bands import package_bands
+
+from .test_ossa import random_economy
+
+
+@pytest.fixture(scope="module")
+def solved():  # type: ignore[no-untyped-def]
+    data = random_economy(11, n=3, s=3)
+    space = build_space(data, ossa.baseline_from_data(data, "balanced"), ("C0", "C1"), upper=1.0)
+    d = status_quo(space)
+    fr = trace_frontier(space, 8, nodeal=d.u)
+    pkg = to_package(space, fr, solve("nash", fr.curve(), d.u))
+    return space, d, pkg
+
+
+def test_central_member_is_the_space_evaluation(solved) -> None:  # type: ignore[no-untyped-def]
+    space, d, pkg = solved
+    b = package_bands(space, pkg.x, d.tariff, 30, seed=2)
+    u = space.evaluate(pkg.x, gradient=False).u
+    a, c = space.parties
+    assert b.frame.loc[f"{a}.objective", "central"] == pytest.approx(u[0], rel=1e-9, abs=1e-9)
+    assert b.frame.loc[f"{c}.gain_over_no_deal", "central"] == pytest.approx(u[1] - d.u[1], rel=1e-9, abs=1e-9)
+    assert (b.frame["n"] == 31).all() and (b.frame["share_converged"] == 1.0).all()
+    assert (b.frame["p5"] <= b.frame["p95"]).all()
+    assert b.as_dict()["n_draws"] == 30
+
+
+def test_zero_dispersion_and_no_deal_identities(solved) -> None:  # type: ignore[no-untyped-def]
+    space, d, pkg = solved
+    z = package_bands(space, pkg.x, d.tariff, 10, seed=1, dispersion=0.0).frame
+    assert (z["p5"] == z["central"]).all() and (z["p95"] == z["central"]).all()
+    at_d = package_bands(space, space.reference_x(), d.tariff, 10, seed=1).frame
+    a, _ = space.parties
+    assert np.abs(at_d.loc[f"{a}.gain_over_no_deal", ["p5", "p95", "min", "max"]].to_numpy(float)).max() < 1e-9
+    with pytest.raises(SweepSpecError):
+        package_bands(space, pkg.x, d.tariff, -1)
