@@ -315,6 +315,7 @@ def calibrate_country(
     at_bound = zero & (t_fit <= 0.0)
     resid = h @ lam
     foc = float(np.abs(resid[~at_bound]).max()) if np.any(~at_bound) else 0.0
+    negative = bool(np.any(lam[~zero] < 0))
     lam = np.maximum(lam, 0.0)
     return CountryFit(
         country=country,
@@ -324,7 +325,7 @@ def calibrate_country(
         foc_residual=foc,
         target_residual=t_fit - _targets_of(tgt, c),
         zero_weight=zero,
-        converged=bool(converged and not np.any(lam[~zero] < 0)),
+        converged=bool(converged and not negative),
         iterations=iterations,
     )
 
