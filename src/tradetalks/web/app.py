@@ -7,14 +7,16 @@ Error answers: :mod:`tradetalks.web.handlers` (every named error a 4xx, an unava
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
-from tradetalks.web import handlers
+from tradetalks.web import caching, handlers
 from tradetalks.web.assets import VersionedStatic
 from tradetalks.web.deps import Context
 from tradetalks.web.handlers import status_of
@@ -33,12 +35,35 @@ from tradetalks.web.security import (
 TOKEN_ENV = "TRADETALKS_API_TOKEN"
 HOSTS_ENV = "TRADETALKS_ALLOWED_HOSTS"
 PROXIES_ENV = "TRADETALKS_TRUSTED_PROXIES"
+CACHE_ENV = "TRADETALKS_CACHE_DIR"
+WARM_ENV = "TRADETALKS_WARM"
+CACHE_FOLDER = "tradetalks-results-cache"
 
 __all__ = ["MAX_BODY", "TOKEN_ENV", "create_app", "status_of"]
 
 
 def _env_list(name: str) -> list[str]:
     return [p.strip() for p in os.environ.get(name, "").split(",") if p.strip()]
+
+
+def _cache_folder(cache_dir: str | os.PathLike[str] | None, database_url: str | None) -> Path | None:
+    """The result cache's shared folder: ``cache_dir``, else ``$TRADETALKS_CACHE_DIR``, else a folder next
+    to a SQLite record (every worker process of a deployment shares the record, so the cache too); none
+    for a PostgreSQL record without a setting."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env:
+        return Path(env)
+    from tradetalks.errors import StoreError
+    from tradetalks.store.engine import _normalise_url, default_database_url, sqlite_path
+
+    try:
+        u = _normalise_url(database_url or default_database_url())
+    except StoreError:
+        return None  # the store reports a bad URL itself
+    path = sqlite_path(u) if u.get_backend_name() == "sqlite" else None
+    return None if path is None else path.parent / CACHE_FOLDER
 
 
 def create_app(
@@ -52,6 +77,8 @@ def create_app(
     job_starts_per_minute: float = 30.0,
     job_burst: int = 6,
     share_jobs: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    warm: bool | None = None,
 ) -> FastAPI:
     """Build the web service.
 
@@ -75,6 +102,13 @@ def create_app(
     share_jobs
         Keep the jobs' state in the record store, so every worker process sees every job (default); off,
         or while the store is unavailable or read-only, jobs live in the process that runs them.
+    cache_dir
+        Folder of the package-result cache shared by the worker processes (:mod:`tradetalks.web.caching`);
+        default ``$TRADETALKS_CACHE_DIR``, else ``tradetalks-results-cache`` next to a SQLite record.
+    warm
+        Before serving, load the default dataset and evaluate the desk's default package and the
+        timeline's tariffs in force (about 1-3 s once per worker process; later requests find them
+        ready). Default ``$TRADETALKS_WARM`` (``0`` turns it off), on.
     """
     token = (api_token if api_token is not None else os.environ.get(TOKEN_ENV)) or None
     hosts = (
@@ -91,9 +125,13 @@ def create_app(
         seed=seed,
     )
     holder.append(ctx)
+    caching.configure(_cache_folder(cache_dir, database_url))
+    warm_up = warm if warm is not None else os.environ.get(WARM_ENV, "1").strip() != "0"
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm_up:  # a worker accepts requests only once warm (the others keep serving meanwhile)
+            await asyncio.to_thread(caching.warm)
         yield
         ctx.close()
 
