@@ -36,6 +36,7 @@ from tradetalks.model.ossa import (
     solve_warm,
     welfare_hat,
 )
+from tradetalks.model.threads import single_blas_thread
 
 
 def _functional_grads(
@@ -280,6 +281,103 @@ def parse_starts(spec: str | int | Sequence[str] | None) -> tuple[str, ...]:
     return names
 
 
+class _BestResponse:
+    """The best-response problem of one importer in scaled variables y = t · √(flow / max flow).
+
+    Holds the fixed data (others' tariffs, moving partners, scales) and the warm start of the equilibrium
+    solver (the last solved point); ``fg`` is the objective −ln Ĝ_j and its exact gradient.
+    """
+
+    def __init__(
+        self,
+        base: OssaBaseline,
+        country: int,
+        t0: FloatArray,
+        movers: npt.NDArray[np.int64],
+        mfn: bool,
+        lam: FloatArray,
+        options: SolverOptions,
+    ) -> None:
+        self.base, self.country, self.t0, self.movers, self.mfn = base, country, t0, movers, mfn
+        self.lam, self.options = lam, options
+        flows = base.trade[movers, country, :]  # (M, S)
+        wts = flows.sum(axis=0) if mfn else flows.ravel()
+        self.scale = np.maximum(np.sqrt(np.maximum(wts, 1e-12) / max(wts.max(), 1e-300)), 1e-4)
+        self.own0 = np.array(t0[:, country, :], dtype=float)
+        self.own0[country] = 0.0
+        self.warm: tuple[FloatArray, FloatArray] | None = None
+
+    def own_from(self, y: FloatArray) -> FloatArray:
+        tt = np.clip(y / self.scale, 0.0, TARIFF_UPPER)
+        own = self.own0.copy()
+        own[self.movers] = tt[None, :] if self.mfn else tt.reshape(len(self.movers), self.base.s)
+        return own
+
+    def solve(self, y: FloatArray) -> Equilibrium:
+        eq = solve_warm(
+            self.base, _embed(self.t0, self.country, self.own_from(y)), self.warm, options=self.options
+        )
+        self.warm = (np.log(eq.w_hat), np.log(eq.e_hat))
+        return eq
+
+    def grad_y(self, eq: Equilibrium) -> FloatArray:
+        gi = gov_welfare_gradient(self.base, eq, [self.country], self.lam)[0][self.movers, self.country, :]
+        return np.asarray(gi.sum(axis=0) / self.scale if self.mfn else gi.ravel() / self.scale)
+
+    def fg(self, y: FloatArray) -> tuple[float, FloatArray]:
+        eq = self.solve(y)
+        return -float(np.log(gov_welfare_hat(self.base, eq, self.lam)[0, self.country])), -self.grad_y(eq)
+
+    def start_point(self, name: str, rng: np.random.Generator) -> FloatArray:
+        """Scaled starting point ``name`` (see :func:`optimal_tariff`)."""
+        if name == "uniform":  # the optimal uniform tariff (Ossa's start)
+            res = optimize.minimize_scalar(
+                lambda tu: self.fg(np.full(self.scale.shape, tu) * self.scale)[0],
+                bounds=(0.0, 3.0),
+                method="bounded",
+                options={"xatol": 1e-6},
+            )
+            return np.asarray(np.full(self.scale.shape, float(res.x)) * self.scale)
+        if name == "zero":
+            return np.zeros(self.scale.shape)
+        if name == "random":
+            return np.asarray(rng.uniform(0.0, 1.0, self.scale.shape) * self.scale)
+        cur = self.t0[self.movers, self.country, :]
+        return np.asarray((cur.mean(axis=0) if self.mfn else cur.ravel()) * self.scale)
+
+    def projected_gradient(self, eq: Equilibrium, y: FloatArray) -> float:
+        """Max-norm of the projected gradient of ln Ĝ_j at ``y`` (in tariff units)."""
+        gvec = self.grad_y(eq) * self.scale
+        tvec = np.clip(y / self.scale, 0.0, TARIFF_UPPER)
+        pg = np.where((tvec <= 1e-10) & (gvec < 0), 0.0, gvec)
+        pg = np.where((tvec >= TARIFF_UPPER - 1e-10) & (pg > 0), 0.0, pg)
+        return float(np.abs(pg).max())
+
+
+def _run_start(prob: _BestResponse, y0: FloatArray, gtol: float, max_iter: int) -> optimize.OptimizeResult:
+    """L-BFGS-B from ``y0`` (cold equilibrium start, then warm along the run)."""
+    prob.warm = None
+    return optimize.minimize(
+        prob.fg,
+        y0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=list(zip(np.zeros_like(prob.scale), TARIFF_UPPER * prob.scale, strict=True)),
+        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 30},
+    )
+
+
+def _movers(n: int, country: int, partners: Sequence[int] | None) -> npt.NDArray[np.int64]:
+    if partners is None:
+        return np.array([i for i in range(n) if i != country], dtype=np.int64)
+    movers = np.array(sorted({int(i) for i in partners}), dtype=np.int64)
+    if movers.size == 0 or any(not 0 <= i < n or i == country for i in movers):
+        raise ModelError(
+            f"partners: expected distinct indices in [0, {n}) other than {country}; found {list(partners)}"
+        )
+    return movers
+
+
 def optimal_tariff(
     base: OssaBaseline,
     country: int,
@@ -299,7 +397,9 @@ def optimal_tariff(
     .. math:: \max_{0 \le t_{i,j,s} \le 10,\; i \in \text{partners}} \ln \hat G_j(t)
 
     solved by L-BFGS-B on the implicit-function gradient, tariffs scaled by √(flow / max flow), from each
-    of several starting points; the best optimum is kept and every start's value is reported.
+    of several starting points; the best optimum is kept and every start's value is reported. (Every start
+    runs to its own convergence: stopping a start that looks dominated is unsafe here — on ``ossa2014``
+    a run can stall for 100 iterations 1e-4 below the best and then climb past it.)
 
     Parameters
     ----------
@@ -319,8 +419,8 @@ def optimal_tariff(
         :data:`DEFAULT_STARTS`. Welfare is not concave in tariffs, so one start can stop at a worse local
         optimum (e.g. Japan with political weights on ``ossa2014``).
     partners
-        Exporters whose goods the tariffs apply to (default: every other country); tariffs on the others
-        stay at ``tariff`` (a bilateral best response: ``partners=[other]``).
+        Exporters whose tariffs apply (default: every other country); tariffs on the others stay at
+        ``tariff`` (a bilateral best response: ``partners=[other]``).
     seed
         Seed of the random starting points.
     gtol, max_iter
@@ -335,113 +435,72 @@ def optimal_tariff(
         ``PG_TOL`` (a line search that cannot improve at an optimum), and its equilibrium converged; the
         residual is reported as ``projected_gradient``; ``spread`` is the range of Ĝ reached from the starts.
     """
+    with single_blas_thread():
+        return _optimal_tariff(
+            base,
+            country,
+            tariff,
+            mfn,
+            political_weights,
+            parse_starts(list(starts)),
+            partners,
+            seed,
+            gtol,
+            max_iter,
+            options,
+        )
+
+
+def _optimal_tariff(
+    base: OssaBaseline,
+    country: int,
+    tariff: npt.ArrayLike | None,
+    mfn: bool,
+    political_weights: npt.ArrayLike | None,
+    starts: tuple[str, ...],
+    partners: Sequence[int] | None,
+    seed: int,
+    gtol: float,
+    max_iter: int,
+    options: SolverOptions,
+) -> OptimalTariffResult:
     start_time = time.perf_counter()
-    n, s = base.n, base.s
-    if not 0 <= country < n:
-        raise ModelError(f"country: expected an index in [0, {n}); found {country}")
-    starts = parse_starts(list(starts))
+    if not 0 <= country < base.n:
+        raise ModelError(f"country: expected an index in [0, {base.n}); found {country}")
     t0 = base.tariff if tariff is None else np.asarray(tariff, dtype=float)
-    lam = _lam(base, political_weights)
-    if partners is None:
-        movers = np.array([i for i in range(n) if i != country])
-    else:
-        movers = np.array(sorted({int(i) for i in partners}))
-        if movers.size == 0 or any(not 0 <= i < n or i == country for i in movers):
-            raise ModelError(
-                f"partners: expected distinct indices in [0, {n}) other than {country}; found {list(partners)}"
-            )
-    flows = base.trade[movers, country, :]  # (M, S)
-    if mfn:
-        wts = flows.sum(axis=0)
-        scale = np.sqrt(np.maximum(wts, 1e-12) / max(wts.max(), 1e-300))
-    else:
-        scale = np.sqrt(np.maximum(flows, 1e-12) / max(flows.max(), 1e-300)).ravel()
-    scale = np.maximum(scale, 1e-4)
-    own0 = np.array(t0[:, country, :], dtype=float)
-    own0[country] = 0.0
-    warm: dict[str, tuple[FloatArray, FloatArray]] = {}
+    prob = _BestResponse(
+        base, country, t0, _movers(base.n, country, partners), mfn, _lam(base, political_weights), options
+    )
     rng = np.random.default_rng(seed)
-
-    def own_from(y: FloatArray) -> FloatArray:
-        tt = np.clip(y / scale, 0.0, TARIFF_UPPER)
-        own = own0.copy()
-        own[movers] = tt[None, :] if mfn else tt.reshape(len(movers), s)
-        return own
-
-    def solve(own: FloatArray) -> Equilibrium:
-        eq = solve_warm(base, _embed(t0, country, own), warm.get("x"), options=options)
-        warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
-        return eq
-
-    def grad_y(eq: Equilibrium) -> FloatArray:
-        gi = gov_welfare_gradient(base, eq, [country], lam)[0][movers, country, :]
-        return np.asarray(gi.sum(axis=0) / scale if mfn else gi.ravel() / scale)
-
-    def fg(y: FloatArray) -> tuple[float, FloatArray]:
-        eq = solve(own_from(y))
-        return -float(np.log(gov_welfare_hat(base, eq, lam)[0, country])), -grad_y(eq)
-
-    def uniform_start() -> FloatArray:
-        def obj(tu: float) -> float:
-            return fg(np.full(scale.shape, tu) * scale)[0]
-
-        res = optimize.minimize_scalar(obj, bounds=(0.0, 3.0), method="bounded", options={"xatol": 1e-6})
-        return np.asarray(np.full(scale.shape, float(res.x)) * scale)
-
-    def start_point(name: str) -> FloatArray:
-        if name == "uniform":
-            return uniform_start()
-        if name == "zero":
-            return np.zeros(scale.shape)
-        if name == "random":
-            return np.asarray(rng.uniform(0.0, 1.0, scale.shape) * scale)
-        cur = t0[movers, country, :]
-        return np.asarray((cur.mean(axis=0) if mfn else cur.ravel()) * scale)
-
     best: Any = None
     reached: list[tuple[str, float]] = []
     total_it = 0
     for name in starts:
-        y0 = start_point(name)
-        warm.pop("x", None)
-        res = optimize.minimize(
-            fg,
-            y0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=list(zip(np.zeros_like(scale), TARIFF_UPPER * scale, strict=True)),
-            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 30},
-        )
+        res = _run_start(prob, prob.start_point(name, rng), gtol, max_iter)
         total_it += int(res.nit)
         reached.append((name, float(np.exp(-res.fun))))
         if best is None or res.fun < best.fun:
             best = res
-    assert best is not None
-    own = own_from(best.x)
-    eq = solve(own)
-    ghat = gov_welfare_hat(base, eq, lam)[0]
-    # projected gradient (in tariff units)
-    gvec = grad_y(eq) * scale
-    tvec = np.clip(best.x / scale, 0.0, TARIFF_UPPER)
-    pg = np.where((tvec <= 1e-10) & (gvec < 0), 0.0, gvec)
-    pg = np.where((tvec >= TARIFF_UPPER - 1e-10) & (pg > 0), 0.0, pg)
+    own = prob.own_from(best.x)
+    eq = prob.solve(best.x)
+    pg = prob.projected_gradient(eq, best.x)
     values = [v for _, v in reached]
     return OptimalTariffResult(
         country=country,
         tariff=_embed(t0, country, own),
         own=own,
-        gov_welfare_hat=ghat,
+        gov_welfare_hat=gov_welfare_hat(base, eq, prob.lam)[0],
         welfare_hat=welfare_hat(base, eq)[0],
         equilibrium=eq,
         converged=int(best.status) != 1  # not stopped by the iteration limit
-        and (bool(best.success) or float(np.abs(pg).max()) < PG_TOL)
+        and (bool(best.success) or pg < PG_TOL)
         and bool(eq.info.converged),
         iterations=total_it,
         seconds=time.perf_counter() - start_time,
-        projected_gradient=float(np.abs(pg).max()),
+        projected_gradient=pg,
         mfn=mfn,
         starts=tuple(reached),
         message=str(best.message),
         spread=float(max(values) - min(values)),
-        partners=tuple(int(i) for i in movers),
+        partners=tuple(int(i) for i in prob.movers),
     )
