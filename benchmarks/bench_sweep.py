@@ -3,10 +3,12 @@
 Goals (benchmarks, not tests; 2 cores):
 - 200 draws of the deal evaluation (deal vs no deal, side items low/central/high) on the default dataset:
   under 5 s;
-- batched throughput of the parameter-batched Ossa solve on the default dataset: >= 5,000 solves/s;
+- batched throughput of the parameter-batched Ossa solve on the default dataset: >= 5,000 solves/s on 2 cores
+  (measured with one thread and with the blocks on two threads);
 - a 10,000-solve sweep on a LocalCluster with 2 workers vs in-process: report the ratio; goal: overhead under
   15 % (overhead = 2 x cluster wall time / in-process wall time - 1, i.e. the work lost to scheduling,
-  serialisation and Parquet writes when two workers share the job);
+  serialisation and Parquet writes when two workers share the job; same chunking, single-threaded workers,
+  the two runs alternated twice so that load drift hits both; the load average is recorded with each row);
 - peak memory of that sweep: bounded by the chunk size, not the sweep size (tracemalloc peak of the
   in-process run for 5,000 and 10,000 solves at the same chunk size).
 
@@ -15,7 +17,9 @@ No peer implements this, so the figures are absolute. Run: ``python benchmarks/r
 
 from __future__ import annotations
 
+import os
 import shutil
+import statistics
 import tempfile
 import time
 import tracemalloc
@@ -65,41 +69,75 @@ def _peak_mb(spec: Any) -> float:
     return peak / 2**20
 
 
+def _load() -> dict[str, Any]:
+    one, five, fifteen = os.getloadavg()
+    return {"load_1min": one, "load_5min": five, "load_15min": fifteen}
+
+
+def _throughput(data: Any, evaluated: dict[str, Any]) -> list[dict[str, Any]]:
+    """The parameter-batched solve of 2,000 members, one thread and two (blocks on a thread pool)."""
+    inputs = inputs_from_evaluation(evaluated["jp-us-no-deal"], data)
+    sigma = make_draws(data, DrawOptions(n_draws=1999, seed=2)).sigma
+    rows = []
+    for threads in (1, 2):
+        load = _load()
+        def solve(t: int = threads) -> Any:
+            return solve_members(data, inputs, sigma, threads=t)
+
+        med, peak = measure(solve, repeat=5)
+        rows.append(row(f"batched parameter solve, 2,000 members, {DEFAULT_DATASET}, {threads} thread(s)",
+                        (med, peak), goal=">= 5,000 solves/s on 2 cores", solves_per_second=2000 / med,
+                        threads=threads, **load))
+    return rows
+
+
+def _sweeps() -> list[dict[str, Any]]:
+    """10,000 solves in-process vs on a LocalCluster of 2 single-threaded workers, same chunking, each run
+    twice alternately (in, cluster, in, cluster) so load drift hits both; medians."""
+    from distributed import Client
+
+    spec = _spec(SWEEP_SOLVES)
+    _timed_run(_spec(2 * CHUNK), None)  # warm caches of this process
+    cluster = local_cluster(2, processes=True)
+    client = Client(cluster)  # type: ignore[no-untyped-call]
+    inproc: list[float] = []
+    dask: list[float] = []
+    loads = [_load()]
+    try:
+        _timed_run(_spec(2 * CHUNK), cluster.scheduler_address)  # workers import and load once
+        for _ in range(2):
+            inproc.append(_timed_run(spec, None))
+            dask.append(_timed_run(spec, cluster.scheduler_address))
+            loads.append(_load())
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+        cluster.close()  # type: ignore[no-untyped-call]
+    i, d = statistics.median(inproc), statistics.median(dask)
+    load: dict[str, Any] = {"load_1min_each": [x["load_1min"] for x in loads]}
+    return [
+        row(f"sweep {SWEEP_SOLVES:,} solves in-process (chunks of {CHUNK:,})", (i, 0.0), goal="",
+            solves_per_second=SWEEP_SOLVES / i, runs_s=inproc, **load),
+        row(f"sweep {SWEEP_SOLVES:,} solves on LocalCluster, 2 workers x 1 thread (processes)", (d, 0.0),
+            goal="overhead < 15 %", solves_per_second=SWEEP_SOLVES / d, runs_s=dask,
+            wall_ratio_cluster_to_inprocess=d / i, overhead=2.0 * d / i - 1.0, **load),
+    ]
+
+
 def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     data = load(DEFAULT_DATASET)
     evaluated = {n: evaluate(resolve(n), data) for n in ("jp-us-deal", "jp-us-no-deal")}
+    ld = _load()
     med, peak = measure(lambda: bands_for_evaluation(evaluated, data, 200, seed=1), repeat=3)
-    rows.append(row(f"uncertainty: 200 draws x 3 side cases, deal vs no deal, {DEFAULT_DATASET}", (med, peak),
-                    goal="< 5 s", solves=2 * 201 * 3 - 2 * 201))
-
-    inputs = inputs_from_evaluation(evaluated["jp-us-no-deal"], data)
-    sigma = make_draws(data, DrawOptions(n_draws=1999, seed=2)).sigma
-    med, peak = measure(lambda: solve_members(data, inputs, sigma), repeat=3)
-    rows.append(row(f"batched parameter solve, 2,000 members, {DEFAULT_DATASET}", (med, peak),
-                    goal=">= 5,000 solves/s", solves_per_second=2000 / med))
-
+    rows.append(row(f"uncertainty: 200 draws x side cases, deal vs no deal, {DEFAULT_DATASET}", (med, peak),
+                    goal="< 5 s", **ld))
+    rows += _throughput(data, evaluated)
+    rows += _sweeps()
     spec = _spec(SWEEP_SOLVES)
-    _timed_run(_spec(2 * CHUNK), None)  # warm caches of this process
-    inproc = _timed_run(spec, None)
-    from distributed import Client
-
-    cluster = local_cluster(2, processes=True)
-    client = Client(cluster)  # type: ignore[no-untyped-call]
-    try:
-        _timed_run(_spec(2 * CHUNK), cluster.scheduler_address)  # workers import and load once
-        dask = _timed_run(spec, cluster.scheduler_address)
-    finally:
-        client.close()
-        cluster.close()
-    rows.append(row(f"sweep {SWEEP_SOLVES:,} solves in-process (chunks of {CHUNK:,})", (inproc, 0.0),
-                    goal="", solves_per_second=SWEEP_SOLVES / inproc))
-    rows.append(row(f"sweep {SWEEP_SOLVES:,} solves on LocalCluster, 2 workers (processes)", (dask, 0.0),
-                    goal="overhead < 15 %", solves_per_second=SWEEP_SOLVES / dask,
-                    wall_ratio_cluster_to_inprocess=dask / inproc, overhead=2.0 * dask / inproc - 1.0))
+    ld = _load()
     half, full = _peak_mb(_spec(SWEEP_SOLVES // 2)), _peak_mb(spec)
     rows.append(row(f"sweep peak memory, {SWEEP_SOLVES // 2:,} vs {SWEEP_SOLVES:,} solves (chunk {CHUNK:,})",
-                    (0.0, full), goal="bounded by chunk size", peak_mb_half_size=half, peak_mb_full_size=full))
+                    (0.0, full), goal="bounded by chunk size", peak_mb_half_size=half, peak_mb_full_size=full, **ld))
     return rows
 
 

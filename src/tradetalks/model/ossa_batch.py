@@ -125,18 +125,26 @@ def _pb_residual_jacobian(
     idx: npt.NDArray[np.intp],
     g_t: FloatArray,
     x_t: FloatArray,
-    t_new: FloatArray,
+    tx_t: FloatArray,
     nx_new: FloatArray,
     u: FloatArray,
     v: FloatArray,
     jac: bool,
     shares: bool = False,
 ) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray, FloatArray]:
-    """Scaled residuals, Jacobian, new flows, shares (when ``jac`` or ``shares``; else an empty array) and Q
-    for members ``idx`` of a parameter batch.
+    r"""Scaled residuals, Jacobian, new flows and shares (when ``jac`` or ``shares``; else empty arrays) and
+    Q for members ``idx`` of a parameter batch.
 
-    ``g_t`` = γ b̂ τ̂^{1−σ} and ``x_t`` = X b̂ τ̂^{−σ} are precomputed for the members (they do not change
-    between Newton iterations), so an evaluation needs no power function on the (N, N, S) arrays.
+    Layout: the (b, S, N, N) arrays are sector-major [member, sector, exporter i, importer j], so every sum
+    over exporters or importers is a batched matrix product (BLAS) and a residual needs no (b, N, N, S)
+    temporary: with :math:`a_{si} = e^{(1-\sigma_s)u_i}` and :math:`c_{sj} = e^{v_j}/Q_{sj}`,
+
+    .. math:: Q_{sj} = \sum_i a_{si}\,\tilde\gamma_{sij}, \quad
+              \text{sales}_{si} = a_{si}\sum_j \tilde X_{sij} c_{sj}, \quad
+              \text{rev}_j = \sum_s c_{sj} \sum_i a_{si}\, t'_{sij}\tilde X_{sij}.
+
+    ``g_t`` = γ b̂ τ̂^{1−σ}, ``x_t`` = X b̂ τ̂^{−σ} and ``tx_t`` = t' ``x_t`` are precomputed for the members
+    (they do not change between Newton iterations). Flows and shares come back in the same layout.
     """
 
     everyone = idx.size == pb.size
@@ -144,51 +152,70 @@ def _pb_residual_jacobian(
     def take(a: FloatArray) -> FloatArray:
         return a if a.shape[0] == 1 or everyone else a[idx]
 
-    sg = take(pb.sigma)
+    sg = take(pb.sigma)  # (b, S)
     om = 1.0 - sg
     kappa = (sg - 1.0) / sg
     wl = take(pb.labour_income)
     e0 = take(pb.expenditure)
     scale = 1.0 / e0.sum(axis=1, keepdims=True)
-    a_i = np.exp(om[:, None, :] * u[:, :, None])  # (b, N exporter, S)
-    ga = g_t * a_i[:, :, None, :]
-    q = ga.sum(axis=1)
+    a_i = np.exp(om[:, :, None] * u[:, None, :])  # (b, S, N exporter)
+    q = (a_i[:, :, None, :] @ g_t)[:, :, 0, :]  # (b, S, N importer)
     q_safe = np.where(q > 0, q, 1.0)
-    share = ga / q_safe[:, None] if (jac or shares) else np.empty(0)
     ev = np.exp(v)
-    xn = x_t * a_i[:, :, None, :] * (ev[:, None, :, None] / q_safe[:, None])
+    c = ev[:, None, :] / q_safe
+    sales = a_i * (x_t @ c[..., None])[..., 0]  # (b, S, N exporter)
+    ra = (a_i[:, :, None, :] @ tx_t)[:, :, 0, :]  # (b, S, N importer): sum_i a t' X~
     w = np.exp(u)
-    sales = xn.sum(axis=2)
-    labour = (sales * kappa[:, None, :]).sum(-1) - wl * w
-    profit = (sales / sg[:, None, :]).sum(-1)
-    rev_x = t_new * xn
-    rev = rev_x.sum(axis=(1, 3))
+    labour = (sales * kappa[:, :, None]).sum(1) - wl * w
+    profit = (sales / sg[:, :, None]).sum(1)
+    rev = (c * ra).sum(1)
     budget = wl * w + profit + rev - nx_new - e0 * ev
     numeraire = (wl * w).sum(-1) - wl.sum(-1)
     f = np.concatenate([labour[:, :-1], numeraire[:, None], budget], axis=1) * scale
+    if not (jac or shares):
+        return f, None, np.empty(0), np.empty(0), q_safe
+    xn = x_t * a_i[..., :, None]  # in place from here: no (b, S, N, N) temporaries
+    xn *= c[..., None, :]
+    share = g_t * a_i[..., :, None]
+    share *= (1.0 / q_safe)[..., None, :]
     if not jac:
         return f, None, xn, share, q_safe
-    b, n = u.shape
+    # sum_s (1 - sigma_s) t' X'_sij without forming t' X' (one pass)
+    rev_om = np.einsum("bsij,bsi,bsj->bij", tx_t, a_i * om[:, :, None], c)
+    return f, _jacobian(sg, wl, w, e0, ev, sales, rev, xn, share, c * ra, rev_om, scale), xn, share, q_safe
+
+
+def _jacobian(sg: FloatArray, wl: FloatArray, w: FloatArray, e0: FloatArray, ev: FloatArray, sales: FloatArray,
+              rev: FloatArray, xn: FloatArray, share: FloatArray, rv: FloatArray, rev_om: FloatArray,
+              scale: FloatArray) -> FloatArray:
+    """Analytic Jacobian of the scaled residuals in the sector-major layout of :func:`_pb_residual_jacobian`
+    (``rv`` = revenue by importer and sector, ``rev_om`` = Σ_s (1 − σ_s) t' X' by cell); sums over sectors
+    are batched products with the (b, S) weight vectors."""
+    b, s_, n = sales.shape
     eye = np.eye(n)
-    ns = xn.shape[2] * xn.shape[3]
-    share_f = share.reshape(b, n, ns)
-    xk = xn * (om * kappa)[:, None, None, :]
-    d_lab_u = eye * xk.sum(axis=(2, 3))[:, :, None] - xk.reshape(b, n, ns) @ share_f.transpose(0, 2, 1)
-    d_lab_u -= eye * (wl * w)[:, :, None]
-    d_lab_v = (xn * kappa[:, None, None, :]).sum(-1)
-    xp = xn * (om / sg)[:, None, None, :]
-    d_bud_u = eye * xp.sum(axis=(2, 3))[:, :, None] - xp.reshape(b, n, ns) @ share_f.transpose(0, 2, 1)
-    rv_ms = rev_x.sum(axis=1)  # (b, N importer m, S)
-    d_bud_u += (rev_x * om[:, None, None, :]).sum(-1).transpose(0, 2, 1)
-    d_bud_u -= ((share * (rv_ms * om[:, None, :])[:, None, :, :]).sum(-1)).transpose(0, 2, 1)
-    d_bud_u += eye * (wl * w)[:, :, None]
-    d_bud_v = (xn / sg[:, None, None, :]).sum(-1) + eye * (rev - e0 * ev)[:, :, None]
+    om = 1.0 - sg
+    kappa = (sg - 1.0) / sg
+    w1, w2 = om * kappa, om / sg
+
+    def over_s(wt: FloatArray, arr: FloatArray) -> FloatArray:  # sum_s wt[b, s] arr[b, s, i, j] -> (b, i, j)
+        return (wt[:, None, :] @ arr.reshape(b, s_, n * n))[:, 0].reshape(b, n, n)
+
+    cross = (xn @ share.transpose(0, 1, 3, 2)).reshape(b, s_, n * n)  # [s, i, k] = sum_j xn_sij share_skj
+    cross1 = (w1[:, None, :] @ cross)[:, 0].reshape(b, n, n)
+    cross2 = (w2[:, None, :] @ cross)[:, 0].reshape(b, n, n)
+    wlw = (wl * w)[:, :, None]
+    d_lab_u = eye * (sales * w1[:, :, None]).sum(1)[:, :, None] - cross1 - eye * wlw
+    d_lab_v = over_s(kappa, xn)
+    d_bud_u = eye * (sales * w2[:, :, None]).sum(1)[:, :, None] - cross2
+    d_bud_u += rev_om.transpose(0, 2, 1)
+    d_bud_u -= np.einsum("bsij,bsj->bij", share, rv * om[:, :, None]).transpose(0, 2, 1)
+    d_bud_u += eye * wlw
+    d_bud_v = over_s(1.0 / sg, xn) + eye * (rev - e0 * ev)[:, :, None]
     d_num_u = (wl * w)[:, None, :]
     d_num_v = np.zeros((b, 1, n))
     top = np.concatenate([d_lab_u[:, :-1], d_num_u, d_bud_u], axis=1)
     bottom = np.concatenate([d_lab_v[:, :-1], d_num_v, d_bud_v], axis=1)
-    j = np.concatenate([top, bottom], axis=2) * scale[:, :, None]
-    return f, j, xn, share, q_safe
+    return np.asarray(np.concatenate([top, bottom], axis=2) * scale[:, :, None])
 
 
 def solve_equilibrium_batch(
@@ -255,20 +282,25 @@ def solve_equilibrium_batch(
             axis=1,
         )
 
+    g_t = np.ascontiguousarray(np.broadcast_to(g_t, (bsz, n, n, s)).transpose(0, 3, 1, 2))  # (B, S, i, j)
+    x_t = np.ascontiguousarray(np.broadcast_to(x_t, (bsz, n, n, s)).transpose(0, 3, 1, 2))
+    tx_t = t_new.transpose(0, 3, 1, 2) * x_t
+
     def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
-        if idx.size == bsz:  # every member active: no copies of the (B, N, N, S) arrays
-            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, t_new, nx, z[:, :n], z[:, n:], want_jac)
+        if idx.size == bsz:  # every member active: no copies of the (B, S, N, N) arrays
+            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, tx_t, nx, z[:, :n], z[:, n:], want_jac)
         else:
             f, j, *_ = _pb_residual_jacobian(
-                pb, idx, g_t[idx], x_t[idx], t_new[idx], nx[idx], z[:, :n], z[:, n:], want_jac
+                pb, idx, g_t[idx], x_t[idx], tx_t[idx], nx[idx], z[:, :n], z[:, n:], want_jac
             )
         return f, j
 
     res = newton(fun, z0, options)
     u, v = res.x[:, :n], res.x[:, n:]
-    _, _, xn, share, q = _pb_residual_jacobian(
-        pb, np.arange(bsz), g_t, x_t, t_new, nx, u, v, False, shares=True
+    _, _, xn_t, share_t, q_t = _pb_residual_jacobian(
+        pb, np.arange(bsz), g_t, x_t, tx_t, nx, u, v, False, shares=True
     )
+    xn, share, q = xn_t.transpose(0, 2, 3, 1), share_t.transpose(0, 2, 3, 1), q_t.transpose(0, 2, 1)
     p_hat = q ** (1.0 / (1.0 - pb.sigma[:, None, :]))
     conv = res.converged
     info = SolveInfo(

@@ -56,7 +56,9 @@ def _repeat(pb: ossa_batch.OssaParamBatch, c: int) -> ossa_batch.OssaParamBatch:
 
 @dataclass(frozen=True, eq=False)
 class MemberSolution:
-    """Solved members of one scenario: B = M × C (member-major), their baselines and convergence."""
+    """Solved members of one scenario: B = M × C (member-major), their baselines and convergence.
+
+    When the members were solved in several blocks, ``eq.share`` is NaN (not kept; see :func:`_concat`)."""
 
     batch: ossa_batch.OssaParamBatch
     eq: ossa.Equilibrium
@@ -79,10 +81,14 @@ on world2014: 128 per block is 2-3 times faster per solve than 1,000 at once).""
 
 def solve_members(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions = SolverOptions(),
-    block: int = BLOCK,
+    block: int = BLOCK, threads: int = 1,
 ) -> MemberSolution:
     """Solve a scenario for every elasticity member × side-item case, in batched solves of about ``block``
-    equilibria each (see module)."""
+    equilibria each (see module).
+
+    ``threads`` > 1 solves the blocks on that many threads (numpy releases the GIL in its array loops and
+    matrix products); every block starts from the same point, so the result does not depend on it. Keep 1
+    where the caller already runs one task per core (Dask workers, the web's process pool)."""
     c = len(inputs.side_cases)
     step = max(1, block // c)
     # every member starts from the equilibrium at the dataset's central sigma (first side case): each member's
@@ -90,7 +96,14 @@ def solve_members(
     start = _solve_block(data, dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=()),
                          central_sigma(data)[None], options)
     warm = (np.log(start.eq.w_hat), np.log(start.eq.e_hat)) if start.converged.all() else None
-    parts = [_solve_block(data, inputs, sigma[k:k + step], options, warm) for k in range(0, sigma.shape[0], step)]
+    chunks = [sigma[k:k + step] for k in range(0, sigma.shape[0], step)]
+    if threads > 1 and len(chunks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(lambda sg: _solve_block(data, inputs, sg, options, warm), chunks))
+    else:
+        parts = [_solve_block(data, inputs, sg, options, warm) for sg in chunks]
     return parts[0] if len(parts) == 1 else _concat(parts)
 
 
@@ -110,10 +123,18 @@ def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
     eqs = [p.eq for p in parts]
     info = SolveInfo(all(e.info.converged for e in eqs), max(e.info.iterations for e in eqs),
                           max(e.info.residual for e in eqs), sum(e.info.seconds for e in eqs), eqs[0].info.method)
-    def cat_eq(k: str) -> FloatArray:
-        return np.concatenate([getattr(e, k) for e in eqs])
+    total = sum(sizes)
 
-    eq = ossa.Equilibrium(cat_eq("w_hat"), cat_eq("e_hat"), cat_eq("trade_new"), cat_eq("share"), cat_eq("p_hat"),
+    def cat_eq(k: str) -> FloatArray:
+        arrs = [getattr(e, k) for e in eqs]
+        if all(a.strides[0] == 0 for a in arrs) and all(np.array_equal(a[0], arrs[0][0]) for a in arrs[1:]):
+            return np.broadcast_to(arrs[0][0], (total, *arrs[0].shape[1:]))  # shared by every member: no copy
+        return np.concatenate(arrs)
+
+    # import shares of the members are not kept across blocks (the commitments' fit uses them block by block;
+    # no headline figure needs them): NaN, so a reader cannot mistake them for values; memory stays bounded
+    nan_share = np.broadcast_to(np.float64(np.nan), (total, *eqs[0].share.shape[1:]))
+    eq = ossa.Equilibrium(cat_eq("w_hat"), cat_eq("e_hat"), cat_eq("trade_new"), nan_share, cat_eq("p_hat"),
                           cat_eq("tariff_new"), cat_eq("nx_new"), info, np.concatenate([e.converged_each for e in eqs]))
     return MemberSolution(batch, eq, np.concatenate([p.converged for p in parts]),
                           sum(p.n_members for p in parts), parts[0].n_cases)
