@@ -218,28 +218,17 @@ def _jacobian(sg: FloatArray, wl: FloatArray, w: FloatArray, e0: FloatArray, ev:
     return np.asarray(np.concatenate([top, bottom], axis=2) * scale[:, :, None])
 
 
-def solve_equilibrium_batch(
-    pb: OssaParamBatch,
-    tariff_new: npt.ArrayLike,
-    *,
-    demand_shift: npt.ArrayLike | None = None,
-    nx_new: npt.ArrayLike | None = None,
-    x0: tuple[FloatArray, FloatArray] | None = None,
-    options: SolverOptions = SolverOptions(),
-) -> Equilibrium:
-    """:func:`solve_equilibrium` for members that differ in σ (and baseline), in one batched Newton solve.
+def _scenario_arrays(
+    pb: OssaParamBatch, tariff_new: npt.ArrayLike, demand_shift: npt.ArrayLike | None, nx_new: npt.ArrayLike | None,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Checked scenario inputs of :func:`solve_equilibrium_batch`: tariffs (B, N, N, S), and in the
+    sector-major layout (B, S, N, N) γ b̂ τ̂^{1−σ}, X b̂ τ̂^{−σ} and t' X b̂ τ̂^{−σ}; net exports (B, N).
 
-    Member b solves the equations of the module docstring with its own σ_b, flows and incomes; the
-    scenario arrays (new tariffs, demand shifts, net exports) are shared, (N, N, S) / (N,), or given per
-    member, (B, N, N, S) / (B, N).
-
-    Returns
-    -------
-    Equilibrium
-        With a leading axis of B members; ``converged_each`` says which members converged (a member
-        that did not is reported, not dropped).
+    Raises
+    ------
+    ShapeError, ModelError
+        Wrong shapes; tariffs outside [0, TARIFF_UPPER]; non-positive shifts; net exports not summing to 0.
     """
-    start = time.perf_counter()
     bsz = pb.size
     n, s = pb.trade.shape[1], pb.trade.shape[3]
     t_new = np.asarray(tariff_new, dtype=float)
@@ -271,20 +260,39 @@ def solve_equilibrium_batch(
     nx = np.broadcast_to(nx[None] if nx.ndim == 1 else nx, (bsz, n)).copy()
     if np.any(np.abs(nx.sum(axis=1)) > 1e-8 * np.broadcast_to(pb.expenditure, (bsz, n)).sum(axis=1)):
         raise ModelError(f"nx_new: expected net exports summing to zero; found sums {nx.sum(axis=1)}")
-    if x0 is None:
-        z0 = np.zeros((bsz, 2 * n))
-    else:
-        z0 = np.concatenate(
-            [
-                np.broadcast_to(np.asarray(x0[0], dtype=float), (bsz, n)),
-                np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n)),
-            ],
-            axis=1,
-        )
-
     g_t = np.ascontiguousarray(np.broadcast_to(g_t, (bsz, n, n, s)).transpose(0, 3, 1, 2))  # (B, S, i, j)
     x_t = np.ascontiguousarray(np.broadcast_to(x_t, (bsz, n, n, s)).transpose(0, 3, 1, 2))
-    tx_t = t_new.transpose(0, 3, 1, 2) * x_t
+    return t_new, g_t, x_t, t_new.transpose(0, 3, 1, 2) * x_t, nx
+
+
+def solve_equilibrium_batch(
+    pb: OssaParamBatch,
+    tariff_new: npt.ArrayLike,
+    *,
+    demand_shift: npt.ArrayLike | None = None,
+    nx_new: npt.ArrayLike | None = None,
+    x0: tuple[FloatArray, FloatArray] | None = None,
+    options: SolverOptions = SolverOptions(),
+) -> Equilibrium:
+    """:func:`solve_equilibrium` for members that differ in σ (and baseline), in one batched Newton solve.
+
+    Member b solves the equations of the module docstring with its own σ_b, flows and incomes; the
+    scenario arrays (new tariffs, demand shifts, net exports) are shared, (N, N, S) / (N,), or given per
+    member, (B, N, N, S) / (B, N).
+
+    Returns
+    -------
+    Equilibrium
+        With a leading axis of B members; ``converged_each`` says which members converged (a member
+        that did not is reported, not dropped).
+    """
+    start = time.perf_counter()
+    bsz, n = pb.size, pb.trade.shape[1]
+    t_new, g_t, x_t, tx_t, nx = _scenario_arrays(pb, tariff_new, demand_shift, nx_new)
+    z0 = np.zeros((bsz, 2 * n))
+    if x0 is not None:
+        z0[:, :n] = np.broadcast_to(np.asarray(x0[0], dtype=float), (bsz, n))
+        z0[:, n:] = np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n))
 
     def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
         if idx.size == bsz:  # every member active: no copies of the (B, S, N, N) arrays
