@@ -68,7 +68,7 @@ CLI_CASES: list[tuple[list[str], str]] = [
     (["solve", "--tol", "nan"], "OptionError"),
     (["solve", "--tol", "-1"], "OptionError"),
     (["solve", "--max-iter", "0"], "OptionError"),
-    (["solve", "--dataset", HUGE_NAME], "OutputPathError"),
+    (["solve", "--dataset", HUGE_NAME], "BoundsError"),  # registry.check_name: a length check first
     (["solve", "--dataset", "no-such-dataset"], "DatasetNotFoundError"),
     (["war", "--tol", "inf"], "NonFiniteError"),
     (["war", "--tol", "nan"], "NonFiniteError"),

@@ -46,21 +46,49 @@ from tradetalks.errors import (
 )
 
 __all__ = [
+    "DESK_PURCHASE_BN_MAX",
+    "DESK_TARIFF_CHANGE_PP",
+    "DESK_TARIFF_PCT_MAX",
+    "DESK_WEIGHT_MAX",
     "DISCOUNT_RANGE",
     "ELASTICITY_MAX",
     "FLOW_MAX",
+    "INSTRUMENT_UPPER_PCT",
+    "MAX_DATASET_NAME",
+    "MAX_DEADLINES",
+    "MAX_DRAWS",
     "MAX_FILE_BYTES",
     "MAX_ID",
     "MAX_ITERATIONS",
+    "MAX_LABEL",
     "MAX_LIST",
     "MAX_NAME_LENGTH",
     "MAX_NESTING",
+    "MAX_OFFERS",
+    "MAX_PAGE",
+    "MAX_PARTIES",
+    "MAX_PARTY_CODE",
     "MAX_PATH_LENGTH",
     "MAX_POINTS",
+    "MAX_RECORD_KEY",
     "MAX_ROUNDS",
+    "MAX_ROUNDS_PER_DEADLINE_WEB",
+    "MAX_ROW_ID",
+    "MAX_RULES",
+    "MAX_SCENARIO_NAME",
+    "MAX_SEED",
+    "MAX_STRATEGY_TEXT",
+    "MAX_TITLE_LENGTH",
+    "MIN_PARTIES",
     "MONEY_BN_MAX",
     "PCT_MAX",
+    "PLEDGE_YEARS_RANGE",
+    "RETURN_PCT_MAX",
+    "RULE_LENGTH",
+    "SHARE_RANGE",
     "TOL_RANGE",
+    "WAR_PLAYERS",
+    "WEB_FRONTIER_POINTS",
     "WEIGHT_MAX",
     "check_finite",
     "check_id",
@@ -111,6 +139,69 @@ MAX_FILE_BYTES: Final = 5_000_000
 """Largest scenario / package / objective / rules file read as text."""
 MAX_NESTING: Final = 32
 """Deepest nesting of tables and arrays in a TOML/JSON document typed by a user."""
+
+# --- names, texts and pages (CLI, web, record store) ---------------------------------------------------
+
+MAX_DATASET_NAME: Final = 40
+"""Longest registry name of a dataset (:data:`tradetalks.data.registry.NAME_PATTERN`); a path to a file may have
+:data:`MAX_PATH_LENGTH` characters (:func:`tradetalks.data.registry.check_name`)."""
+MAX_SCENARIO_NAME: Final = 64
+"""Longest built-in scenario name."""
+MAX_LABEL: Final = 32
+"""Longest country or sector label."""
+MAX_PARTY_CODE: Final = 16
+"""Longest party code of the record (``USA``, ``EU``...)."""
+MAX_RECORD_KEY: Final = 100
+"""Longest key of a record (``japan-us-2025``)."""
+MAX_TITLE_LENGTH: Final = 500
+"""Longest title or label of a record, round or offer."""
+MAX_PAGE: Final = 1000
+"""Largest page of a list (records, runs)."""
+MAX_ROW_ID: Final = 2**31 - 1
+"""Largest id a stored row can have (the id columns are 32-bit integers on PostgreSQL)."""
+MAX_SEED: Final = 2**31 - 1
+"""Largest random seed."""
+RULE_LENGTH: Final = (5, 120)
+"""Shortest and longest tariff rule text (``USA:JPN:motor_vehicles=25``)."""
+MAX_RULES: Final = 50
+"""Most tariff rules in one web package."""
+MAX_STRATEGY_TEXT: Final = 40
+"""Longest strategy text (``time:0.5``, ``const=0.2``)."""
+
+# --- the web desk's instruments and the web's caps on heavy requests -------------------------------------
+
+DESK_TARIFF_PCT_MAX: Final = 100.0
+"""Largest tariff a desk slider sets, % (files and the CLI allow up to :data:`PCT_MAX`)."""
+DESK_TARIFF_CHANGE_PP: Final = 50.0
+"""Largest change (either sign) of the partner's tariffs on the desk, percentage points."""
+DESK_PURCHASE_BN_MAX: Final = 100.0
+"""Largest purchase commitment on the desk, US$ bn a year (files: :data:`MONEY_BN_MAX`)."""
+PLEDGE_YEARS_RANGE: Final = (0.5, 30.0)
+"""Horizon of an investment pledge, years."""
+RETURN_PCT_MAX: Final = 50.0
+"""Largest expected return on a pledge, % a year."""
+SHARE_RANGE: Final = (0.0, 1.0)
+"""A share (e.g. the US share of a pledge's returns)."""
+MAX_DRAWS: Final = 200
+"""Most Monte Carlo draws of a web request's uncertainty bands (about 2 s of CPU)."""
+WEB_FRONTIER_POINTS: Final = (3, 25)
+"""Points of a frontier traced for a web request (a heavy job; the CLI allows up to :data:`MAX_POINTS`)."""
+INSTRUMENT_UPPER_PCT: Final = (5.0, 200.0)
+"""Upper bound of every tariff instrument of the web's package space, %."""
+DESK_WEIGHT_MAX: Final = 1.0
+"""Largest weight of the optional objective terms on the web (US balance, Japan's auto output)."""
+WAR_PLAYERS: Final = (2, 3)
+"""Players of a trade war started from the web."""
+MAX_ROUNDS_PER_DEADLINE_WEB: Final = 20
+"""Rounds per deadline of a simulation started from the web (the CLI allows :data:`MAX_ROUNDS`)."""
+MAX_DEADLINES: Final = 6
+"""Deadlines of a simulated negotiation."""
+MIN_PARTIES: Final = 2
+"""Fewest parties of one record (a negotiation)."""
+MAX_PARTIES: Final = 8
+"""Parties of one record."""
+MAX_OFFERS: Final = 6
+"""Offers in one round."""
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")

@@ -18,12 +18,30 @@ from typing import Any
 
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import DatasetNotFoundError, ReferenceDataMissingError
+from tradetalks.inputs import MAX_DATASET_NAME, MAX_PATH_LENGTH, check_text
 
 ENV_DATA_DIR = "TRADETALKS_DATA_DIR"
 ENV_REQUIRE = "TRADETALKS_REQUIRE_REFERENCE_DATA"
 BUNDLED_DIR = Path(__file__).parent / "bundled"
 #: The dataset every interface uses when the user names none (CLI, web, scenarios, demo). Change it here only.
 DEFAULT_DATASET = "world2022"
+#: A registry name (the web accepts only these; the CLI and files also accept a path to a .nc file).
+NAME_PATTERN = rf"^[a-z0-9][a-z0-9.\-]{{0,{MAX_DATASET_NAME - 1}}}$"
+
+
+def check_name(name_or_path: object, field: str = "dataset") -> str:
+    """The one check of a dataset name or path typed by a user (CLI, scenario files, web), made before
+    anything touches the file system: text without control characters, at most
+    :data:`~tradetalks.inputs.MAX_PATH_LENGTH` characters (a registry name has at most
+    :data:`~tradetalks.inputs.MAX_DATASET_NAME`).
+
+    Raises
+    ------
+    BoundsError
+        Not text, empty, too long or with control characters.
+    """
+    return check_text(str(name_or_path) if isinstance(name_or_path, Path) else name_or_path, field,
+                      max_len=MAX_PATH_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -158,6 +176,7 @@ def dataset_folder(name: str) -> Path:
 
 def info_for(name: str) -> DatasetInfo:
     """Registry entry of a dataset name."""
+    check_name(name)
     if name not in DATASETS:
         raise DatasetNotFoundError(
             f"unknown dataset '{name}': expected one of {sorted(DATASETS)} or a path to a .nc file"
@@ -195,7 +214,7 @@ def load(name_or_path: str | Path, **options: Any) -> TradeData:
     TradeData
         In the orientation of DESIGN.md §3, validated.
     """
-    key = str(name_or_path)
+    key = check_name(name_or_path)
     if key in DATASETS:
         fixed = dict(DATASETS[key].options)
         clash = sorted(k for k in options if k in fixed and options[k] != fixed[k])

@@ -22,6 +22,7 @@ from tradetalks.errors import (
     StoreInputError,
     TradeTalksError,
 )
+from tradetalks.inputs import MAX_NAME_LENGTH, MAX_TITLE_LENGTH
 from tradetalks.store.base import Repository
 from tradetalks.store.offers import check_offer_package
 from tradetalks.store.schema import OfferRow, PartyRow, RecordPartyRow, RecordRow, RoundRow, RunRow, utcnow
@@ -60,7 +61,7 @@ class RecordRepository(Repository):
         for p in parties:
             if isinstance(p, Party):
                 code = _party_code(p.code)
-                new.setdefault(code, _text("party name", p.name, max_len=200, allow_empty=False))
+                new.setdefault(code, _text("party name", p.name, max_len=MAX_NAME_LENGTH, allow_empty=False))
             elif isinstance(p, str):
                 code = _party_code(p)
             else:
@@ -114,7 +115,7 @@ class RecordRepository(Repository):
         ------
         StoreInputError, DuplicateError (key taken, repeated round number)
         """
-        title_s = _text("title", title, max_len=500, allow_empty=False)
+        title_s = _text("title", title, max_len=MAX_TITLE_LENGTH, allow_empty=False)
         desc = _text("description", description, max_len=100_000, allow_empty=True)
         if key is not None and (not isinstance(key, str) or not _KEY.match(key)):
             raise StoreInputError(f"key: expected 1-100 characters [a-z0-9._-]; found {key!r}")
@@ -283,11 +284,11 @@ class RecordRepository(Repository):
                 number=number,
                 date=spec.date,
                 kind=spec.kind,
-                title=_text("round title", spec.title, max_len=500, allow_empty=False),
-                place=_text("place", spec.place, max_len=200, allow_empty=True),
-                counterparts=_text("counterparts", spec.counterparts, max_len=500, allow_empty=True),
+                title=_text("round title", spec.title, max_len=MAX_TITLE_LENGTH, allow_empty=False),
+                place=_text("place", spec.place, max_len=MAX_NAME_LENGTH, allow_empty=True),
+                counterparts=_text("counterparts", spec.counterparts, max_len=MAX_TITLE_LENGTH, allow_empty=True),
                 notes=_text("notes", spec.notes, max_len=100_000, allow_empty=True),
-                source_title=_text("source_title", spec.source_title, max_len=500, allow_empty=True),
+                source_title=_text("source_title", spec.source_title, max_len=MAX_TITLE_LENGTH, allow_empty=True),
                 source_address=_text("source_address", spec.source_address, max_len=1000, allow_empty=True),
                 created_at=utcnow(),
             )
@@ -310,7 +311,7 @@ class RecordRepository(Repository):
             .values(
                 round_id=round_id,
                 party_id=pid,
-                label=_text("offer label", spec.label, max_len=500, allow_empty=False),
+                label=_text("offer label", spec.label, max_len=MAX_TITLE_LENGTH, allow_empty=False),
                 package=check_offer_package(_json_object("package", spec.package)),
                 created_at=utcnow(),
             )

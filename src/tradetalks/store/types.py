@@ -18,19 +18,17 @@ from typing import Any, Final
 import numpy as np
 
 from tradetalks.errors import StoreInputError
-from tradetalks.inputs import MAX_NESTING
+from tradetalks.inputs import MAX_NESTING, MAX_PAGE, MAX_PARTY_CODE, MAX_RECORD_KEY, MAX_ROW_ID
 
 #: Kinds of round (a meeting of negotiators, a phone call, a leaders' summit, a deal or other event).
 ROUND_KINDS: Final = ("round", "call", "summit", "deal", "other")
-#: Largest page a list method returns.
-MAX_LIMIT: Final = 1000
-#: Largest id a stored row can have (the id columns are 32-bit integers on PostgreSQL).
-MAX_ROW_ID: Final = 2**31 - 1
+#: Largest page a list method returns (:data:`tradetalks.inputs.MAX_PAGE`; ids: ``inputs.MAX_ROW_ID``).
+MAX_LIMIT: Final = MAX_PAGE
 #: Largest JSON payload (offer package, run inputs/results), bytes once serialised.
 MAX_PAYLOAD_BYTES: Final = 4_000_000
 
-_PARTY_CODE = re.compile(r"^[A-Z][A-Z0-9_-]{0,15}$")
-_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+_PARTY_CODE = re.compile(rf"^[A-Z][A-Z0-9_-]{{0,{MAX_PARTY_CODE - 1}}}$")
+_KEY = re.compile(rf"^[a-z0-9][a-z0-9._-]{{0,{MAX_RECORD_KEY - 1}}}$")
 
 
 # --- value types ---------------------------------------------------------------------------------

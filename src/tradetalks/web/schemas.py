@@ -11,6 +11,39 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tradetalks.data import registry
+from tradetalks.inputs import (
+    DESK_PURCHASE_BN_MAX,
+    DESK_TARIFF_CHANGE_PP,
+    DESK_TARIFF_PCT_MAX,
+    DESK_WEIGHT_MAX,
+    DISCOUNT_RANGE,
+    INSTRUMENT_UPPER_PCT,
+    MAX_DEADLINES,
+    MAX_DRAWS,
+    MAX_LABEL,
+    MAX_NAME_LENGTH,
+    MAX_OFFERS,
+    MAX_PARTIES,
+    MAX_PARTY_CODE,
+    MAX_RECORD_KEY,
+    MAX_ROUNDS_PER_DEADLINE_WEB,
+    MAX_ROW_ID,
+    MAX_RULES,
+    MAX_SEED,
+    MAX_STRATEGY_TEXT,
+    MAX_TEXT_LENGTH,
+    MAX_TITLE_LENGTH,
+    MIN_PARTIES,
+    MONEY_BN_MAX,
+    PLEDGE_YEARS_RANGE,
+    RETURN_PCT_MAX,
+    RULE_LENGTH,
+    SHARE_RANGE,
+    WAR_PLAYERS,
+    WEB_FRONTIER_POINTS,
+    WEIGHT_MAX,
+)
 from tradetalks.vocabulary import (
     DEFAULT_CLOSURE,
     DEFAULT_DATASET,
@@ -24,19 +57,25 @@ from tradetalks.vocabulary import (
     SolutionName,
 )
 
-MAX_RULES = 50
-MAX_TEXT = 2000
+MAX_TEXT = MAX_TEXT_LENGTH
 
-DatasetName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{0,39}$")]
-"""A registry name (never a path)."""
+DatasetName = Annotated[str, StringConstraints(pattern=registry.NAME_PATTERN)]
+"""A registry name (never a path; :data:`tradetalks.data.registry.NAME_PATTERN`)."""
 
-Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]
+Label = Annotated[str, StringConstraints(pattern=rf"^[A-Za-z][A-Za-z0-9_]{{0,{MAX_LABEL - 1}}}$")]
 """A country or sector label."""
 
-ShortText = Annotated[str, StringConstraints(max_length=200)]
+ShortText = Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH)]
 LongText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-Rule = Annotated[str, StringConstraints(min_length=5, max_length=120)]
-StrategyText = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Rule = Annotated[str, StringConstraints(min_length=RULE_LENGTH[0], max_length=RULE_LENGTH[1])]
+StrategyText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_STRATEGY_TEXT)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE_LENGTH)]
+BargainingWeight = Annotated[float, Field(gt=0, le=WEIGHT_MAX)]
+"""A bargaining power (relative; the CLI's ``--beta`` has the same bounds)."""
+Discount = Annotated[float, Field(gt=DISCOUNT_RANGE[0], lt=DISCOUNT_RANGE[1])]
+"""A discount factor per round, strictly inside (0, 1) (Rubinstein)."""
+DiscountOrOne = Annotated[float, Field(gt=DISCOUNT_RANGE[0], le=DISCOUNT_RANGE[1])]
+"""A discount factor of a simulated negotiation, in (0, 1] (1: no discounting)."""
 
 
 class Strict(BaseModel):
@@ -69,42 +108,42 @@ class PackageSpec(Strict):
         description="built-in scenario whose package (dated tariffs, side items) the sliders modify; "
                     "'jp-us-deal' alone is exactly `tradetalks evaluate jp-us-deal`")
     us_auto_tariff_pct: float | None = Field(
-        None, ge=0, le=100,
+        None, ge=0, le=DESK_TARIFF_PCT_MAX,
         description="US tariff on Japanese cars and parts (product groups, HS 8703/8708), all-in %; null: as in the base")
     us_reciprocal_pct: float | None = Field(
-        None, ge=0, le=100,
+        None, ge=0, le=DESK_TARIFF_PCT_MAX,
         description="US 'reciprocal' rate on every other Japanese goods sector, %; null: as in the base")
     reciprocal_stacking: ReciprocalStacking = Field(
         DEFAULT_RECIPROCAL_STACKING,
         description="'additional': on top of the rate in force; 'all-in': max(rate in force, rate) (the 2025 deal)")
     jp_tariff_change_pp: float = Field(
-        0.0, ge=-50, le=50, description="change of Japan's tariffs on US goods, percentage points (floor 0)")
+        0.0, ge=-DESK_TARIFF_CHANGE_PP, le=DESK_TARIFF_CHANGE_PP, description="change of Japan's tariffs on US goods, percentage points (floor 0)")
     purchases_agriculture_usd_bn: float | None = Field(
-        None, ge=0, le=100, description="Japan's purchases of US farm goods, US$ bn/yr; null: as in the base")
+        None, ge=0, le=DESK_PURCHASE_BN_MAX, description="Japan's purchases of US farm goods, US$ bn/yr; null: as in the base")
     purchases_energy_usd_bn: float | None = Field(
-        None, ge=0, le=100, description="Japan's purchases of US energy (mining), US$ bn/yr; null: as in the base")
+        None, ge=0, le=DESK_PURCHASE_BN_MAX, description="Japan's purchases of US energy (mining), US$ bn/yr; null: as in the base")
     purchase_meaning: PurchaseMeaning = Field(
         DEFAULT_PURCHASE_MEANING,
         description="'increment': on top of the flow without the commitment; 'level': the flow to reach")
     investment_usd_bn: float | None = Field(
-        None, ge=0, le=2000, description="Japan's investment pledge in the US, US$ bn; null: as in the base")
-    investment_years: float = Field(3.5, ge=0.5, le=30, description="horizon of the pledge, years")
+        None, ge=0, le=MONEY_BN_MAX, description="Japan's investment pledge in the US, US$ bn; null: as in the base")
+    investment_years: float = Field(3.5, ge=PLEDGE_YEARS_RANGE[0], le=PLEDGE_YEARS_RANGE[1], description="horizon of the pledge, years")
     investment_mode: Literal["terms", "capital-flow", "returns-transfer", "ignore", "objective-only"] = Field(
         DEFAULT_PLEDGE_VALUATION,
         description="'terms' (default): valued from the vehicle's terms (policy.pledge, central case); "
                     "'returns-transfer': the US share of a return on the pledge is a transfer to the US; "
                     "'capital-flow': pledge/years a year raises Japan's net exports and lowers the US's; "
                     "'ignore' (alias 'objective-only'): listed, no effect in the equilibrium")
-    investment_return_pct: float = Field(5.0, ge=0, le=50, description="expected return ('returns-transfer'), %")
-    investment_us_profit_share: float = Field(0.9, ge=0, le=1, description="US share of the returns")
+    investment_return_pct: float = Field(5.0, ge=0, le=RETURN_PCT_MAX, description="expected return ('returns-transfer'), %")
+    investment_us_profit_share: float = Field(0.9, ge=SHARE_RANGE[0], le=SHARE_RANGE[1], description="US share of the returns")
     extra_rules: list[Rule] = Field(
         default_factory=list, max_length=MAX_RULES,
         description="further tariff rules 'IMPORTER:EXPORTER:SECTOR=PCT' or '+=PCT', applied last")
     # issue 13: 5-95 % bands of the headline figures over elasticity draws x side-item cases (0 = none)
     uncertainty: int = Field(
-        0, ge=0, le=200, description="Monte Carlo draws of the elasticities for 5-95 % bands (0: no bands; "
+        0, ge=0, le=MAX_DRAWS, description="Monte Carlo draws of the elasticities for 5-95 % bands (0: no bands; "
                                      "50 draws take about 0.5 s of CPU)")
-    uncertainty_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the draws")
+    uncertainty_seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the draws")
 
 
 class SideImpact(BaseModel):
@@ -256,11 +295,11 @@ old spelling of ``bilateral-war``)."""
 class FrontierSpec(Strict):
     dataset: DatasetName = DEFAULT_DATASET
     closure: Closure = DEFAULT_CLOSURE
-    n_points: int = Field(12, ge=3, le=25)
+    n_points: int = Field(12, ge=WEB_FRONTIER_POINTS[0], le=WEB_FRONTIER_POINTS[1])
     nodeal: NoDealName = "bilateral-war"  # = vocabulary.DEFAULT_BREAKDOWN (tests/test_vocabulary.py)
-    upper_pct: float = Field(60.0, ge=5, le=200, description="upper bound of every tariff instrument, %")
-    us_balance_weight: float = Field(0.0, ge=0, le=1, description="US weight per US$ bn of balance with Japan")
-    jp_auto_weight: float = Field(0.0, ge=0, le=1, description="Japan weight per % of its auto output")
+    upper_pct: float = Field(60.0, ge=INSTRUMENT_UPPER_PCT[0], le=INSTRUMENT_UPPER_PCT[1], description="upper bound of every tariff instrument, %")
+    us_balance_weight: float = Field(0.0, ge=0, le=DESK_WEIGHT_MAX, description="US weight per US$ bn of balance with Japan")
+    jp_auto_weight: float = Field(0.0, ge=0, le=DESK_WEIGHT_MAX, description="Japan weight per % of its auto output")
 
 
 class PackageX(BaseModel):
@@ -305,14 +344,15 @@ class FrontierOut(BaseModel):
 
 class BargainSpec(FrontierSpec):
     solution: SolutionName = DEFAULT_SOLUTION
-    beta: tuple[Annotated[float, Field(gt=0, le=100)], Annotated[float, Field(gt=0, le=100)]] = (1.0, 1.0)
-    delta: tuple[Annotated[float, Field(gt=0, lt=1)], Annotated[float, Field(gt=0, lt=1)]] = (0.95, 0.95)
+    beta: tuple[BargainingWeight, BargainingWeight] = (1.0, 1.0)
+    delta: tuple[Discount, Discount] = (0.95, 0.95)
 
 
 class WarSpec(Strict):
     dataset: DatasetName = DEFAULT_DATASET
     closure: Closure = DEFAULT_CLOSURE
-    players: list[Label] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=3)
+    players: list[Label] = Field(default_factory=lambda: ["USA", "JPN"], min_length=WAR_PLAYERS[0],
+                                 max_length=WAR_PLAYERS[1])
     mfn: bool = False
 
 
@@ -343,13 +383,13 @@ class WarOut(BaseModel):
 class SimulationSpec(FrontierSpec):
     strategy_us: StrategyText = "boulware"
     strategy_jp: StrategyText = "conceder"
-    rounds_per_deadline: int = Field(4, ge=1, le=20)
+    rounds_per_deadline: int = Field(4, ge=1, le=MAX_ROUNDS_PER_DEADLINE_WEB)
     start: dt.date = dt.date(2025, 4, 16)
     deadlines: list[tuple[dt.date, ShortText]] = Field(
         default_factory=lambda: [(dt.date(2025, 7, 9), "July 9 (end of the pause)"),
                                  (dt.date(2025, 8, 1), "August 1 (letter)")],
-        min_length=1, max_length=6)
-    delta: tuple[Annotated[float, Field(gt=0, le=1)], Annotated[float, Field(gt=0, le=1)]] = (0.99, 0.99)
+        min_length=1, max_length=MAX_DEADLINES)
+    delta: tuple[DiscountOrOne, DiscountOrOne] = (0.99, 0.99)
 
 
 class JobOut(BaseModel):
@@ -387,36 +427,37 @@ class TimelineEvent(BaseModel):
     offers: list[OfferOut] = Field(default_factory=list)
 
 
-Party = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_-]{0,15}$")]
+Party = Annotated[str, StringConstraints(pattern=rf"^[A-Z][A-Z0-9_-]{{0,{MAX_PARTY_CODE - 1}}}$")]
 
 
 class RecordIn(Strict):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
-    parties: list[Party] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=8)
-    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")] | None = None
+    title: Title
+    parties: list[Party] = Field(default_factory=lambda: ["USA", "JPN"], min_length=MIN_PARTIES,
+                                 max_length=MAX_PARTIES)
+    key: Annotated[str, StringConstraints(pattern=rf"^[a-z0-9][a-z0-9._-]{{0,{MAX_RECORD_KEY - 1}}}$")] | None = None
     description: LongText = ""
 
 
 class OfferIn(Strict):
     party: Party
-    label: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    label: Title
     package: PackageSpec
 
 
 class RoundIn(Strict):
     date: dt.date = Field(ge=dt.date(1900, 1, 1), le=dt.date(2100, 12, 31))
-    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    title: Title
     kind: Literal["round", "call", "summit", "deal", "other"] = "round"
     place: ShortText = ""
     counterparts: ShortText = ""
     notes: LongText = ""
-    offers: list[OfferIn] = Field(default_factory=list, max_length=6)
+    offers: list[OfferIn] = Field(default_factory=list, max_length=MAX_OFFERS)
 
 
 class RunIn(Strict):
     package: PackageSpec
-    record_id: int | None = Field(None, ge=1, le=2**31 - 1)
-    offer_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    record_id: int | None = Field(None, ge=1, le=MAX_ROW_ID)
+    offer_id: int | None = Field(None, ge=1, le=MAX_ROW_ID)
     label: ShortText = ""
 
 

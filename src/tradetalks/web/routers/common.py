@@ -7,15 +7,16 @@ from typing import Annotated
 from fastapi import Path as PathParam
 from fastapi import Query
 
+from tradetalks.data import registry
 from tradetalks.data.registry import DEFAULT_DATASET
-from tradetalks.inputs import MAX_ID
+from tradetalks.inputs import MAX_ID, MAX_PAGE, MAX_SCENARIO_NAME
 
-DatasetQ = Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9\-]{0,39}$")]
+DatasetQ = Annotated[str, Query(pattern=registry.NAME_PATTERN)]
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
 RecId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-Limit = Annotated[int, Query(ge=1, le=1000)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
-ScenarioName = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9\-]{0,63}$")]
+ScenarioName = Annotated[str, PathParam(pattern=rf"^[a-z0-9][a-z0-9\-]{{0,{MAX_SCENARIO_NAME - 1}}}$")]
 OptId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 __all__ = [
