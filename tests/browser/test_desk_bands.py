@@ -1,6 +1,6 @@
 """Browser test of the desk's uncertainty bands (issue 13): choosing "5–95 % over 50 draws" sends
 ``uncertainty: 50``, and the page draws the API's bands — error bars on the impact, balance and sector bars,
-ranges in the KPIs and the charts' text tables — with a note naming the draws, seed and converged share.
+ranges in the KPIs and the charts' text tables, the compare view's bars — with a note naming the draws, seed and converged share.
 
 Reference: the bands drawn equal the JSON API's answer for the same request (1e-9; the API's bands are
 checked against the library in ``tests/test_desk_bands.py``). Headless Debian Chromium, as the other
@@ -54,6 +54,10 @@ def test_bands_drawn_from_the_api(server: str) -> None:
             assert "50 Monte Carlo draws" in note and "seed 0" in note and "converged" in note
             assert "5–95 %" in pg.inner_text("#k-us-welfare") and "5–95 %" in pg.inner_text("#k-balance-after")
             assert "5–95 %" in pg.inner_html("#a-impact")
+            pg.click(".tab[data-tab=compare]")  # the compare view asks every package for bands too
+            pg.wait_for_selector("#cmp-table[data-state=ok]")
+            cmp = pg.evaluate("document.getElementById('c-compare').data.map(t => t.error_y !== undefined)")
+            assert all(cmp)
             assert not errors, errors
         finally:
             b.close()

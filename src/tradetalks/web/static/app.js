@@ -352,7 +352,8 @@ async function compare() {
   const ctrl = new AbortController();
   state.cmpCtrl = ctrl;
   const mine = packageSpec();
-  const specs = [["July 2025 deal", { base: "jp-us-deal" }], ["No deal", { base: "jp-us-no-deal" }], ["Mine", mine]];
+  const unc = mine.uncertainty ? { uncertainty: mine.uncertainty } : {};  // issue 13: bands on every package
+  const specs = [["July 2025 deal", { base: "jp-us-deal", ...unc }], ["No deal", { base: "jp-us-no-deal", ...unc }], ["Mine", mine]];
   $("cmp-table").dataset.state = "pending";
   $("cmp-table").setAttribute("aria-busy", "true");
   try {
@@ -368,8 +369,10 @@ async function compare() {
       rows.map((r) => `<tr><th scope="row">${escapeHtml(r[0])}</th><td>${escapeHtml(r[1])}</td>${r.slice(2).map((c) => `<td class="num">${c}</td>`).join("")}</tr>`).join("") + "</tbody>";
     const names = specs.map(([n]) => n);
     const tc = [
-      { type: "bar", name: "United States", x: names, y: res.map((im) => im.us.welfare_ev_usd_bn), marker: { color: US_C } },
-      { type: "bar", name: "Japan", x: names, y: res.map((im) => im.jp.welfare_ev_usd_bn), marker: { color: JP_C } },
+      withBandList({ type: "bar", name: "United States", x: names, y: res.map((im) => im.us.welfare_ev_usd_bn), marker: { color: US_C } },
+        res.map((im) => band(im.us, "welfare_ev_usd_bn"))),
+      withBandList({ type: "bar", name: "Japan", x: names, y: res.map((im) => im.jp.welfare_ev_usd_bn), marker: { color: JP_C } },
+        res.map((im) => band(im.jp, "welfare_ev_usd_bn"))),
     ];
     draw("c-compare", tc, { title: TITLE("Welfare under each package (EV)"), barmode: "group", margin: { l: 55, r: 10, t: 40, b: 10 },
       yaxis: { title: { text: "US$ bn a year" }, automargin: true }, xaxis: { title: { text: "package" }, automargin: true }, legend: LEGEND_BELOW });
