@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from tradetalks import inputs
 from tradetalks.data import registry
@@ -69,7 +70,7 @@ def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_every_bound_of_the_web_schema_is_an_inputs_constant(openapi: dict[str, Any]) -> None:
-    own = {n for n, v in vars(S).items() if isinstance(v, type) and issubclass(v, S.BaseModel)}
+    own = {n for n, v in vars(S).items() if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == S.__name__}
     found = [b for name, comp in openapi["components"]["schemas"].items() if name in own
              for b in _bounds(comp, name)]
     for path, ops in openapi["paths"].items():
