@@ -131,9 +131,10 @@ def _pb_residual_jacobian(
     v: FloatArray,
     jac: bool,
     shares: bool = False,
+    flows: bool = False,
 ) -> tuple[FloatArray, FloatArray | None, FloatArray, FloatArray, FloatArray]:
-    r"""Scaled residuals, Jacobian, new flows and shares (when ``jac`` or ``shares``; else empty arrays) and
-    Q for members ``idx`` of a parameter batch.
+    r"""Scaled residuals, Jacobian, new flows (when ``jac``, ``shares`` or ``flows``) and shares (when ``jac``
+    or ``shares``; else empty arrays) and Q for members ``idx`` of a parameter batch.
 
     Layout: the (b, S, N, N) arrays are sector-major [member, sector, exporter i, importer j], so every sum
     over exporters or importers is a batched matrix product (BLAS) and a residual needs no (b, N, N, S)
@@ -172,10 +173,12 @@ def _pb_residual_jacobian(
     budget = wl * w + profit + rev - nx_new - e0 * ev
     numeraire = (wl * w).sum(-1) - wl.sum(-1)
     f = np.concatenate([labour[:, :-1], numeraire[:, None], budget], axis=1) * scale
-    if not (jac or shares):
+    if not (jac or shares or flows):
         return f, None, np.empty(0), np.empty(0), q_safe
     xn = x_t * a_i[..., :, None]  # in place from here: no (b, S, N, N) temporaries
     xn *= c[..., None, :]
+    if not (jac or shares):
+        return f, None, xn, np.empty(0), q_safe
     share = g_t * a_i[..., :, None]
     share *= (1.0 / q_safe)[..., None, :]
     if not jac:
@@ -273,12 +276,14 @@ def solve_equilibrium_batch(
     nx_new: npt.ArrayLike | None = None,
     x0: tuple[FloatArray, FloatArray] | None = None,
     options: SolverOptions = SolverOptions(),
+    want_shares: bool = True,
 ) -> Equilibrium:
     """:func:`solve_equilibrium` for members that differ in σ (and baseline), in one batched Newton solve.
 
     Member b solves the equations of the module docstring with its own σ_b, flows and incomes; the
     scenario arrays (new tariffs, demand shifts, net exports) are shared, (N, N, S) / (N,), or given per
-    member, (B, N, N, S) / (B, N).
+    member, (B, N, N, S) / (B, N). ``want_shares=False`` skips the import shares of the result (NaN; the
+    flows, prices and incomes are computed as always) when the caller needs no shares.
 
     Returns
     -------
@@ -306,9 +311,10 @@ def solve_equilibrium_batch(
     res = newton(fun, z0, options)
     u, v = res.x[:, :n], res.x[:, n:]
     _, _, xn_t, share_t, q_t = _pb_residual_jacobian(
-        pb, np.arange(bsz), g_t, x_t, tx_t, nx, u, v, False, shares=True
+        pb, np.arange(bsz), g_t, x_t, tx_t, nx, u, v, False, shares=want_shares, flows=True
     )
-    xn, share, q = xn_t.transpose(0, 2, 3, 1), share_t.transpose(0, 2, 3, 1), q_t.transpose(0, 2, 1)
+    xn, q = xn_t.transpose(0, 2, 3, 1), q_t.transpose(0, 2, 1)
+    share = share_t.transpose(0, 2, 3, 1) if want_shares else np.broadcast_to(np.float64(np.nan), xn.shape)
     p_hat = q ** (1.0 / (1.0 - pb.sigma[:, None, :]))
     conv = res.converged
     info = SolveInfo(
@@ -329,6 +335,7 @@ def purge_deficits_batch(pb: OssaParamBatch, options: SolverOptions = SolverOpti
         np.broadcast_to(pb.tariff, (pb.size, *pb.tariff.shape[1:])),
         nx_new=np.zeros(pb.trade.shape[1]),
         options=options,
+        want_shares=False,
     )
     return calibrate_batch(eq.trade_new, np.broadcast_to(pb.tariff, eq.trade_new.shape), pb.sigma)
 

@@ -157,9 +157,10 @@ def _solve_block(
         d = np.stack([np.zeros(n) if k.nx_change is None else np.asarray(k.nx_change, float)
                       for k in inputs.side_cases])
         nx_new = nx0 + np.tile(d, (m, 1))
-        eq = ossa_batch.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, x0=x0, options=quiet)
+        comms = inputs.commitments  # their fit needs the import shares; nothing else does
+        eq = ossa_batch.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, x0=x0, options=quiet,
+                                                want_shares=bool(comms))
         ok = eq.converged_each.copy()
-        comms = inputs.commitments
         if comms:
             eq, met = _fit_commitments(pb, inputs.tariff, nx_new, comms, eq, quiet)
             ok &= met & eq.converged_each
