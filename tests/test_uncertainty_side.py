@@ -53,3 +53,10 @@ def test_purchase_cases_shift_only_the_side_items(world: TradeData, deal: Packag
     # no extra solves: the cost cases reuse the central case's convergence flags
     ok = u.converged.sel(scenario=deal.package.name)
     assert (ok.sel(side="purchase-low") == ok.sel(side="central")).all()
+
+
+def test_threads_give_the_same_bands(world: TradeData, deal: PackageResult) -> None:
+    """Blocks solved on two threads give bit-identical bands (every block starts from the same point)."""
+    one = bands_for_evaluation({"deal": deal}, world, 60, seed=3).band_frame("all")
+    two = bands_for_evaluation({"deal": deal}, world, 60, seed=3, threads=2).band_frame("all")
+    assert one.equals(two)

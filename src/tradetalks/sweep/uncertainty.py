@@ -207,8 +207,8 @@ SIDE_ORDER = {"low": 0, "central": 1, "high": 2, "purchase-low": 3, "purchase-hi
 
 
 def _scenario_table(sc: ScenarioInputs, data: TradeData, draws: ElasticityDraws, report: str,
-                    parties: tuple[str, str], options: SolverOptions) -> CaseTable:
-    sol = solve_members(data, sc, draws.sigma, options)
+                    parties: tuple[str, str], options: SolverOptions, threads: int = 1) -> CaseTable:
+    sol = solve_members(data, sc, draws.sigma, options, threads=threads)
     if report == "batched":
         return case_table(sol, data, sc, parties)
     return _outcome_table(sol, data, sc, parties)
@@ -244,6 +244,7 @@ def uncertainty(
     report: Literal["batched", "outcome"] = "batched",
     parties: tuple[str, str] = ("USA", "JPN"),
     options: SolverOptions = SolverOptions(),
+    threads: int = 1,
 ) -> UncertaintyResult:
     """Headline figures of each scenario for every elasticity member and side-item case.
 
@@ -262,8 +263,10 @@ def uncertainty(
         The two parties of the headline figures.
     options
         Solver options (non-converged members are recorded, never raised).
+    threads
+        Threads for the blocks of batched solves (:func:`~tradetalks.sweep.members.solve_members`).
     """
-    tables = [_scenario_table(sc, data, draws, report, parties, options) for sc in scenarios]
+    tables = [_scenario_table(sc, data, draws, report, parties, options, threads) for sc in scenarios]
     side_labels: list[str] = []
     for t in tables:
         side_labels += [lab for lab in t.labels if lab not in side_labels]
@@ -299,6 +302,7 @@ def bands_for_evaluation(
     dispersion: float | None = None,
     correlation: float | None = None,
     options: SolverOptions = SolverOptions(),
+    threads: int = 1,
 ) -> UncertaintyResult:
     """Bands for the scenarios of an evaluation (what ``tradetalks evaluate --uncertainty N`` prints).
 
@@ -317,6 +321,8 @@ def bands_for_evaluation(
         Named published elasticity sets to add (the dataset must carry them).
     dispersion, correlation
         Stated dispersion of the draws (defaults of :class:`~tradetalks.sweep.draws.DrawOptions`).
+    threads
+        Threads for the batched solves (1 where the caller already runs one task per core).
 
     Raises
     ------
@@ -331,7 +337,7 @@ def bands_for_evaluation(
     opts = DrawOptions(n_draws=n_draws, seed=seed, sets=tuple(sets), **kw)
     draws = make_draws(data, opts)
     inputs = [inputs_from_evaluation(pr, data) for pr in results.values()]
-    return uncertainty(data, inputs, draws, options=options)
+    return uncertainty(data, inputs, draws, options=options, threads=threads)
 
 
 __all__ = ["BAND_SOURCES", "PLEDGE_FACTORS", "Commitment", "MemberSolution", "ScenarioInputs", "SideCase",
