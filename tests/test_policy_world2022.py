@@ -82,7 +82,7 @@ def test_wall_concordance_splits_transport(world: TradeData, reference_folder: C
     import datetime as dt
     import warnings
 
-    from tradetalks.policy.wall import sector_additional
+    from tradetalks.policy.wall_sectors import sector_additional
 
     reference_folder("us-imports-hs2-2024")  # the wall weights by 2024 US imports (skips when absent)
     with warnings.catch_warnings():

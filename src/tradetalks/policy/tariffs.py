@@ -211,6 +211,52 @@ def _additional(rate: GroupRate, mfn: float, override: TariffChange | None) -> f
     return add + override.rate_pct
 
 
+def _third_country_wall(on: date, data: TradeData, mp: ProductMapping, exporter: str, importer: str,
+                        third_countries: str) -> tuple[dict[tuple[str, str], float], tuple[str, ...]]:
+    """Additional US duties on third countries by (partner, sector) from the wall (``third_countries =
+    "wall"``), and the note saying where they come from; empty for the other options."""
+    countries = data.countries
+    if not (third_countries == "wall" and importer == "USA" and importer in countries):
+        return {}, ()
+    from tradetalks.policy.wall_sectors import sector_additional
+
+    others = [c for c in countries if c not in (importer, exporter)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LaterChangesUnknownWarning)
+            add = sector_additional(on, others, [s for s in data.sectors if s not in mp.untaxed_sectors])
+    except ReferenceDataMissingError:
+        # The one fallback for every caller (package evaluation, `tradetalks tariffs`): without the
+        # weights table third countries face the all-origins measures, and the result says so.
+        return {}, (WALL_MISSING_NOTE,)
+    return add, (f"US tariffs on third countries: the partner-by-partner US tariff wall in force on "
+                 f"{on.isoformat()} (policy.wall; 2025-26 measures added to the dataset's tariffs, "
+                 "trade-weighted at 2024 US imports by HS2 chapter)",)
+
+
+def _exporter_rates(t: FloatArray, t0: FloatArray, i: int, j: int, sectors: Sequence[str], mp: ProductMapping,
+                    ms: MeasureSet, rates: dict[str, GroupRate],
+                    overrides: dict[str, TariffChange]) -> list[SectorRate]:
+    """Set ``t[i, j, :]``: each taxed sector's applied rate plus the trade-weighted additional duties of its
+    product groups (in place); the sector rows with their contributions."""
+    rows: list[SectorRate] = []
+    for k, s in enumerate(sectors):
+        if s in mp.untaxed_sectors:
+            continue
+        base = 100.0 * float(t0[i, j, k])
+        contrib: list[tuple[str, float, float]] = []
+        for gid, w in mp.sector_weights(s).items():
+            if w <= 0.0:
+                continue
+            g = ms.group(gid)
+            mfn = base if g.mfn_pct is None else g.mfn_pct
+            contrib.append((gid, w, _additional(rates[gid], mfn, overrides.get(gid))))
+        add = float(sum(w * a for _, w, a in contrib))
+        t[i, j, k] = (base + add) / 100.0
+        rows.append(SectorRate(s, base, add, tuple(contrib)))
+    return rows
+
+
 def tariffs_on(
     on: date,
     data: TradeData | None = None,
@@ -260,33 +306,13 @@ def tariffs_on(
     mp = mapping if mapping is not None else default_mapping(data)
     t0 = data.tariff  # read once: the loops below index it per cell
     t = np.array(t0, dtype=float)
-    countries = data.countries
-    sectors = data.sectors
+    countries, sectors = data.countries, data.sectors
     sector_rows: list[SectorRate] = []
-    wall_add: dict[tuple[str, str], float] = {}
-    wall_notes: tuple[str, ...] = ()
-    if third_countries == "wall" and importer == "USA" and importer in countries:
-        from tradetalks.policy.wall import sector_additional
-
-        others = [c for c in countries if c not in (importer, exporter)]
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", LaterChangesUnknownWarning)
-                wall_add = sector_additional(on, others, [s for s in sectors if s not in mp.untaxed_sectors])
-        except ReferenceDataMissingError:
-            # The one fallback for every caller (package evaluation, `tradetalks tariffs`): without the
-            # weights table third countries face the all-origins measures, and the result says so.
-            wall_add, wall_notes = {}, (WALL_MISSING_NOTE,)
-        else:
-            wall_notes = (f"US tariffs on third countries: the partner-by-partner US tariff wall in force on "
-                          f"{on.isoformat()} (policy.wall; 2025-26 measures added to the dataset's tariffs, "
-                          "trade-weighted at 2024 US imports by HS2 chapter)",)
+    wall_add, wall_notes = _third_country_wall(on, data, mp, exporter, importer, third_countries)
     if importer in countries:
         j = countries.index(importer)
         for i, exp in enumerate(countries):
-            if exp == importer:
-                continue
-            if third_countries == "japan_only" and exp != exporter:
+            if exp == importer or (third_countries == "japan_only" and exp != exporter):
                 continue
             if wall_add and exp != exporter:
                 for k, s in enumerate(sectors):
@@ -294,22 +320,9 @@ def tariffs_on(
                         t[i, j, k] = float(t0[i, j, k]) + wall_add.get((exp, s), 0.0) / 100.0
                 continue
             rates = groups if exp == exporter else _group_totals(ms, on, exp, importer, on_ids, off_ids)
-            overrides = _group_overrides(changes, exp, importer)
-            for k, s in enumerate(sectors):
-                if s in mp.untaxed_sectors:
-                    continue
-                base = 100.0 * float(t0[i, j, k])
-                contrib: list[tuple[str, float, float]] = []
-                for gid, w in mp.sector_weights(s).items():
-                    if w <= 0.0:
-                        continue
-                    g = ms.group(gid)
-                    mfn = base if g.mfn_pct is None else g.mfn_pct
-                    contrib.append((gid, w, _additional(rates[gid], mfn, overrides.get(gid))))
-                add = float(sum(w * a for _, w, a in contrib))
-                t[i, j, k] = (base + add) / 100.0
-                if exp == exporter:
-                    sector_rows.append(SectorRate(s, base, add, tuple(contrib)))
+            rows = _exporter_rates(t, t0, i, j, sectors, mp, ms, rates, _group_overrides(changes, exp, importer))
+            if exp == exporter:
+                sector_rows = rows
     t = _apply_sector_changes(t, data, changes)
     if np.any(t < 0):
         raise PolicyError("tariff changes give negative tariffs; expected rates >= 0")
