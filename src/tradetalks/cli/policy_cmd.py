@@ -127,41 +127,12 @@ def tariffs_cmd(
 ) -> None:
     """Tariff in force on a date by product group and by model sector, with the measures behind it."""
     data = load(dataset)
-    for flag, code in (("--exporter", exporter), ("--importer", importer)):  # issue 15: no made-up answers
-        if code not in data.countries:
-            raise LabelError(flag, f"one of the countries of {data.name} {data.countries}", repr(code[:40]))
-    if exporter == importer:
-        raise LabelError("--exporter", "a country different from --importer", f"{exporter} on both sides")
+    _check_pair(data, exporter, importer)
     if measures:
-        ms = default_measures()
-        if as_json:
-            emit_json([{**m.__dict__, "start": m.start.isoformat(), "end": m.end.isoformat() if m.end else None,
-                        "source": m.source.__dict__} for m in ms.measures])
-            return
-        tab = Table(title="US tariff measures (facts)")
-        for col in ("id", "authority", "kind", "rate %", "groups", "partner", "in force", "status", "source"):
-            tab.add_column(col, overflow="fold")
-        for m in ms.measures:
-            tab.add_row(m.id, m.authority, m.kind, f"{m.rate_pct:g}", ",".join(m.groups), m.partner,
-                        f"{m.start} .. {m.end or ''}", m.status, f"{m.source.title} <{m.source.address}>")
-        console.print(tab)
+        _show_measures(as_json)
         return
     if mapping:
-        mp = default_mapping(data)
-        rows = mp.table()
-        if as_json:
-            emit_json({"dataset": data.name, "weights": rows,
-                       "figures": [{**f.__dict__, "source": f.source.__dict__} for f in mp.figures]})
-            return
-        tab = Table(title=f"Product group -> sector weights, US imports from Japan ({data.name})")
-        for col in ("sector", "group", "weight", "group US$bn", "sector US$bn", "sector basis", "derivation"):
-            tab.add_column(col, overflow="fold")
-        for row in rows:
-            tab.add_row(row["sector"], row["group"], f"{row['weight']:.4f}", _bn(row["group_value_usd_bn"]),
-                        _bn(row["sector_value_usd_bn"]), row["sector_basis"], row["derivation"])
-        console.print(tab)
-        for f in mp.figures:
-            console.print(f"  {f.id} = {f.value:g} {f.unit}: {f.label} [{f.source.title} <{f.source.address}>]")
+        _show_mapping(data, as_json)
         return
     switch_on: tuple[str, ...] = ()
     switch_off: tuple[str, ...] = ()
@@ -179,19 +150,7 @@ def tariffs_cmd(
         late = later_changes_warning(day)
         wall = us_wall(day) if importer == "USA" and scenario is None and available("us-imports-hs2-2024") else None
     if as_json:
-        payload: dict[str, Any] = tf.as_dict()
-        if scenario is not None:
-            payload["scenario"] = scenario
-        payload["warnings"] = [] if late is None else [late]
-        if wall is not None:
-            payload["wall"] = wall.as_dict()
-        if importer == "JPN":
-            payload["japan_schedule"] = [_jp_row(t) for t in japan_schedule()]
-        if importer != "USA":
-            payload["groups"] = {}
-            payload["notes"] = [f"the product groups are US measures; {importer}'s rates are the dataset's "
-                                "applied rates by sector (and the sourced product tariffs in japan_schedule)"]
-        emit_json(payload)
+        emit_json(_tariffs_payload(tf, scenario, late, wall, importer))
         return
     if late is not None:
         console.print(f"[bold yellow]warning (LaterChangesUnknownWarning):[/] {late}")
@@ -203,6 +162,75 @@ def tariffs_cmd(
     if importer != "USA":
         _print_sectors_of_importer(tf, data.name, importer)
         return
+    _print_us_tariffs(tf, data.name, title)
+    if wall is not None:
+        _print_wall(wall)
+
+
+def _check_pair(data: Any, exporter: str, importer: str) -> None:
+    """Both countries in the dataset and different (issue 15: no made-up answers)."""
+    for flag, code in (("--exporter", exporter), ("--importer", importer)):
+        if code not in data.countries:
+            raise LabelError(flag, f"one of the countries of {data.name} {data.countries}", repr(code[:40]))
+    if exporter == importer:
+        raise LabelError("--exporter", "a country different from --importer", f"{exporter} on both sides")
+
+
+def _show_measures(as_json: bool) -> None:
+    """Every US measure of the facts with its source (``tariffs --measures``)."""
+    ms = default_measures()
+    if as_json:
+        emit_json([{**m.__dict__, "start": m.start.isoformat(), "end": m.end.isoformat() if m.end else None,
+                    "source": m.source.__dict__} for m in ms.measures])
+        return
+    tab = Table(title="US tariff measures (facts)")
+    for col in ("id", "authority", "kind", "rate %", "groups", "partner", "in force", "status", "source"):
+        tab.add_column(col, overflow="fold")
+    for m in ms.measures:
+        tab.add_row(m.id, m.authority, m.kind, f"{m.rate_pct:g}", ",".join(m.groups), m.partner,
+                    f"{m.start} .. {m.end or ''}", m.status, f"{m.source.title} <{m.source.address}>")
+    console.print(tab)
+
+
+def _show_mapping(data: Any, as_json: bool) -> None:
+    """The product group -> sector weights and their sourced figures (``tariffs --mapping``)."""
+    mp = default_mapping(data)
+    rows = mp.table()
+    if as_json:
+        emit_json({"dataset": data.name, "weights": rows,
+                   "figures": [{**f.__dict__, "source": f.source.__dict__} for f in mp.figures]})
+        return
+    tab = Table(title=f"Product group -> sector weights, US imports from Japan ({data.name})")
+    for col in ("sector", "group", "weight", "group US$bn", "sector US$bn", "sector basis", "derivation"):
+        tab.add_column(col, overflow="fold")
+    for row in rows:
+        tab.add_row(row["sector"], row["group"], f"{row['weight']:.4f}", _bn(row["group_value_usd_bn"]),
+                    _bn(row["sector_value_usd_bn"]), row["sector_basis"], row["derivation"])
+    console.print(tab)
+    for f in mp.figures:
+        console.print(f"  {f.id} = {f.value:g} {f.unit}: {f.label} [{f.source.title} <{f.source.address}>]")
+
+
+def _tariffs_payload(tf: Any, scenario: str | None, late: str | None, wall: Wall | None,
+                     importer: str) -> dict[str, Any]:
+    """The ``tariffs --json`` document."""
+    payload: dict[str, Any] = tf.as_dict()
+    if scenario is not None:
+        payload["scenario"] = scenario
+    payload["warnings"] = [] if late is None else [late]
+    if wall is not None:
+        payload["wall"] = wall.as_dict()
+    if importer == "JPN":
+        payload["japan_schedule"] = [_jp_row(t) for t in japan_schedule()]
+    if importer != "USA":
+        payload["groups"] = {}
+        payload["notes"] = [f"the product groups are US measures; {importer}'s rates are the dataset's "
+                            "applied rates by sector (and the sourced product tariffs in japan_schedule)"]
+    return payload
+
+
+def _print_us_tariffs(tf: Any, dataset: str, title: str) -> None:
+    """US tariffs by product group (with the measures and exemptions) and by model sector, and the notes."""
     tab = Table(title=title + ", by product group (%)")
     for col in ("group", "HS", "MFN", "total", "formula", "measures", "exempted"):
         tab.add_column(col, overflow="fold")
@@ -216,7 +244,7 @@ def tariffs_cmd(
             "; ".join(r.exempted) or "-",
         )
     console.print(tab)
-    st = Table(title=f"by model sector of {data.name} (%): dataset rate + mapped additional duties")
+    st = Table(title=f"by model sector of {dataset} (%): dataset rate + mapped additional duties")
     for col in ("sector", "dataset rate", "additional", "total", "groups (weight: +points)"):
         st.add_column(col, overflow="fold")
     for s in tf.sectors:
@@ -225,8 +253,6 @@ def tariffs_cmd(
     console.print(st)
     for n in tf.notes:
         console.print(f"[dim]- {n}[/]")
-    if wall is not None:
-        _print_wall(wall)
 
 
 def _print_sectors_of_importer(tf: Any, dataset: str, importer: str) -> None:
