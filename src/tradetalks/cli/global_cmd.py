@@ -231,49 +231,60 @@ def us_cmd(
     if as_json:
         emit_json(df.to_dict(orient="records"))
     else:
-        keys = ["dataset", "elasticities", "scenario", "retaliation"]
-        rows: list[dict[str, Any]] = []
-        for key, g in df.groupby(keys, sort=False):
-            usa = g[g["country"] == "USA"]
-            oth = g[g["country"] != "USA"]
-            lab = dict(zip(keys, key, strict=True))
-            lab["elasticities"] = str(lab["elasticities"])[:14]
-            rows.append(
-                {
-                    **lab,
-                    "USA welfare %": float(usa["welfare_pct"].iloc[0]) if len(usa) else float("nan"),
-                    "others mean %": float(oth["welfare_pct"].mean()),
-                    "US rate %": 100 * float(g["us_rate"].iloc[0])
-                    if pd.notna(g["us_rate"].iloc[0])
-                    else float("nan"),
-                    "retal. rate %": 100 * float(g["retaliation_rate"].iloc[0])
-                    if pd.notna(g["retaliation_rate"].iloc[0])
-                    else float("nan"),
-                    "converged": bool(g["converged"].all()),
-                }
-            )
-        tab = Table(
-            title=f"US tariff scenarios, model {model} (rates {combine} factual US tariffs); "
-            "welfare change %, others = unweighted mean",
-            title_justify="left",
-        )
-        single = [k for k in ("dataset", "elasticities") if len({r[k] for r in rows}) == 1]
-        if single:
-            tab.title = f"{tab.title} — " + ", ".join(f"{k} {rows[0][k]}" for k in single)
-        cols = [c for c in rows[0] if c not in single]
-        for c in cols:
-            tab.add_column(c, justify="left" if c in keys else "right")
-        for r in rows:
-            tab.add_row(
-                *[
-                    ("-" if v != v else f"{v:+.3f}") if isinstance(v, float) else str(v)
-                    for v in (r[c] for c in cols)
-                ]
-            )
-        console.print(tab)
+        console.print(_us_table(df, model, combine))
         if out is not None:
             console.print(f"wrote {len(df)} rows to {out}")
     check_converged(bool(df["converged"].all()), "US scenarios", False)
+
+
+def _us_summary_rows(df: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+    """One row per dataset x elasticities x scenario x retaliation: US welfare, the others' mean, rates."""
+    rows: list[dict[str, Any]] = []
+    for key, g in df.groupby(keys, sort=False):
+        usa = g[g["country"] == "USA"]
+        oth = g[g["country"] != "USA"]
+        lab = dict(zip(keys, key, strict=True))
+        lab["elasticities"] = str(lab["elasticities"])[:14]
+        rows.append(
+            {
+                **lab,
+                "USA welfare %": float(usa["welfare_pct"].iloc[0]) if len(usa) else float("nan"),
+                "others mean %": float(oth["welfare_pct"].mean()),
+                "US rate %": 100 * float(g["us_rate"].iloc[0])
+                if pd.notna(g["us_rate"].iloc[0])
+                else float("nan"),
+                "retal. rate %": 100 * float(g["retaliation_rate"].iloc[0])
+                if pd.notna(g["retaliation_rate"].iloc[0])
+                else float("nan"),
+                "converged": bool(g["converged"].all()),
+            }
+        )
+    return rows
+
+
+def _us_table(df: pd.DataFrame, model: str, combine: str) -> Table:
+    """The summary table of ``global us`` (a column shared by every row goes into the title)."""
+    keys = ["dataset", "elasticities", "scenario", "retaliation"]
+    rows = _us_summary_rows(df, keys)
+    tab = Table(
+        title=f"US tariff scenarios, model {model} (rates {combine} factual US tariffs); "
+        "welfare change %, others = unweighted mean",
+        title_justify="left",
+    )
+    single = [k for k in ("dataset", "elasticities") if len({r[k] for r in rows}) == 1]
+    if single:
+        tab.title = f"{tab.title} — " + ", ".join(f"{k} {rows[0][k]}" for k in single)
+    cols = [c for c in rows[0] if c not in single]
+    for c in cols:
+        tab.add_column(c, justify="left" if c in keys else "right")
+    for r in rows:
+        tab.add_row(
+            *[
+                ("-" if v != v else f"{v:+.3f}") if isinstance(v, float) else str(v)
+                for v in (r[c] for c in cols)
+            ]
+        )
+    return tab
 
 
 @app.command("liberation")
