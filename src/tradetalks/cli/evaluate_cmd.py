@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -157,6 +157,39 @@ def _render(
         console.print(f"[dim]{len(items)} modelling assumptions apply; `--assumptions` prints them.[/]")
 
 
+def _write_files(csv: Path | None, chart: Path | None, df: pd.DataFrame, bands: Any,
+                 diff: tuple[str, str] | None, outs: dict[str, Any], results: dict[str, Any]) -> None:
+    """``--csv`` (the comparison table, bands and decomposition) and ``--chart`` (sector output effects)."""
+    if csv is not None:
+        table = df if bands is None else sweep_cmd.band_columns(df, bands, diff)
+        pd.concat([table, decomposition_frame(outs)]).to_csv(csv)
+    if chart is not None:
+        frames = {k: sector_effects(v) for k, v in results.items()}
+        (sector_chart_html if chart.suffix == ".html" else sector_chart_png)(frames, str(chart))
+
+
+def _evaluate_payload(results: dict[str, Any], outs: dict[str, Any], df: pd.DataFrame, be: Any, bands: Any,
+                      diff: tuple[str, str] | None) -> dict[str, Any]:
+    """The ``evaluate --json`` document: per scenario the side items, headline, outcome report and the
+    country table; the units; the bands when asked for."""
+    return {
+        "breakeven_usd_bn_per_year": be,
+        "scenarios": {
+            k: {
+                **v.as_dict(),
+                "headline": df[k].to_dict(),
+                "outcome": outs[k].as_dict(),
+                "countries": {
+                    str(c): row.to_dict() for c, row in v.result.to_frame("country").iterrows()
+                },
+            }
+            for k, v in results.items()
+        },
+        "units": df["unit"].to_dict(),
+        **({} if bands is None else {"uncertainty": bands.summary_dict(diff)}),
+    }
+
+
 @guard
 def evaluate_cmd(
     scenario: Annotated[
@@ -209,31 +242,9 @@ def evaluate_cmd(
     diff = (keys[0], keys[1]) if len(keys) == 2 else None
     df = comparison_frame(results)
     bands = sweep_cmd.bands_for_cli(results, uncertainty, elasticity_sets, seed)
-    if csv is not None:
-        table = df if bands is None else sweep_cmd.band_columns(df, bands, diff)
-        pd.concat([table, decomposition_frame(outs)]).to_csv(csv)
-    if chart is not None:
-        frames = {k: sector_effects(v) for k, v in results.items()}
-        (sector_chart_html if chart.suffix == ".html" else sector_chart_png)(frames, str(chart))
+    _write_files(csv, chart, df, bands, diff, outs, results)
     if as_json:
-        emit_json(
-            {
-                "breakeven_usd_bn_per_year": be,
-                "scenarios": {
-                    k: {
-                        **v.as_dict(),
-                        "headline": df[k].to_dict(),
-                        "outcome": outs[k].as_dict(),
-                        "countries": {
-                            str(c): row.to_dict() for c, row in v.result.to_frame("country").iterrows()
-                        },
-                    }
-                    for k, v in results.items()
-                },
-                "units": df["unit"].to_dict(),
-                **({} if bands is None else {"uncertainty": bands.summary_dict(diff)}),
-            }
-        )
+        emit_json(_evaluate_payload(results, outs, df, be, bands, diff))
         return
     _render(results, diff, f"{' vs '.join(keys)}", assumptions)
     if bands is not None:
