@@ -245,11 +245,7 @@ def _scenario_arrays(
             f"tariff_new: expected finite fractions in [0, {TARIFF_UPPER}]; found min "
             f"{np.nanmin(t_new):.4g}, max {np.nanmax(t_new):.4g}"
         )
-    t_new = np.broadcast_to(t_new, (bsz, n, n, s))
-    sg = pb.sigma[:, None, None, :]
-    log_tau = np.log1p(t_new) - np.log1p(pb.tariff)
-    g_t = pb.gamma * np.exp((1.0 - sg) * log_tau)
-    x_t = pb.trade * np.exp(-sg * log_tau)
+    shift = None
     if demand_shift is not None:
         shift = np.asarray(demand_shift, dtype=float)
         shift = shift[None] if shift.ndim == 3 else shift
@@ -257,15 +253,25 @@ def _scenario_arrays(
             raise ShapeError("demand_shift", f"shape ({n}, {n}, {s}) or ({bsz}, ...)", f"shape {shift.shape}")
         if np.any(shift <= 0) or not np.all(np.isfinite(shift)):
             raise ModelError("demand_shift: expected positive finite multipliers")
-        g_t = g_t * shift
-        x_t = x_t * shift
     nx = np.asarray(pb.nx if nx_new is None else nx_new, dtype=float)
     nx = np.broadcast_to(nx[None] if nx.ndim == 1 else nx, (bsz, n)).copy()
     if np.any(np.abs(nx.sum(axis=1)) > 1e-8 * np.broadcast_to(pb.expenditure, (bsz, n)).sum(axis=1)):
         raise ModelError(f"nx_new: expected net exports summing to zero; found sums {nx.sum(axis=1)}")
-    g_t = np.ascontiguousarray(np.broadcast_to(g_t, (bsz, n, n, s)).transpose(0, 3, 1, 2))  # (B, S, i, j)
-    x_t = np.ascontiguousarray(np.broadcast_to(x_t, (bsz, n, n, s)).transpose(0, 3, 1, 2))
-    return t_new, g_t, x_t, t_new.transpose(0, 3, 1, 2) * x_t, nx
+
+    def sector_major(a: FloatArray) -> FloatArray:  # (B|1, N, N, S) -> view (B|1, S, N, N)
+        return a.transpose(0, 3, 1, 2)
+
+    # g = γ τ̂^{1−σ} b̂ in one exp; X τ̂^{−σ} b̂ = g E_js / (1 + t') since γ_ijs = (1 + t_ijs) X_ijs / E_js
+    log_tau = sector_major(np.log1p(t_new) - np.log1p(pb.tariff))
+    g_t = np.multiply((1.0 - pb.sigma)[:, :, None, None], log_tau, order="C")
+    np.exp(g_t, out=g_t)
+    g_t *= sector_major(pb.gamma)
+    if shift is not None:
+        g_t *= sector_major(shift)
+    e_js = (pb.mu * pb.expenditure[:, :, None]).transpose(0, 2, 1)  # (B|1, S, N importer)
+    t_sm = sector_major(t_new)
+    x_t = np.multiply(g_t, e_js[:, :, None, :] / (1.0 + t_sm), order="C")
+    return np.broadcast_to(t_new, (bsz, n, n, s)), g_t, x_t, np.multiply(x_t, t_sm, order="C"), nx
 
 
 def solve_equilibrium_batch(
