@@ -35,7 +35,8 @@ from tradetalks.policy.scenarios import resolve
 from tradetalks.sweep import DrawOptions, bands_for_evaluation, make_draws
 from tradetalks.sweep.run import local_cluster, run_sweep
 from tradetalks.sweep.spec import from_mapping
-from tradetalks.sweep.uncertainty import inputs_from_evaluation, solve_members
+from tradetalks.sweep.members import solve_blocks
+from tradetalks.sweep.uncertainty import inputs_from_evaluation
 
 SWEEP_SOLVES = 10_000
 CHUNK = 1000
@@ -82,7 +83,7 @@ def _throughput(data: Any, evaluated: dict[str, Any]) -> list[dict[str, Any]]:
     for threads in (1, 2):
         load = _load()
         def solve(t: int = threads) -> Any:
-            return solve_members(data, inputs, sigma, threads=t)
+            return solve_blocks(data, inputs, sigma, threads=t)  # what bands and sweep partitions call
 
         med, peak = measure(solve, repeat=5)
         rows.append(row(f"batched parameter solve, 2,000 members, {DEFAULT_DATASET}, {threads} thread(s)",

@@ -96,11 +96,22 @@ class CaseTable:
     notes: Mapping[str, str]
 
 
-def case_table(sol: MemberSolution, data: TradeData, inputs: ScenarioInputs,
+def case_table(sol: MemberSolution | Sequence[MemberSolution], data: TradeData, inputs: ScenarioInputs,
                parties: tuple[str, str] = ("USA", "JPN")) -> CaseTable:
     """The headline figures of every member and side-item case of a solved scenario — the one table behind
     the bands (:func:`tradetalks.sweep.uncertainty.uncertainty`) and the sweeps' partitions. Purchase-cost
-    cases reuse the central side case's equilibria with their own side-item welfare."""
+    cases reuse the central side case's equilibria with their own side-item welfare. Blocks of a solution
+    (:func:`tradetalks.sweep.members.solve_blocks`) are tabulated one by one and stacked in member order."""
+    if not isinstance(sol, MemberSolution):
+        tabs = [_case_table(b, data, inputs, parties) for b in sol]
+        first = tabs[0]
+        return CaseTable(first.labels, first.metrics, np.concatenate([t.values for t in tabs]),
+                         np.concatenate([t.converged for t in tabs]), first.notes)
+    return _case_table(sol, data, inputs, parties)
+
+
+def _case_table(sol: MemberSolution, data: TradeData, inputs: ScenarioInputs,
+                parties: tuple[str, str]) -> CaseTable:
     heads = template_headline(sol, data, inputs.template, parties)
     metrics = tuple(heads)
     m, c = sol.n_members, sol.n_cases

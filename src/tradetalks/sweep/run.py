@@ -4,7 +4,7 @@ Partitions
 ----------
 One partition is one (dataset, scenario, retaliation mode, chunk of ``chunk_size`` elasticity members),
 solved for all its members × side-item cases in **one batched solve**
-(:func:`tradetalks.sweep.uncertainty.solve_members`) — work is chunked, not one task per solve. Its
+(:func:`tradetalks.sweep.members.solve_blocks`) — work is chunked, not one task per solve. Its
 headline figures go to ``parts/dataset=D/scenario=S/retaliation=R/chunk=00000.parquet`` (long format:
 ``member``, ``kind``, ``side``, ``metric``, ``value``, ``converged``), written to a temporary name and
 renamed, so a file that exists is complete. Members are drawn from the spec's seed with a stream per dataset
@@ -47,6 +47,7 @@ import xarray as xr
 from tradetalks.errors import SweepRunError
 from tradetalks.sweep.draws import make_draws
 from tradetalks.sweep.headline import case_table
+from tradetalks.sweep.members import solve_blocks
 from tradetalks.sweep.spec import SweepSpec, from_mapping, reciprocal_tariffs, validate
 from tradetalks.sweep.uncertainty import (
     SIDE_ORDER,
@@ -54,7 +55,6 @@ from tradetalks.sweep.uncertainty import (
     SideCase,
     UncertaintyResult,
     inputs_from_evaluation,
-    solve_members,
 )
 
 MANIFEST = "manifest.json"
@@ -175,8 +175,8 @@ def partition_frame(task: PartitionTask) -> pd.DataFrame:
     sigma = _sigma(task.dataset, task.dataset_index, json.dumps(task.spec, sort_keys=True))[task.start:task.stop]
     from tradetalks.model.common import SolverOptions
 
-    sol = solve_members(data, inputs, sigma, SolverOptions())
-    tab = case_table(sol, data, inputs, tuple(spec.parties))  # type: ignore[arg-type]
+    blocks = solve_blocks(data, inputs, sigma, SolverOptions())
+    tab = case_table(blocks, data, inputs, tuple(spec.parties))  # type: ignore[arg-type]
     m, c, n_k = tab.values.shape
     labels = _member_labels(spec)[task.start:task.stop]
     kinds = _member_kinds(spec)[task.start:task.stop]

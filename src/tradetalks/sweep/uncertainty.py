@@ -45,7 +45,7 @@ from tradetalks.sweep.inputs import (
     SideCase,
     inputs_from_evaluation,
 )
-from tradetalks.sweep.members import MemberSolution, member_result, solve_members
+from tradetalks.sweep.members import MemberSolution, member_result, solve_blocks, solve_members
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -208,10 +208,9 @@ SIDE_ORDER = {"low": 0, "central": 1, "high": 2, "purchase-low": 3, "purchase-hi
 
 def _scenario_table(sc: ScenarioInputs, data: TradeData, draws: ElasticityDraws, report: str,
                     parties: tuple[str, str], options: SolverOptions, threads: int = 1) -> CaseTable:
-    sol = solve_members(data, sc, draws.sigma, options, threads=threads)
     if report == "batched":
-        return case_table(sol, data, sc, parties)
-    return _outcome_table(sol, data, sc, parties)
+        return case_table(solve_blocks(data, sc, draws.sigma, options, threads=threads), data, sc, parties)
+    return _outcome_table(solve_members(data, sc, draws.sigma, options, threads=threads), data, sc, parties)
 
 
 def _outcome_table(sol: MemberSolution, data: TradeData, sc: ScenarioInputs, parties: tuple[str, str]) -> CaseTable:
