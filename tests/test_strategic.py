@@ -127,3 +127,19 @@ def test_progress_hook_reports_rounds_and_cancels() -> None:
     with pytest.raises(_Cancelled):
         strategic.cooperative(base, base.tariff, progress=cancel_coop)
     assert seen == [1, 2]
+
+
+def test_cooperative_default_starts_best_kept_and_spread() -> None:
+    """Issue 11 item 6: by default the cooperative tariffs run from the uniform, zero and current points and
+    seeded random ones, keep the best converged run and report the range over starts (definition checks)."""
+    base = ossa.baseline_from_data(random_economy(9, n=3, s=2), "balanced")
+    coop = strategic.cooperative(base, base.tariff, start="factual")
+    names = [name for name, _ in coop.starts]
+    assert names == list(strategic.COOP_DEFAULT_STARTS)
+    assert {"uniform", "zero", "current", "random"} <= set(names)
+    values = [g for _, g in coop.starts]
+    assert coop.converged
+    assert coop.spread == pytest.approx(max(values) - min(values))
+    assert coop.gain >= max(values) - 1e-8  # the kept run is the best (to the equal-gain tolerance)
+    again = strategic.cooperative(base, base.tariff, start="factual")
+    assert again.starts == coop.starts  # seeded: the same starts, the same answer

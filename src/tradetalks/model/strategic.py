@@ -32,27 +32,25 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
 
 from tradetalks.errors import ModelError, OptionError
 from tradetalks.model.common import SolverOptions
+from tradetalks.model.equal_gain import COOP_DEFAULT_STARTS as COOP_DEFAULT_STARTS
+from tradetalks.model.equal_gain import COOP_STARTS as COOP_STARTS
+from tradetalks.model.equal_gain import EqualGainProblem, multi_start
 from tradetalks.model.ossa import (
-    TARIFF_UPPER,
     Equilibrium,
     OssaBaseline,
     gov_welfare_hat,
     solve_equilibrium,
-    solve_warm,
     welfare_hat,
 )
-from tradetalks.model.ossa_optimal import DEFAULT_STARTS, gov_welfare_gradient, optimal_tariff, parse_starts
+from tradetalks.model.ossa_optimal import DEFAULT_STARTS, optimal_tariff, parse_starts
+from tradetalks.model.threads import single_blas_thread
 
 FloatArray = npt.NDArray[np.float64]
 StartPoint = Literal["nash", "factual", "free-trade"]
 START_POINTS: tuple[str, ...] = ("nash", "factual", "free-trade")
-COOP_STARTS: tuple[str, ...] = ("current", "zero", "random")
-COOP_DEFAULT_STARTS: tuple[str, ...] = ("current", "zero", "random")
-"""Optimiser starting points of :func:`cooperative` by default."""
 
 IterationHook = Callable[[int, int, float], None]
 """Progress hook ``(iteration, max_iterations, change)`` called after each best-response round of
@@ -202,76 +200,117 @@ def trade_war(
     tol = check_tolerance("tol", tol)
     gain_tol = check_tolerance("gain_tol", gain_tol)
     max_rounds = check_count("max_rounds", max_rounds)
-    ps = _players(base, players)
-    full_starts = parse_starts(list(starts))
+    game = _Game(
+        base, _players(base, players), mfn, political_weights, bilateral, parse_starts(list(starts)), options
+    )
     t = np.array(base.tariff if start_tariff is None else start_tariff, dtype=float)
-    w_flow = base.trade.copy()
-    w_flow[np.arange(base.n), np.arange(base.n)] = 0.0
     history: list[tuple[float, ...]] = []
-    converged = False
+    converged = checking = False
+    rnd = _Round(t, (), True, np.inf, 0.0)
+    spread = 0.0
     change = np.inf
     rounds = 0
-    all_conv = True
-    checking = False
-    improvement = np.inf
-    spread = 0.0
-    for rounds in range(1, max_rounds + 1):
-        t_old = t.copy()
-        ghat: list[float] = []
-        first = rounds == 1 and not checking
-        improvement = 0.0
-        round_conv = True
-        for j in ps:
-            g_before = 0.0
-            if checking:
-                eq_b = solve_equilibrium(base, t, options=options)
-                g_before = float(gov_welfare_hat(base, eq_b, political_weights)[0, j])
-            r = optimal_tariff(
-                base,
-                j,
-                tariff=t,
-                mfn=mfn,
-                political_weights=political_weights,
-                starts=full_starts if checking else (("uniform",) if first else ("current",)),
-                partners=[p for p in ps if p != j] if bilateral else None,
-                options=options,
+    with single_blas_thread():
+        for rounds in range(1, max_rounds + 1):
+            rnd = _best_response_round(
+                game, t, "check" if checking else ("uniform" if rounds == 1 else "current")
             )
-            round_conv &= r.converged
-            g_after = float(r.gov_welfare_hat[j])
-            if checking:
-                improvement = max(improvement, g_after / g_before - 1.0)
-                spread = max(spread, r.spread)
-            if not checking or g_after > g_before:
-                t = r.tariff
-            ghat.append(g_after)
-        history.append(tuple(ghat))
-        diff = np.abs(t - t_old)[:, ps, :]
-        wts = w_flow[:, ps, :]
-        change = float((diff * wts).sum() / wts.sum())
-        all_conv = round_conv
-        if progress is not None:
-            progress(rounds, max_rounds, improvement if checking else change)
-        if checking and improvement <= gain_tol:
-            converged = True
-            break
-        checking = change < tol
-    eq = solve_equilibrium(base, t, options=options)
+            change = game.change(t, rnd.tariff)
+            t = rnd.tariff
+            history.append(rnd.ghat)
+            spread = max(spread, rnd.spread)
+            if progress is not None:
+                progress(rounds, max_rounds, rnd.improvement if checking else change)
+            if checking and rnd.improvement <= gain_tol:
+                converged = True
+                break
+            checking = change < tol
+        eq = solve_equilibrium(base, t, options=options)
     return TradeWarResult(
-        players=tuple(ps),
+        players=tuple(game.ps),
         tariff=t,
         gov_welfare_hat=gov_welfare_hat(base, eq, political_weights)[0],
         welfare_hat=welfare_hat(base, eq)[0],
         equilibrium=eq,
         rounds=rounds,
-        converged=converged and all_conv and eq.info.converged,
+        converged=converged and rnd.converged and eq.info.converged,
         max_change=change,
         mfn=mfn,
         seconds=time.perf_counter() - start,
         history=tuple(history),
         bilateral=bilateral,
-        improvement=float(improvement),
+        improvement=float(rnd.improvement),
         spread=spread,
     )
+
+
+@dataclass(frozen=True)
+class _Game:
+    """The tariff game of :func:`trade_war`: players, their instruments and the best-response settings."""
+
+    base: OssaBaseline
+    ps: list[int]
+    mfn: bool
+    political_weights: npt.ArrayLike | None
+    bilateral: bool
+    starts: tuple[str, ...]
+    options: SolverOptions
+
+    def change(self, t_old: FloatArray, t_new: FloatArray) -> float:
+        """Trade-weighted mean absolute change of the players' import tariffs."""
+        w = self.base.trade.copy()
+        w[np.arange(self.base.n), np.arange(self.base.n)] = 0.0
+        wts = w[:, self.ps, :]
+        return float((np.abs(t_new - t_old)[:, self.ps, :] * wts).sum() / wts.sum())
+
+    def gov_welfare(self, t: FloatArray, j: int) -> float:
+        eq = solve_equilibrium(self.base, t, options=self.options)
+        return float(gov_welfare_hat(self.base, eq, self.political_weights)[0, j])
+
+
+@dataclass(frozen=True)
+class _Round:
+    """One round of best responses: tariffs after it, each player's Ĝ, whether every best response
+    converged, and (check rounds) the largest relative gain found and the largest spread over starts."""
+
+    tariff: FloatArray
+    ghat: tuple[float, ...]
+    converged: bool
+    improvement: float
+    spread: float
+
+
+def _best_response_round(game: _Game, t: FloatArray, mode: str) -> _Round:
+    """Gauss–Seidel round: each player in turn best-responds to the current tariffs.
+
+    ``mode``: ``"uniform"`` (first round, from the optimal uniform tariff), ``"current"`` (from the current
+    tariffs) or ``"check"`` (from every start; a player's tariffs move only if it gains).
+    """
+    checking = mode == "check"
+    ghat: list[float] = []
+    conv = True
+    improvement = spread = 0.0
+    for j in game.ps:
+        g_before = game.gov_welfare(t, j) if checking else 0.0
+        r = optimal_tariff(
+            game.base,
+            j,
+            tariff=t,
+            mfn=game.mfn,
+            political_weights=game.political_weights,
+            starts=game.starts if checking else (mode,),
+            partners=[p for p in game.ps if p != j] if game.bilateral else None,
+            options=game.options,
+        )
+        conv &= r.converged
+        g_after = float(r.gov_welfare_hat[j])
+        if checking:
+            improvement = max(improvement, g_after / g_before - 1.0)
+            spread = max(spread, r.spread)
+        if not checking or g_after > g_before:
+            t = r.tariff
+        ghat.append(g_after)
+    return _Round(t, tuple(ghat), conv, improvement, spread)
 
 
 @dataclass(frozen=True, eq=False)
@@ -294,13 +333,17 @@ class CooperativeResult:
     start_gov_welfare_hat
         (N,) government welfare at the starting point relative to the baseline.
     converged
-        Constraint violation and dual residual below tolerance (of the kept run).
+        The kept run's own test held: constraint violation below ``tol``, gains equal to 10·``tol``,
+        multipliers settled; and its equilibrium converged.
     mfn
         One tariff per player and sector for all partners (Ossa's MFN-restricted cooperative tariffs).
     starts
-        Common log gain reached from each starting point of the optimiser.
+        Common log gain reached from each starting point of the optimiser (a start dropped after the
+        screening iterations: its screened gain).
     spread
         Range of the common gain over starting points.
+    dropped
+        Starts dropped after screening as clearly worse (see :func:`tradetalks.model.equal_gain.multi_start`).
     """
 
     start: str
@@ -320,6 +363,7 @@ class CooperativeResult:
     mfn: bool = False
     starts: tuple[tuple[str, float], ...] = ()
     spread: float = 0.0
+    dropped: int = 0
 
     def median_tariff(self, country: int) -> float:
         """Median of a country's bilateral import tariffs pooled over partners and sectors."""
@@ -382,13 +426,17 @@ def cooperative(
         Players set one import tariff per sector for all partners (MFN-restricted cooperative tariffs).
     starts
         Starting points of the optimiser (the gains are always measured from ``start_tariff``):
-        ``"current"`` (the start tariffs), ``"zero"`` (free trade among players), ``"random"`` (uniform on
-        [0, 1], from ``seed``); the best run whose gains are equal to ``tol`` is kept.
+        ``"uniform"`` (the common uniform tariff maximising the smallest gain), ``"current"`` (the start
+        tariffs), ``"zero"`` (free trade among players), ``"random"`` (uniform on [0, 1], from ``seed``);
+        default :data:`~tradetalks.model.equal_gain.COOP_DEFAULT_STARTS`. Every start is screened with a few
+        loose outer iterations; those within ``SCREEN_MARGIN`` of the best are run to convergence and the
+        best converged run is kept (:func:`tradetalks.model.equal_gain.multi_start`). ``starts`` in the
+        result holds each start's common gain, ``spread`` their range.
     max_outer
-        Augmented-Lagrangian iterations (per start).
+        Augmented-Lagrangian iterations (per start, screening included).
     progress
         Optional hook ``(iteration, max_iterations, violation)`` called after each augmented-Lagrangian
-        iteration, counted over all starts (``max_iterations = len(starts) * max_outer``), with the
+        iteration, counted over all starts (at most ``max_iterations = len(starts) * max_outer``), with the
         current constraint violation. To cancel, make it raise: the exception propagates and nothing is
         half-written.
 
@@ -401,111 +449,59 @@ def cooperative(
     OptionError
         ``tol`` not a finite number in (0, 1], ``max_outer`` not in [1, 100000].
     """
-    t_start = time.perf_counter()
     tol = check_tolerance("tol", tol)
     max_outer = check_count("max_outer", max_outer)
-    ps = _players(base, players)
+    with single_blas_thread():
+        return _cooperative(
+            base,
+            start_tariff,
+            _players(base, players),
+            political_weights,
+            start,
+            mfn,
+            tuple(starts),
+            seed,
+            tol,
+            max_outer,
+            progress,
+            options,
+        )
+
+
+def _cooperative(
+    base: OssaBaseline,
+    start_tariff: npt.ArrayLike,
+    ps: list[int],
+    political_weights: npt.ArrayLike | None,
+    start: str,
+    mfn: bool,
+    starts: tuple[str, ...],
+    seed: int,
+    tol: float,
+    max_outer: int,
+    progress: IterationHook | None,
+    options: SolverOptions,
+) -> CooperativeResult:
+    t_start = time.perf_counter()
     n, s = base.n, base.s
     t0 = np.array(start_tariff, dtype=float)
     if t0.shape != (n, n, s):
         raise ModelError(f"start_tariff: expected shape {(n, n, s)}; found {t0.shape}")
-    eq0 = solve_equilibrium(base, t0, options=options)
-    g_start = np.log(gov_welfare_hat(base, eq0, political_weights)[0])
-    # variables: off-diagonal import tariffs of players (MFN: one per player and sector), scaled by
-    # sqrt(flow); vidx maps each moving tariff to its variable
-    mask = np.zeros((n, n, s), dtype=bool)
-    mask[:, ps, :] = True
-    mask[np.arange(n), np.arange(n), :] = False
-    if mfn:
-        _, jj, ss_ = np.nonzero(mask)
-        vidx = np.unique(jj * s + ss_, return_inverse=True)[1].ravel()
-    else:
-        vidx = np.arange(int(mask.sum()))
-    nv = int(vidx.max()) + 1
-    flows = np.bincount(vidx, weights=base.trade[mask], minlength=nv)
-    scale = np.maximum(np.sqrt(np.maximum(flows, 1e-12) / flows.max()), 1e-4)
-    warm: dict[str, tuple[FloatArray, FloatArray]] = {}
+    prob = EqualGainProblem(base, t0, ps, political_weights, mfn, options)
+    done = [0]
 
-    def tariffs(y: FloatArray) -> FloatArray:
-        t = t0.copy()
-        t[mask] = np.clip(y / scale, 0.0, TARIFF_UPPER)[vidx]
-        return t
+    def hook(viol: float) -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], len(starts) * max_outer, viol)
 
-    def evaluate(y: FloatArray) -> tuple[FloatArray, FloatArray, Equilibrium]:
-        eq = solve_warm(base, tariffs(y), warm.get("x"), options=options)
-        warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
-        g = np.log(gov_welfare_hat(base, eq, political_weights)[0, ps]) - g_start[ps]
-        gm = gov_welfare_gradient(base, eq, ps, political_weights)[:, mask]  # (P, moving tariffs)
-        grad = np.stack([np.bincount(vidx, weights=row, minlength=nv) for row in gm]) / scale
-        return g, grad, eq
-
-    def run(y: FloatArray, done: int) -> tuple[FloatArray, float, int, float, bool]:
-        """Augmented Lagrangian from y: unknowns z = (y, x); minimise −x + penalty for c_j = g_j − x ≥ 0."""
-        mu = np.full(len(ps), 1.0 / len(ps))
-        rho = 100.0
-        g, _, _ = evaluate(y)
-        x = float(g.min())
-        it = 0
-        viol = np.inf
-        for it in range(1, max_outer + 1):
-
-            def fg(z: FloatArray, mu: FloatArray = mu, rho: float = rho) -> tuple[float, FloatArray]:
-                gz, gradz, _ = evaluate(z[:-1])
-                c = gz - z[-1]
-                m = np.maximum(0.0, mu - rho * c)
-                f = -z[-1] + float(((m**2) - mu**2).sum()) / (2 * rho)
-                dy = -(m[:, None] * gradz).sum(axis=0)
-                dx = -1.0 + m.sum()
-                return f, np.concatenate([dy, [dx]])
-
-            res = optimize.minimize(
-                fg,
-                np.concatenate([y, [x]]),
-                jac=True,
-                method="L-BFGS-B",
-                bounds=[(0.0, TARIFF_UPPER * sc) for sc in scale] + [(None, None)],
-                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
-            )
-            y, x = res.x[:-1], float(res.x[-1])
-            g, _, _ = evaluate(y)
-            c = g - x
-            mu_new = np.maximum(0.0, mu - rho * c)
-            viol = float(np.abs(np.minimum(c, 0.0)).max())
-            dmu = float(np.abs(mu_new - mu).max())
-            mu = mu_new
-            if progress is not None:
-                progress(done + it, len(names) * max_outer, viol)
-            if viol < tol and float(g.max() - g.min()) < 10 * tol and dmu < 1e-4:
-                return y, float(g.min()), it, viol, True
-            if viol > tol:
-                rho = min(rho * 5.0, 1e7)
-        return y, float(g.min()), it, viol, False
-
-    names = tuple(starts)
-    bad = [p for p in names if p not in COOP_STARTS]
-    if not names or bad:
-        raise ModelError(f"starts: expected names among {COOP_STARTS}; found {list(names)}")
-    rng = np.random.default_rng(seed)
-    y0_start = np.bincount(vidx, weights=t0[mask], minlength=nv) / np.bincount(vidx, minlength=nv) * scale
-    runs: list[tuple[FloatArray, float, int, float, bool]] = []
-    for k, name in enumerate(names):
-        if name == "current":
-            y_init = y0_start
-        elif name == "zero":
-            y_init = np.zeros(nv)
-        else:
-            y_init = rng.uniform(0.0, 1.0, nv) * scale
-        warm.pop("x", None)
-        runs.append(run(np.asarray(y_init), k * max_outer))
-    # keep the best feasible run (equal gains held to tolerance); if none converged, the best value
-    ok = [r for r in runs if r[4]] or runs
-    y, _, _, viol, converged = max(ok, key=lambda r: r[1])
-    it = sum(r[2] for r in runs)
-    reached = tuple((nm, r[1]) for nm, r in zip(names, runs, strict=True))
-    t_final = tariffs(y)
+    kept, reached, it, dropped = multi_start(prob, starts, seed, tol, max_outer, hook)
+    t_final = prob.tariffs(kept.y)
     eq = solve_equilibrium(base, t_final, options=options)
     ghat = gov_welfare_hat(base, eq, political_weights)[0]
+    g_start = prob.g_start
     gains = np.log(ghat[ps]) - g_start[ps]
+    values = [v for _, v in reached]
     return CooperativeResult(
         start=start,
         players=tuple(ps),
@@ -517,11 +513,12 @@ def cooperative(
         welfare_hat=welfare_hat(base, eq)[0],
         start_gov_welfare_hat=np.exp(g_start),
         equilibrium=eq,
-        converged=converged and eq.info.converged,
+        converged=kept.converged and eq.info.converged,
         iterations=it,
-        max_violation=viol,
+        max_violation=kept.violation,
         seconds=time.perf_counter() - t_start,
         mfn=mfn,
-        starts=reached,
-        spread=float(max(r[1] for r in runs) - min(r[1] for r in runs)),
+        starts=tuple(reached),
+        spread=float(max(values) - min(values)),
+        dropped=dropped,
     )
