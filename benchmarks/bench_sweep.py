@@ -33,9 +33,9 @@ from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.policy.evaluate import evaluate
 from tradetalks.policy.scenarios import resolve
 from tradetalks.sweep import DrawOptions, bands_for_evaluation, make_draws
+from tradetalks.sweep.members import solve_blocks
 from tradetalks.sweep.run import local_cluster, run_sweep
 from tradetalks.sweep.spec import from_mapping
-from tradetalks.sweep.members import solve_blocks
 from tradetalks.sweep.uncertainty import inputs_from_evaluation
 
 SWEEP_SOLVES = 10_000
