@@ -280,3 +280,103 @@ def players_from(data: TradeData, labels: Sequence[str] | None) -> list[int]:
 
 
 ProgressFn = Callable[[str, int, int], None]
+
+
+# --------------------------------------------------------------------------------------------
+# multilateral cooperative tariffs (Ossa's equal-%-gain talks) as one workflow
+# --------------------------------------------------------------------------------------------
+
+IterationHook = Callable[[int, int, float], None]
+
+
+@dataclass(frozen=True, eq=False)
+class CooperativeTalks:
+    """Ossa's cooperative (efficient, equal-%-gain) tariffs among players from a start point.
+
+    Attributes
+    ----------
+    start
+        Start point (:data:`tradetalks.model.strategic.START_POINTS`: ``nash``, ``factual``, ``free-trade``).
+    players
+        Player indices.
+    start_tariff
+        (N, N, S) tariffs of the start point.
+    war
+        The Nash trade war the start point was taken from (``start="nash"``), else ``None``.
+    result
+        :class:`tradetalks.model.strategic.CooperativeResult`.
+    rows, start_rows
+        :func:`region_rows` at the cooperative tariffs (with ``welfare_pct_vs_start`` and
+        ``gov_welfare_pct_vs_start``) and at the start point, relative to the baseline.
+    """
+
+    start: str
+    players: tuple[int, ...]
+    start_tariff: FloatArray
+    war: Any
+    result: Any
+    rows: list[dict[str, Any]]
+    start_rows: list[dict[str, Any]]
+
+    @property
+    def common_gain_pct(self) -> float:
+        """The players' common gain in government welfare from the start point, %."""
+        return 100.0 * (float(np.exp(self.result.gain)) - 1.0)
+
+
+def cooperative_talks(
+    base: OssaBaseline,
+    countries: Sequence[str],
+    start: str,
+    players: Sequence[int],
+    political_weights: FloatArray | None = None,
+    *,
+    mfn: bool = False,
+    br_starts: Sequence[str] | None = None,
+    coop_starts: Sequence[str] | None = None,
+    war_progress: IterationHook | None = None,
+    progress: IterationHook | None = None,
+) -> CooperativeTalks:
+    """Cooperative tariffs among ``players`` from ``start``: the Nash trade war first when ``start="nash"``
+    (:func:`tradetalks.model.strategic.trade_war`, ``war_progress`` per round), then
+    :func:`tradetalks.model.strategic.cooperative` (``progress`` per outer iteration), and the region
+    tables at both points. The one implementation behind ``tradetalks bargain --solution equal-gain``
+    without parties and the web's cooperative job. A raising hook cancels (nothing is returned)."""
+    from tradetalks.model.ossa import solve_equilibrium, welfare_hat
+    from tradetalks.model.ossa_optimal import DEFAULT_STARTS
+    from tradetalks.model.strategic import cooperative, start_tariffs, trade_war
+
+    ps = list(players)
+    war = (
+        trade_war(
+            base,
+            ps,
+            political_weights=political_weights,
+            mfn=mfn,
+            starts=tuple(br_starts) if br_starts is not None else DEFAULT_STARTS,
+            progress=war_progress,
+        )
+        if start == "nash"
+        else None
+    )
+    t0 = start_tariffs(base, start, ps, political_weights, war=war)
+    coop_options: dict[str, Any] = {} if coop_starts is None else {"starts": tuple(coop_starts)}
+    coop = cooperative(
+        base,
+        t0,
+        ps,
+        political_weights=political_weights,
+        start=start,
+        mfn=mfn,
+        progress=progress,
+        **coop_options,
+    )
+    rows = region_rows(countries, coop.tariff, coop.welfare_hat, coop.gov_welfare_hat, ps)
+    w_start = welfare_hat(base, solve_equilibrium(base, t0))[0]
+    start_rows = region_rows(countries, t0, w_start, coop.start_gov_welfare_hat, ps)
+    for r, r0 in zip(rows, start_rows, strict=True):
+        r["welfare_pct_vs_start"] = 100.0 * ((1 + r["welfare_pct"] / 100) / (1 + r0["welfare_pct"] / 100) - 1)
+        r["gov_welfare_pct_vs_start"] = 100.0 * (
+            (1 + r["gov_welfare_pct"] / 100) / (1 + r0["gov_welfare_pct"] / 100) - 1
+        )
+    return CooperativeTalks(start, tuple(ps), t0, war, coop, rows, start_rows)

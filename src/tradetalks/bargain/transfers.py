@@ -218,21 +218,29 @@ class RealDeal:
 def real_deal_x(
     space: Any, data: TradeData, scenario: str = "jp-us-deal"
 ) -> tuple[FloatArray, tuple[str, ...]]:
-    """The real package's instrument vector: its tariffs through the one package path
-    (:func:`tradetalks.policy.package.package_tariffs` of the built-in scenario's :class:`Package`, third
-    countries kept at their reference rates), block means on the space's tariff instruments; the pledge
-    and the purchases from the package's side items."""
-    from tradetalks.policy.package import Package, package_tariffs
+    """The real package's instrument vector: :func:`package_x` of the built-in scenario's
+    :class:`~tradetalks.policy.package.Package`."""
+    from tradetalks.policy.package import Package
     from tradetalks.policy.scenarios import builtin_spec
 
-    pkg = Package.from_spec(builtin_spec(scenario))
-    pkg = replace(pkg, options=replace(pkg.options, third_countries="japan_only"))
+    return package_x(space, data, Package.from_spec(builtin_spec(scenario)))
+
+
+def package_x(space: Any, data: TradeData, package: Any) -> tuple[FloatArray, tuple[str, ...]]:
+    """A :class:`~tradetalks.policy.package.Package` as a point of the space: its tariffs through the one
+    package path (:func:`tradetalks.policy.package.package_tariffs`, third countries kept at their reference
+    rates), block means on the space's tariff instruments; the pledge and the purchases from the package's
+    side items (instruments the space lacks are left out, and said so in the notes)."""
+    from tradetalks.policy.package import package_tariffs
+
+    pkg = replace(package, options=replace(package.options, third_countries="japan_only"))
     t = package_tariffs(pkg, data).matrix
     assert t is not None
     x = space.reference_x()
     notes = [
         f"tariffs: package {pkg.name!r} through policy.package.package_tariffs (third countries at reference)"
     ]
+    names = {ins.name for ins in space.instruments}
     for k, ins in enumerate(space.instruments):
         if ins.kind == "tariff":
             x[k] = float(np.mean(t[ins.exporter, ins.importer, list(ins.sectors)]))
@@ -245,6 +253,13 @@ def real_deal_x(
                 f"purchases: {x[k]:g} US$bn a year (sum of the package's commitments, taken as an increment in "
                 "one sector: an upper bound on their cost)"
             )
+    left = [
+        kind
+        for kind, items, name in (("pledges", pkg.pledges, PLEDGE), ("purchases", pkg.purchases, PURCHASES))
+        if items and name not in names
+    ]
+    if left:
+        notes.append("not instruments of this space: " + ", ".join(left))
     if pkg.unmodelled:
         notes.append("not modelled: " + ", ".join(u.name for u in pkg.unmodelled))
     return np.clip(x, space.lower, space.upper), tuple(notes)

@@ -24,10 +24,10 @@ from tradetalks.bargain.inverse import implied_beta, implied_objective_weight
 from tradetalks.bargain.objectives import ObjectiveSpec, WeightedTerm
 from tradetalks.bargain.problem import (
     build_space,
+    cooperative_talks,
     players_from,
     political_weights_array,
     political_weights_name,
-    region_rows,
     to_package,
 )
 from tradetalks.bargain.solutions import SOLUTIONS, Solution, solve
@@ -66,12 +66,9 @@ from tradetalks.inputs import (
     parse_int,
 )
 from tradetalks.model.common import check_closure
-from tradetalks.model.ossa import baseline_from_data, solve_equilibrium, welfare_hat
+from tradetalks.model.ossa import baseline_from_data
 from tradetalks.model.strategic import (
     START_POINTS,
-    cooperative,
-    start_tariffs,
-    trade_war,
 )
 from tradetalks.vocabulary import (
     DEFAULT_BREAKDOWN,
@@ -471,37 +468,19 @@ def _multilateral_equal_gain(
     ps = players_from(data, _split(players))
     with _progress() as cb:
         br, co = _starts(starts)
-        war = (
-            trade_war(
-                base,
-                ps,
-                political_weights=lam,
-                mfn=mfn,
-                starts=br,
-                progress=lambda i, n, _change: cb("best-response rounds", i, n),
-            )
-            if start == "nash"
-            else None
-        )
-        t0 = start_tariffs(base, start, ps, lam, war=war)
-        coop = cooperative(
+        talks = cooperative_talks(
             base,
-            t0,
+            data.countries,
+            start,
             ps,
-            political_weights=lam,
-            start=start,
+            lam,
             mfn=mfn,
-            starts=co,
+            br_starts=br,
+            coop_starts=co,
+            war_progress=lambda i, n, _change: cb("best-response rounds", i, n),
             progress=lambda i, n, _viol: cb("cooperative tariffs (iterations)", i, n),
         )
-    rows = region_rows(data.countries, coop.tariff, coop.welfare_hat, coop.gov_welfare_hat, ps)
-    w_start = welfare_hat(base, solve_equilibrium(base, t0))[0]
-    start_rows = region_rows(data.countries, t0, w_start, coop.start_gov_welfare_hat, ps)
-    for r, r0 in zip(rows, start_rows, strict=True):
-        r["welfare_pct_vs_start"] = 100.0 * ((1 + r["welfare_pct"] / 100) / (1 + r0["welfare_pct"] / 100) - 1)
-        r["gov_welfare_pct_vs_start"] = 100.0 * (
-            (1 + r["gov_welfare_pct"] / 100) / (1 + r0["gov_welfare_pct"] / 100) - 1
-        )
+    coop, war, rows, start_rows = talks.result, talks.war, talks.rows, talks.start_rows
     payload = {
         "command": "bargain",
         "solution": "equal-gain",
@@ -510,7 +489,7 @@ def _multilateral_equal_gain(
         "closure": closure,
         "political_weights": political_weights_name(political_weights),
         "players": [data.countries[p] for p in ps],
-        "common_gain_pct": 100.0 * (float(np.exp(coop.gain)) - 1.0),
+        "common_gain_pct": talks.common_gain_pct,
         "mfn": mfn,
         "converged": coop.converged,
         "max_violation": coop.max_violation,

@@ -9,7 +9,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from tradetalks.bargain.advisor import advise
+from tradetalks.bargain.advisor import advise, improvement_set, parse_offer
 from tradetalks.bargain.space import PackageSpace
 from tradetalks.cli._bargain_common import (
     ClosureOpt,
@@ -28,34 +28,8 @@ from tradetalks.vocabulary import DEFAULT_DATASET, default_closure
 
 
 def parse_package(space: PackageSpace, items: list[str] | None) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """A package from items ``IMPORTER:SECTOR|all=PCT`` (tariff instruments whose importer matches and
-    whose sectors include SECTOR, or all) or ``NAME=VALUE`` (an instrument by its full name; side items
-    in US$ bn); instruments not named stay at the reference."""
-    x = space.reference_x()
-    names = [i.name for i in space.instruments]
-    for it in items or []:
-        key, sep, val = it.rpartition("=")
-        try:
-            v = float(val)
-        except ValueError:
-            raise OptionError("--offer", "IMPORTER:SECTOR|all=PCT or NAME=VALUE with a number", it) from None
-        if not sep:
-            raise OptionError("--offer", "IMPORTER:SECTOR|all=PCT or NAME=VALUE", it)
-        if key in names:
-            k = names.index(key)
-            x[k] = v / 100.0 if space.instruments[k].kind == "tariff" else v
-            continue
-        imp, _, sec = key.partition(":")
-        hit = False
-        for k, ins in enumerate(space.instruments):
-            if ins.kind != "tariff" or space.countries[ins.importer] != imp:
-                continue
-            if sec == "all" or (sec in space.sectors and space.sectors.index(sec) in ins.sectors):
-                x[k] = v / 100.0
-                hit = True
-        if not hit:
-            raise OptionError("--offer", "an instrument name or IMPORTER:SECTOR|all of a party", key)
-    return np.clip(x, space.lower, space.upper)
+    """A package from ``--offer``/``--position`` items (:func:`tradetalks.bargain.advisor.parse_offer`)."""
+    return parse_offer(space, items)
 
 
 @guard
@@ -92,11 +66,13 @@ def counter_offer_cmd(
     xo = parse_package(space, offer)
     xp = parse_package(space, position) if position else None
     adv = advise(space, xo, k, xp)
+    size = improvement_set(space, adv)
     payload = {
         "command": "counter-offer",
         "dataset": dataset,
         "parties": list(space.parties),
         **adv.as_dict(space),
+        "improvement_set": size.as_dict(space.parties),
     }
     if as_json:
         emit_json(payload)
@@ -116,3 +92,11 @@ def counter_offer_cmd(
     tab.add_row(f"U {b}", *(f"{u[1]:+.4f}" for u in (adv.offer_u, adv.best_u, adv.concession_u)))
     console.print(tab)
     console.print(f"gain for {us} over the offer: {adv.gain:+.4f}; converged {adv.converged}")
+    console.print(
+        "packages both sides prefer to the offer: largest gain "
+        + ", ".join(
+            f"{p} {g:+.4f} % ({usd:+.2f} US$bn/yr)"
+            for p, g, usd in zip(space.parties, size.max_gain, size.max_gain_usd_bn, strict=True)
+        )
+        + f"; {100 * size.sampled_share:.1f} % of {size.samples} sampled packages"
+    )

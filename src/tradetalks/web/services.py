@@ -436,13 +436,26 @@ def bargain(spec: S.BargainSpec) -> S.SolutionOut:
     return _solution(tr, spec.solution, spec.beta, spec.delta)
 
 
-def war(spec: S.WarSpec) -> S.WarOut:
-    """Nash trade war among the players (others passive), :func:`tradetalks.model.strategic.trade_war`."""
-    return _war_cached(spec.dataset, spec.closure, tuple(spec.players), spec.mfn)
+def war(spec: S.WarSpec, progress: Callable[[int, int, float], None] | None = None) -> S.WarOut:
+    """Nash trade war among the players (others passive), :func:`tradetalks.model.strategic.trade_war`;
+    ``progress`` is its per-round hook (a raising hook cancels the war; nothing is cached then)."""
+    key = (spec.dataset, spec.closure, tuple(spec.players), spec.mfn)
+    with _lock:
+        hit = _wars.get(key)
+    if hit is None:
+        hit = _war_result(*key, progress=progress)
+        with _lock:
+            if len(_wars) >= 16:
+                _wars.clear()
+            _wars[key] = hit
+    return hit
 
 
-@lru_cache(maxsize=16)
-def _war_cached(name: str, closure: str, players: tuple[str, ...], mfn: bool) -> S.WarOut:
+_wars: dict[tuple[str, str, tuple[str, ...], bool], S.WarOut] = {}
+
+
+def _war_result(name: str, closure: str, players: tuple[str, ...], mfn: bool,
+                progress: Callable[[int, int, float], None] | None = None) -> S.WarOut:
     from tradetalks.model.strategic import trade_war
 
     d = dataset(name)
@@ -453,7 +466,7 @@ def _war_cached(name: str, closure: str, players: tuple[str, ...], mfn: bool) ->
         raise LabelError("players", "distinct countries", repr(list(players)))
     base = baseline(name, closure)
     idx = [d.countries.index(p) for p in players]
-    w = trade_war(base, players=idx, mfn=mfn)
+    w = trade_war(base, players=idx, mfn=mfn, progress=progress)
     res = tariff_outcome("trade-war", base, w, d.countries, d.sectors, idx, closure=closure,
                          iterations=int(w.rounds), residual=float(w.max_change))
     df = res.to_frame("country")

@@ -1,12 +1,15 @@
-"""Heavy requests: Pareto frontier, bargaining solutions, trade wars and negotiation simulations.
+"""Heavy requests: Pareto frontier, bargaining solutions, trade wars, negotiation simulations, the
+counter-offer advisor and cooperative tariffs.
 
 They run as background jobs in the job pool, never in a request handler:
 
-- ``POST /api/jobs/{frontier,bargain,war}`` (and ``/api/jobs/simulate``, which needs the token) start a job
-  and answer 202 with it; ``GET /api/jobs/{id}`` shows progress and the result, ``DELETE`` cancels it.
-- ``POST /api/frontier``, ``/api/bargain``, ``/api/war`` start the same job and wait for it at most
-  :data:`SYNC_WAIT_S` seconds (the handler itself only waits): 200 with the result when it is ready (a
-  cached result comes back at once), else 202 with the job (``Location: /api/jobs/{id}``) to follow.
+- ``POST /api/jobs/{frontier,bargain,war,counter-offer,cooperative}`` (and ``/api/jobs/simulate``, which
+  needs the token) start a job and answer 202 with it; ``GET /api/jobs/{id}`` shows progress and the result,
+  ``DELETE`` cancels it (the war and cooperative jobs stop at the end of the current round or iteration).
+- ``POST /api/frontier``, ``/api/bargain``, ``/api/war``, ``/api/counter-offer``, ``/api/cooperative`` start
+  the same job and wait for it at most :data:`SYNC_WAIT_S` seconds (the handler itself only waits): 200 with
+  the result when it is ready (a cached result comes back at once), else 202 with the job (``Location:
+  /api/jobs/{id}``) to follow.
 
 Starts are limited per client (token bucket, 429 with ``Retry-After``) and by the number of pending jobs.
 """
@@ -22,7 +25,9 @@ from fastapi.responses import JSONResponse
 
 from tradetalks.errors import ServiceError, TradeTalksError
 from tradetalks.web import schemas as S
+from tradetalks.web import schemas_bargain as SB
 from tradetalks.web import services as sv
+from tradetalks.web import services_bargain as sb
 from tradetalks.web.deps import HeavyStart, Read, Write, context
 from tradetalks.web.handlers import ERROR_RESPONSES
 from tradetalks.web.jobs import Job, Report
@@ -60,11 +65,43 @@ def _bargain_job(spec: S.BargainSpec) -> Callable[[Report], Any]:
 
 
 def _war_job(spec: S.WarSpec) -> Callable[[Report], Any]:
+    """The war with its rounds as progress; a cancelled job's report raises inside the war's round hook,
+    which stops the best responses at the end of the round."""
+
     def run(report: Report) -> Any:
         report(0.0, "best responses")
-        return sv.war(spec)
+
+        def hook(rnd: int, max_rounds: int, change: float) -> None:
+            report(min(0.95, rnd / max(max_rounds, 1)), f"round {rnd}: change {change:.1e}")
+
+        return sv.war(spec, progress=hook)
 
     return run
+
+
+def _counter_offer_job(inp: sb.AdvisorInput) -> Callable[[Report], Any]:
+    def run(report: Report) -> Any:
+        report(0.0, "evaluating the offer")
+        return sb.counter_offer(inp, report)
+
+    return run
+
+
+def _cooperative_job(spec: SB.CooperativeSpec) -> Callable[[Report], Any]:
+    def run(report: Report) -> Any:
+        report(0.0, "trade war" if spec.start == "nash" else "cooperative tariffs")
+        return sb.cooperative(spec, report)
+
+    return run
+
+
+def _advisor_input(request: Request, spec: SB.CounterOfferSpec) -> sb.AdvisorInput:
+    """Validate an advisor request before a job is queued (bad items or labels: 422; an unknown stored
+    offer: 404); a stored offer's package is read from the record here."""
+    stored = None
+    if spec.offer_id is not None:
+        stored = context(request).store().get_offer(spec.offer_id).package
+    return sb.advisor_input(spec, stored)
 
 
 def _simulate_job(spec: S.SimulationSpec) -> Callable[[Report], Any]:
@@ -124,6 +161,22 @@ async def war(request: Request, spec: S.WarSpec, client: str = HeavyStart) -> An
     return await _await(_start(request, "war", _war_job(spec), client))
 
 
+@router.post(
+    "/api/counter-offer", dependencies=[Read], responses=_STILL_RUNNING, response_model=SB.CounterOfferOut
+)
+async def counter_offer(request: Request, spec: SB.CounterOfferSpec, client: str = HeavyStart) -> Any:
+    inp = await asyncio.to_thread(_advisor_input, request, spec)
+    return await _await(_start(request, "counter-offer", _counter_offer_job(inp), client))
+
+
+@router.post(
+    "/api/cooperative", dependencies=[Read], responses=_STILL_RUNNING, response_model=SB.CooperativeOut
+)
+async def cooperative(request: Request, spec: SB.CooperativeSpec, client: str = HeavyStart) -> Any:
+    sb.check_cooperative(spec)
+    return await _await(_start(request, "cooperative", _cooperative_job(spec), client))
+
+
 # --- background jobs -----------------------------------------------------------------------------
 
 
@@ -146,6 +199,18 @@ def start_bargain(request: Request, spec: S.BargainSpec, client: str = HeavyStar
 @router.post("/api/jobs/war", dependencies=[Read], status_code=202)
 def start_war(request: Request, spec: S.WarSpec, client: str = HeavyStart) -> S.JobOut:
     return S.JobOut(**_start(request, "war", _war_job(spec), client).view())
+
+
+@router.post("/api/jobs/counter-offer", dependencies=[Read], status_code=202)
+def start_counter_offer(request: Request, spec: SB.CounterOfferSpec, client: str = HeavyStart) -> S.JobOut:
+    inp = _advisor_input(request, spec)
+    return S.JobOut(**_start(request, "counter-offer", _counter_offer_job(inp), client).view())
+
+
+@router.post("/api/jobs/cooperative", dependencies=[Read], status_code=202)
+def start_cooperative(request: Request, spec: SB.CooperativeSpec, client: str = HeavyStart) -> S.JobOut:
+    sb.check_cooperative(spec)
+    return S.JobOut(**_start(request, "cooperative", _cooperative_job(spec), client).view())
 
 
 @router.get("/api/jobs", dependencies=[Read])
