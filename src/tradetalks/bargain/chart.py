@@ -40,10 +40,29 @@ def negotiation_figure(
     import plotly.graph_objects as go
 
     fig = go.Figure()
+    for trace in (
+        *_frontier_traces(fr),
+        *_point_traces(nodeal, solutions),
+        *(_negotiation_traces(result) if result is not None else ()),
+    ):
+        fig.add_trace(trace)
+    fig.update_layout(
+        title=title or f"Negotiation {parties[0]}–{parties[1]} in objective space",
+        xaxis_title=f"U {parties[0]} (≈ % change of government welfare)",
+        yaxis_title=f"U {parties[1]} (≈ % change of government welfare)",
+        template="plotly_white",
+    )
+    return fig
+
+
+def _frontier_traces(fr: UtilityFrontier) -> list[Any]:
+    """The frontier line and its traced packages."""
+    import plotly.graph_objects as go
+
     xs, ys = _curve(fr)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="Pareto frontier", line={"color": "black"}))
+    out = [go.Scatter(x=xs, y=ys, mode="lines", name="Pareto frontier", line={"color": "black"})]
     if fr.points.size:
-        fig.add_trace(
+        out.append(
             go.Scatter(
                 x=fr.points[:, 0],
                 y=fr.points[:, 1],
@@ -52,9 +71,17 @@ def negotiation_figure(
                 marker={"color": "black", "size": 5},
             )
         )
+    return out
+
+
+def _point_traces(nodeal: Mapping[str, npt.ArrayLike], solutions: Sequence[Solution]) -> list[Any]:
+    """One labelled marker per no-deal point (crosses) and per solution (diamonds)."""
+    import plotly.graph_objects as go
+
+    out = []
     for name, u in nodeal.items():
         p = np.asarray(u, dtype=float)
-        fig.add_trace(
+        out.append(
             go.Scatter(
                 x=[p[0]],
                 y=[p[1]],
@@ -66,7 +93,7 @@ def negotiation_figure(
             )
         )
     for s in solutions:
-        fig.add_trace(
+        out.append(
             go.Scatter(
                 x=[s.u[0]],
                 y=[s.u[1]],
@@ -77,47 +104,48 @@ def negotiation_figure(
                 marker={"symbol": "diamond", "size": 10},
             )
         )
-    if result is not None:
-        log = result.log
-        a, b = result.parties
-        for who in (a, b):
-            sub = log[log["proposer"] == who]
-            hover = [
-                f"round {r} {d or ''} ({ph})"
-                for r, d, ph in zip(sub["round"], sub["date"], sub["phase"], strict=True)
-            ]
-            fig.add_trace(
-                go.Scatter(
-                    x=sub[f"u_{a}"],
-                    y=sub[f"u_{b}"],
-                    mode="lines+markers",
-                    name=f"offers by {who}",
-                    text=hover,
-                    hoverinfo="text+x+y",
-                )
+    return out
+
+
+def _negotiation_traces(result: NegotiationResult) -> list[Any]:
+    """Each party's offers round by round, and the agreement (a star) if one was reached."""
+    import plotly.graph_objects as go
+
+    log = result.log
+    a, b = result.parties
+    out = []
+    for who in (a, b):
+        sub = log[log["proposer"] == who]
+        hover = [
+            f"round {r} {d or ''} ({ph})"
+            for r, d, ph in zip(sub["round"], sub["date"], sub["phase"], strict=True)
+        ]
+        out.append(
+            go.Scatter(
+                x=sub[f"u_{a}"],
+                y=sub[f"u_{b}"],
+                mode="lines+markers",
+                name=f"offers by {who}",
+                text=hover,
+                hoverinfo="text+x+y",
             )
-        if result.agreement:
-            fig.add_trace(
-                go.Scatter(
-                    x=[result.u[0]],
-                    y=[result.u[1]],
-                    mode="markers",
-                    name="agreement",
-                    marker={
-                        "symbol": "star",
-                        "size": 16,
-                        "color": "gold",
-                        "line": {"color": "black", "width": 1},
-                    },
-                )
+        )
+    if result.agreement:
+        out.append(
+            go.Scatter(
+                x=[result.u[0]],
+                y=[result.u[1]],
+                mode="markers",
+                name="agreement",
+                marker={
+                    "symbol": "star",
+                    "size": 16,
+                    "color": "gold",
+                    "line": {"color": "black", "width": 1},
+                },
             )
-    fig.update_layout(
-        title=title or f"Negotiation {parties[0]}–{parties[1]} in objective space",
-        xaxis_title=f"U {parties[0]} (≈ % change of government welfare)",
-        yaxis_title=f"U {parties[1]} (≈ % change of government welfare)",
-        template="plotly_white",
-    )
-    return fig
+        )
+    return out
 
 
 def write_html(fig: Any, path: str | Path) -> Path:

@@ -188,65 +188,94 @@ def trace_frontier(
     counter = [0]
     xs = space.reference_x() if x0 is None else np.asarray(x0, dtype=float)
     d = None if nodeal is None else np.asarray(nodeal, dtype=float)
-    starts = [xs, space.lower.copy()]
     anchors = []
     for who in (0, 1):
-        best: ConstrainedMax | None = None
-        for s0 in starts:
-            r = maximise(space, who, None if d is None else float(d[1 - who]), s0, counter)
-            if (r.converged or best is None or not best.converged) and (
-                best is None or r.u[who] > best.u[who]
-            ):
-                best = r
-        assert best is not None
-        if d is not None and (best.u[1 - who] < d[1 - who] - 1e-6 or best.u[who] < d[who] - 1e-6):
-            raise BargainingError(
-                f"no zone of agreement: party {space.parties[who]}'s best package gives "
-                f"{best.u.round(4).tolist()}, below the no-deal point {d.round(4).tolist()}"
-            )
-        anchors.append(best)
+        anchors.append(_anchor(space, who, d, [xs, space.lower.copy()], counter))
         if progress is not None:
             progress("frontier", who + 1, n_points)
     a_anchor, b_anchor = anchors
-    lo, hi = float(a_anchor.u[1]), float(b_anchor.u[1])
-    if hi < lo:
-        hi, lo = lo, hi
+    lo, hi = sorted((float(a_anchor.u[1]), float(b_anchor.u[1])))
     floors = np.linspace(lo, hi, n_points)
-    pts_x = [a_anchor.x]
-    pts_u = [a_anchor.u]
-    conv = [a_anchor.converged]
-    xw = a_anchor.x
-    xprev = None
-    for k, fl in enumerate(floors[1:-1], start=1):
-        xg = xw if xprev is None else np.clip(2.0 * xw - xprev, space.lower, space.upper)
-        r = maximise(space, 0, float(fl), xg, counter)
-        pts_x.append(r.x)
-        pts_u.append(r.u)
-        conv.append(r.converged)
-        xprev, xw = xw, r.x
-        if progress is not None:
-            progress("frontier", k + 2, n_points)
-    pts_x.append(b_anchor.x)
-    pts_u.append(b_anchor.u)
-    conv.append(b_anchor.converged)
-    # repair pass: re-solve points dominated (in U_A at a weakly higher U_B) by another point
-    u_arr = np.array(pts_u)
-    for i in range(1, n_points - 1):
-        better = (u_arr[:, 1] >= floors[i] - 1e-9) & (u_arr[:, 0] > u_arr[i, 0] + 1e-7)
-        if better.any():
-            j = int(np.flatnonzero(better)[np.argmax(u_arr[better, 0])])
-            r = maximise(space, 0, float(floors[i]), pts_x[j], counter)
-            if r.u[0] > u_arr[i, 0] and r.u[1] >= floors[i] - 1e-6:
-                pts_x[i], pts_u[i], conv[i] = r.x, r.u, r.converged
-                u_arr[i] = r.u
+    points = [
+        a_anchor,
+        *_sweep_floors(space, floors[1:-1], a_anchor.x, counter, progress, n_points),
+        b_anchor,
+    ]
+    points = _repair(space, points, floors, counter)
+    u_arr = np.array([p.u for p in points])
     order = np.argsort(u_arr[:, 0], kind="stable")
     return Frontier(
         parties=space.parties,
         u=u_arr[order],
-        x=np.array(pts_x)[order],
-        converged=np.array(conv, dtype=bool)[order],
+        x=np.array([p.x for p in points])[order],
+        converged=np.array([p.converged for p in points], dtype=bool)[order],
         floors=floors[order],
         nodeal=np.full(2, np.nan) if d is None else d,
         seconds=time.perf_counter() - start,
         evaluations=counter[0],
     )
+
+
+def _anchor(
+    space: PackageSpace, who: int, d: FloatArray | None, starts: list[FloatArray], counter: list[int]
+) -> ConstrainedMax:
+    """End point of the frontier: party ``who``'s best package (with the other at least at its no-deal
+    value), the best converged run over ``starts``.
+
+    Raises
+    ------
+    BargainingError
+        The best package leaves a party below the no-deal point (no zone of agreement).
+    """
+    best: ConstrainedMax | None = None
+    for s0 in starts:
+        r = maximise(space, who, None if d is None else float(d[1 - who]), s0, counter)
+        if (r.converged or best is None or not best.converged) and (best is None or r.u[who] > best.u[who]):
+            best = r
+    assert best is not None
+    if d is not None and (best.u[1 - who] < d[1 - who] - 1e-6 or best.u[who] < d[who] - 1e-6):
+        raise BargainingError(
+            f"no zone of agreement: party {space.parties[who]}'s best package gives "
+            f"{best.u.round(4).tolist()}, below the no-deal point {d.round(4).tolist()}"
+        )
+    return best
+
+
+def _sweep_floors(
+    space: PackageSpace,
+    floors: FloatArray,
+    x_start: FloatArray,
+    counter: list[int],
+    progress: ProgressFn | None,
+    n_points: int,
+) -> list[ConstrainedMax]:
+    """A's best package at each floor on U_B, in order, each started from the secant predictor of the two
+    previous packages (from ``x_start`` at the first floor)."""
+    out = []
+    xw, xprev = x_start, None
+    for k, fl in enumerate(floors, start=1):
+        xg = xw if xprev is None else np.clip(2.0 * xw - xprev, space.lower, space.upper)
+        r = maximise(space, 0, float(fl), xg, counter)
+        out.append(r)
+        xprev, xw = xw, r.x
+        if progress is not None:
+            progress("frontier", k + 2, n_points)
+    return out
+
+
+def _repair(
+    space: PackageSpace, points: list[ConstrainedMax], floors: FloatArray, counter: list[int]
+) -> list[ConstrainedMax]:
+    """Re-solve interior points dominated (in U_A at a weakly higher U_B) by another point, started from
+    the dominating point's package; keep the re-solve when it is better and meets the floor."""
+    points = list(points)
+    u_arr = np.array([p.u for p in points])
+    for i in range(1, len(points) - 1):
+        better = (u_arr[:, 1] >= floors[i] - 1e-9) & (u_arr[:, 0] > u_arr[i, 0] + 1e-7)
+        if better.any():
+            j = int(np.flatnonzero(better)[np.argmax(u_arr[better, 0])])
+            r = maximise(space, 0, float(floors[i]), points[j].x, counter)
+            if r.u[0] > u_arr[i, 0] and r.u[1] >= floors[i] - 1e-6:
+                points[i] = r
+                u_arr[i] = r.u
+    return points

@@ -226,116 +226,34 @@ def simulate(
     if not deadlines:
         raise BargainingError("deadlines: expected at least one deadline")
     dls = sorted(deadlines, key=lambda x: x.round)
-    last = dls[-1].round
+    last = r_end = dls[-1].round
     lo, hi = fr.rational(d)
-    ideal = np.array([hi, fr(lo)])
-    rng_ = ideal - d
-
-    def point_for(who: int, u_own: float) -> FloatArray:
-        u_own = float(np.clip(u_own, d[who], ideal[who]))
-        if who == 0:
-            return np.array([u_own, fr(u_own)])
-        ua = fr.inverse(u_own)
-        return np.array([ua, fr(ua)])
-
-    phase_start = [0, 0]
-    anchor = [float(ideal[0]), float(ideal[1])]
-    dl_idx = 0
-    targets = [float(ideal[0]), float(ideal[1])]
-    offers: list[list[tuple[float, FloatArray]]] = [[], []]  # (tau, point) per proposer
+    talks = _Talks(fr, d, strategies, dls, np.array([hi, fr(lo)]))
     rows: list[dict[str, object]] = []
     agreed: FloatArray | None = None
-    r_end = last
-
-    def tau_of(r: int, who: int) -> float:
-        dl = dls[dl_idx].round
-        span = max(dl - phase_start[who], 1)
-        return float(min(max((r - phase_start[who]) / span, 0.0), 1.0))
-
-    def schedule_target(who: int, r: int, e: float) -> float:
-        return float(anchor[who] - (anchor[who] - d[who]) * tau_of(r, who) ** (1.0 / e))
-
-    def target(who: int, r: int) -> float:
-        st = strategies[who]
-        o = st.offering
-        opp = 1 - who
-        if o.kind == "tit-for-tat":
-            mine = offers[who]
-            theirs = offers[opp]
-            if not mine:
-                return float(ideal[who])
-            if len(theirs) < 2:
-                return float(max(targets[who] - o.first_step * rng_[who], d[who]))
-            c_opp = (theirs[-2][1][opp] - theirs[-1][1][opp]) / max(rng_[opp], 1e-300)
-            return float(np.clip(targets[who] - max(c_opp, 0.0) * rng_[who], d[who], ideal[who]))
-        base_t = schedule_target(who, r, o.exponent())
-        if o.kind == "model" or st.model == "time-fit":
-            theirs = offers[opp]
-            e_hat = _fit_exponent(
-                [t for t, _ in theirs], [float(p[opp]) for _, p in theirs], ideal[opp], d[opp]
-            )
-            if e_hat is not None:
-                tau_next = tau_of(r + 1, opp)
-                th = anchor[opp] - (anchor[opp] - d[opp]) * tau_next ** (1.0 / e_hat)
-                pt = point_for(opp, th)
-                if pt[who] > base_t:
-                    return float(pt[who])
-        return float(base_t)
-
     for r in range(last + 1):
         who = (first + r) % 2
-        opp = 1 - who
-        targets[who] = target(who, r)
-        offer = point_for(who, targets[who])
-        offers[who].append((tau_of(r, who), offer))
-        # responder's acceptance
-        acc = strategies[opp].acceptance
-        final = r == last
-        if acc.kind == "const":
-            thr = float(acc.threshold) if acc.threshold is not None else float(d[opp])
-            accept = offer[opp] >= thr - 1e-12
-        else:
-            nxt = target(opp, r + 1) if not final else float(d[opp])
-            accept = offer[opp] >= nxt - 1e-12
-        if final and acc.kind == "next":
-            accept = accept or offer[opp] >= d[opp]
+        talks.targets[who] = talks.target(who, r)
+        offer = talks.point_for(who, talks.targets[who])
+        talks.offers[who].append((talks.tau_of(r, who), offer))
+        accept = talks.accepts(1 - who, offer, r, final=r == last)
         rows.append(
-            {
-                "round": r,
-                "date": None if dates is None else dates[r].isoformat(),
-                "phase": dls[dl_idx].name,
-                "proposer": parties[who],
-                f"u_{parties[0]}": float(offer[0]),
-                f"u_{parties[1]}": float(offer[1]),
-                f"target_{parties[0]}": targets[0],
-                f"target_{parties[1]}": targets[1],
-                "accepted": bool(accept),
-            }
+            talks.log_row(r, None if dates is None else dates[r], parties[who], parties, offer, accept)
         )
         if accept:
-            agreed = offer
-            r_end = r
+            agreed, r_end = offer, r
             break
-        if r == dls[dl_idx].round and not dls[dl_idx].hard and dl_idx + 1 < len(dls):
-            dl_idx += 1  # soft deadline passed: extended, schedules re-anchor
-            for k in (0, 1):
-                phase_start[k] = r + 1
-                anchor[k] = targets[k]
-    log = pd.DataFrame(rows)
-    delta_a = np.asarray(delta, dtype=float)
+        talks.after_round(r)
     if agreed is not None:
-        u = agreed
-        reason = f"accepted in round {r_end}"
+        u, reason = agreed, f"accepted in round {r_end}"
         pkg = package_of(u) if package_of is not None else None
     else:
-        u = d.copy()
-        reason = "hard deadline passed without agreement: breakdown"
-        pkg = None
-    disc = e_imp + delta_a**r_end * (u - e_imp)
+        u, reason, pkg = d.copy(), "hard deadline passed without agreement: breakdown", None
+    disc = e_imp + np.asarray(delta, dtype=float) ** r_end * (u - e_imp)
     return NegotiationResult(
         parties=parties,
         strategies=(strategies[0].label(), strategies[1].label()),
-        log=log,
+        log=pd.DataFrame(rows),
         agreement=agreed is not None,
         round=r_end,
         u=np.asarray(u, dtype=float),
@@ -343,6 +261,129 @@ def simulate(
         package=pkg,
         reason=reason,
     )
+
+
+@dataclass(eq=False)
+class _Talks:
+    """State of one simulated negotiation while it runs (private to :func:`simulate`): the frontier, the
+    breakdown point d, the ideal point, the deadlines, each side's phase start, anchor and target, and the
+    offers made so far as (τ, point) per proposer."""
+
+    fr: UtilityFrontier
+    d: FloatArray
+    strategies: tuple[Strategy, Strategy]
+    dls: list[Deadline]
+    ideal: FloatArray
+    dl_idx: int = 0
+    phase_start: list[int] = field(default_factory=lambda: [0, 0])
+    anchor: list[float] = field(default_factory=list)
+    targets: list[float] = field(default_factory=list)
+    offers: list[list[tuple[float, FloatArray]]] = field(default_factory=lambda: [[], []])
+
+    def __post_init__(self) -> None:
+        self.anchor = [float(self.ideal[0]), float(self.ideal[1])]
+        self.targets = [float(self.ideal[0]), float(self.ideal[1])]
+        self.span = self.ideal - self.d
+
+    def point_for(self, who: int, u_own: float) -> FloatArray:
+        """The frontier point giving party ``who`` the objective ``u_own`` (clipped to [d, ideal])."""
+        u_own = float(np.clip(u_own, self.d[who], self.ideal[who]))
+        if who == 0:
+            return np.array([u_own, self.fr(u_own)])
+        ua = self.fr.inverse(u_own)
+        return np.array([ua, self.fr(ua)])
+
+    def tau_of(self, r: int, who: int) -> float:
+        """Share of the current phase (to the perceived deadline) elapsed at round r, in [0, 1]."""
+        span = max(self.dls[self.dl_idx].round - self.phase_start[who], 1)
+        return float(min(max((r - self.phase_start[who]) / span, 0.0), 1.0))
+
+    def schedule_target(self, who: int, r: int, e: float) -> float:
+        """Time-dependent target: anchor − (anchor − d) τ^{1/e}."""
+        return float(self.anchor[who] - (self.anchor[who] - self.d[who]) * self.tau_of(r, who) ** (1.0 / e))
+
+    def target(self, who: int, r: int) -> float:
+        """Party ``who``'s target objective in round r under its offering strategy."""
+        st = self.strategies[who]
+        o = st.offering
+        if o.kind == "tit-for-tat":
+            return self._tit_for_tat(who, o)
+        base_t = self.schedule_target(who, r, o.exponent())
+        if o.kind == "model" or st.model == "time-fit":
+            modelled = self._modelled(who, r)
+            if modelled is not None and modelled > base_t:
+                return modelled
+        return float(base_t)
+
+    def _tit_for_tat(self, who: int, o: Offering) -> float:
+        """Concede (as a share of the own range) what the opponent conceded in its last step."""
+        opp = 1 - who
+        mine, theirs = self.offers[who], self.offers[opp]
+        if not mine:
+            return float(self.ideal[who])
+        if len(theirs) < 2:
+            return float(max(self.targets[who] - o.first_step * self.span[who], self.d[who]))
+        c_opp = (theirs[-2][1][opp] - theirs[-1][1][opp]) / max(self.span[opp], 1e-300)
+        return float(
+            np.clip(self.targets[who] - max(c_opp, 0.0) * self.span[who], self.d[who], self.ideal[who])
+        )
+
+    def _modelled(self, who: int, r: int) -> float | None:
+        """What party ``who`` gets at the opponent's next offer predicted by a fitted time-dependent
+        schedule (None until two offers fit)."""
+        opp = 1 - who
+        theirs = self.offers[opp]
+        e_hat = _fit_exponent(
+            [t for t, _ in theirs], [float(p[opp]) for _, p in theirs], self.ideal[opp], self.d[opp]
+        )
+        if e_hat is None:
+            return None
+        th = self.anchor[opp] - (self.anchor[opp] - self.d[opp]) * self.tau_of(r + 1, opp) ** (1.0 / e_hat)
+        return float(self.point_for(opp, th)[who])
+
+    def accepts(self, opp: int, offer: FloatArray, r: int, final: bool) -> bool:
+        """The responder's acceptance: AC_const (its threshold, default d) or AC_next (at least its own next
+        target; in the final round, at least d)."""
+        acc = self.strategies[opp].acceptance
+        if acc.kind == "const":
+            thr = float(acc.threshold) if acc.threshold is not None else float(self.d[opp])
+            accept = bool(offer[opp] >= thr - 1e-12)
+        else:
+            nxt = self.target(opp, r + 1) if not final else float(self.d[opp])
+            accept = bool(offer[opp] >= nxt - 1e-12)
+        if final and acc.kind == "next":
+            accept = accept or bool(offer[opp] >= self.d[opp])
+        return accept
+
+    def log_row(
+        self,
+        r: int,
+        date: dt.date | None,
+        proposer: str,
+        parties: tuple[str, str],
+        offer: FloatArray,
+        accept: bool,
+    ) -> dict[str, object]:
+        return {
+            "round": r,
+            "date": None if date is None else date.isoformat(),
+            "phase": self.dls[self.dl_idx].name,
+            "proposer": proposer,
+            f"u_{parties[0]}": float(offer[0]),
+            f"u_{parties[1]}": float(offer[1]),
+            f"target_{parties[0]}": self.targets[0],
+            f"target_{parties[1]}": self.targets[1],
+            "accepted": bool(accept),
+        }
+
+    def after_round(self, r: int) -> None:
+        """A soft deadline reached without agreement is extended to the next one; schedules re-anchor."""
+        dl = self.dls[self.dl_idx]
+        if r == dl.round and not dl.hard and self.dl_idx + 1 < len(self.dls):
+            self.dl_idx += 1
+            for k in (0, 1):
+                self.phase_start[k] = r + 1
+                self.anchor[k] = self.targets[k]
 
 
 def parse_strategy(text: str) -> Strategy:

@@ -263,61 +263,60 @@ def instruments_for(
         raise SpecError("parties", "party", "two different parties", f"{a} twice")
     ia, ib = cs.index(a), cs.index(b)
     other = {ia: ib, ib: ia}
-    out: list[Instrument] = []
+    blocks: list[tuple[int, str, tuple[int, ...]]]
     if groups is None:
-        for imp in (ia, ib):
-            for s, name in enumerate(ss):
-                out.append(
-                    Instrument(
-                        f"{cs[imp]} tariff on {cs[other[imp]]}: {name}",
-                        "tariff",
-                        imp,
-                        other[imp],
-                        (s,),
-                        0.0,
-                        upper,
-                    )
-                )
+        blocks = [(imp, ss[s], (s,)) for imp in (ia, ib) for s in range(len(ss))]
     else:
-        named: dict[int, set[int]] = {ia: set(), ib: set()}
-        parsed: list[tuple[int, str, list[str]]] = []
-        for g in groups:
-            if ":" not in g:
-                raise SpecError(
-                    "instruments", g, "IMPORTER:SECTOR[+SECTOR...] | IMPORTER:all | IMPORTER:rest", repr(g)
-                )
-            imp_l, sec_l = g.split(":", 1)
-            if imp_l not in (a, b):
-                raise SpecError("instruments", g, f"an importer among the parties {(a, b)}", repr(imp_l))
-            imp = cs.index(imp_l)
-            secs = sec_l.split("+")
-            if sec_l not in ("all", "rest"):
-                for sname in secs:
-                    if sname not in ss:
-                        raise SpecError("instruments", g, f"sectors among {ss}", repr(sname))
-                    named[imp].add(ss.index(sname))
-            parsed.append((imp, sec_l, secs))
-        for imp, sec_l, secs in parsed:
-            if sec_l == "all":
-                idx = tuple(range(len(ss)))
-            elif sec_l == "rest":
-                idx = tuple(s for s in range(len(ss)) if s not in named[imp])
-            else:
-                idx = tuple(ss.index(x) for x in secs)
-            out.append(
-                Instrument(
-                    f"{cs[imp]} tariff on {cs[other[imp]]}: {sec_l}",
-                    "tariff",
-                    imp,
-                    other[imp],
-                    idx,
-                    0.0,
-                    upper,
-                )
-            )
-    for name, lo, hi in side:
-        out.append(Instrument(name, "side", lower=lo, upper=hi))
+        blocks = _group_blocks(cs, ss, (a, b), groups)
+    out = [
+        Instrument(
+            f"{cs[imp]} tariff on {cs[other[imp]]}: {label}", "tariff", imp, other[imp], idx, 0.0, upper
+        )
+        for imp, label, idx in blocks
+    ]
+    out.extend(Instrument(name, "side", lower=lo, upper=hi) for name, lo, hi in side)
     return tuple(out)
+
+
+def _group_blocks(
+    cs: Sequence[str], ss: Sequence[str], parties: tuple[str, str], groups: Sequence[str]
+) -> list[tuple[int, str, tuple[int, ...]]]:
+    """(importer, label, sector indices) of instrument items ``IMPORTER:SECTOR[+SECTOR...]|all|rest``;
+    ``rest`` is the sectors not named in that importer's other items.
+
+    Raises
+    ------
+    SpecError
+        Malformed items, an importer outside the parties, unknown sectors.
+    """
+    named: dict[int, set[int]] = {cs.index(p): set() for p in parties}
+    parsed: list[tuple[int, str, list[str]]] = []
+    for g in groups:
+        if ":" not in g:
+            raise SpecError(
+                "instruments", g, "IMPORTER:SECTOR[+SECTOR...] | IMPORTER:all | IMPORTER:rest", repr(g)
+            )
+        imp_l, sec_l = g.split(":", 1)
+        if imp_l not in parties:
+            raise SpecError("instruments", g, f"an importer among the parties {parties}", repr(imp_l))
+        imp = cs.index(imp_l)
+        secs = sec_l.split("+")
+        if sec_l not in ("all", "rest"):
+            for sname in secs:
+                if sname not in ss:
+                    raise SpecError("instruments", g, f"sectors among {list(ss)}", repr(sname))
+                named[imp].add(ss.index(sname))
+        parsed.append((imp, sec_l, secs))
+    out = []
+    for imp, sec_l, secs in parsed:
+        if sec_l == "all":
+            idx = tuple(range(len(ss)))
+        elif sec_l == "rest":
+            idx = tuple(s for s in range(len(ss)) if s not in named[imp])
+        else:
+            idx = tuple(ss.index(x) for x in secs)
+        out.append((imp, sec_l, idx))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
