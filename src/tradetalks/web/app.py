@@ -115,18 +115,10 @@ def create_app(
         list(allowed_hosts) if allowed_hosts is not None else (_env_list(HOSTS_ENV) or list(LOOPBACK_HOSTS))
     )
     proxies = list(trusted_proxies) if trusted_proxies is not None else _env_list(PROXIES_ENV)
-    holder: list[Context] = []
-    ctx = Context(
-        token=token,
-        jobs=JobRegistry(workers=job_workers, shared=(lambda: holder[0].store()) if share_jobs else None),
-        clients=ClientPolicy(proxies),
-        limiter=RateLimiter(per_minute=job_starts_per_minute, burst=job_burst),
-        database_url=database_url,
-        seed=seed,
-    )
-    holder.append(ctx)
+    ctx = _context(token, proxies, database_url, seed, job_workers, share_jobs,
+                   RateLimiter(per_minute=job_starts_per_minute, burst=job_burst))
     caching.configure(_cache_folder(cache_dir, database_url))
-    warm_up = warm if warm is not None else os.environ.get(WARM_ENV, "1").strip() != "0"
+    warm_up = warm if warm is not None else os.environ.get(WARM_ENV, "1").strip() != "0"  # once a worker
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -146,6 +138,28 @@ def create_app(
     app.state.ctx = ctx
     app.state.jobs = ctx.jobs
     app.state.store = ctx.store
+    _install(app, hosts)
+    return app
+
+
+def _context(token: str | None, proxies: list[str], database_url: str | None, seed: bool, job_workers: int,
+             share_jobs: bool, limiter: RateLimiter) -> Context:
+    """The service context; with ``share_jobs`` the job registry keeps its state in the context's store."""
+    holder: list[Context] = []
+    ctx = Context(
+        token=token,
+        jobs=JobRegistry(workers=job_workers, shared=(lambda: holder[0].store()) if share_jobs else None),
+        clients=ClientPolicy(proxies),
+        limiter=limiter,
+        database_url=database_url,
+        seed=seed,
+    )
+    holder.append(ctx)
+    return ctx
+
+
+def _install(app: FastAPI, hosts: list[str]) -> None:
+    """Error handlers, middleware (body limit, allowed hosts and headers, compression), routers, static files."""
     handlers.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     app.add_middleware(HostAndHeaders, allowed_hosts=hosts)
@@ -153,4 +167,3 @@ def create_app(
         app.include_router(r)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # issue 14 (H14): compressed static assets and JSON
     app.mount("/static", VersionedStatic(directory=STATIC), name="static")
-    return app
