@@ -1,0 +1,40 @@
+"""``tradetalks counter-offer`` refuses offer values that are not finite numbers ≥ 0 with a named error and
+exit code 2 before any solve (issue 15's "NaN passes > 0 checks": ``float('nan')`` used to be clipped into
+the package unchanged). The web takes the same items through the same parser
+(:func:`tradetalks.bargain.advisor.parse_offer`; see ``tests/test_web_bargain_jobs.py``)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from tradetalks.cli.app import app
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("nan", "NonFiniteError"),
+        ("inf", "NonFiniteError"),
+        ("-5", "BoundsError"),
+        ("1.2.3", "NumberFormatError"),
+    ],
+)
+def test_counter_offer_refuses_non_numbers(value: str, error: str) -> None:
+    res = CliRunner().invoke(
+        app,
+        [
+            "counter-offer",
+            "--dataset",
+            "world2014",
+            "-i",
+            "USA:all",
+            "-i",
+            "JPN:all",
+            "--offer",
+            f"USA:all={value}",
+        ],
+    )
+    assert res.exit_code == 2, res.output
+    assert error in res.output and "--offer USA:all" in res.output
+    assert "Traceback" not in res.output
