@@ -10,7 +10,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.cli.common import check_converged, console, emit_json, guard
 from tradetalks.data import TradeData
 from tradetalks.data.edits import TariffEdit, apply_edits, read_edits
 from tradetalks.data.elasticities import load_with_elasticities
@@ -231,6 +231,7 @@ def optimal_tariff_cmd(
             payload["political_weights_fit"] = lam_note["fit"]
     if as_json:
         emit_json(payload)
+        check_converged(r.converged, f"best response of {country}", False, r.own)
         return
     tab = Table(title=f"Best response of {country} on {data.name} ({'MFN' if mfn else 'bilateral'} tariffs; "
                       f"elasticities: {elasticities_of(data)})")
@@ -249,6 +250,7 @@ def optimal_tariff_cmd(
     )
     if lam_note:
         console.print(f"political weights: {lam_note['source']}")
+    check_converged(r.converged, f"best response of {country}", False, r.own)
 
 
 # --- issue 11 (HPE): Ossa's sigma choice and re-calibrated political weights ---------------------------------
