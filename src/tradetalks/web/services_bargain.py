@@ -124,9 +124,30 @@ def _offer_package(spec: SB.CounterOfferSpec, stored: Mapping[str, Any] | None) 
     )
 
 
+_advice: dict[tuple[str, bytes, bytes], SB.CounterOfferOut] = {}
+
+
 def counter_offer(inp: AdvisorInput, report: Report | None = None) -> SB.CounterOfferOut:
     """Advice for ``spec.us`` against the offer, with the size of the improvement set (progress: the four
-    optimisations of the advice, then the set)."""
+    optimisations of the advice, then the set); kept per request and offer, so asking again answers at
+    once."""
+    key = (
+        inp.spec.model_dump_json(),
+        inp.offer_x.tobytes(),
+        b"" if inp.position_x is None else inp.position_x.tobytes(),
+    )
+    with _lock:
+        hit = _advice.get(key)
+    if hit is None:
+        hit = _advise(inp, report)
+        with _lock:
+            if len(_advice) >= 64:
+                _advice.clear()
+            _advice[key] = hit
+    return hit
+
+
+def _advise(inp: AdvisorInput, report: Report | None) -> SB.CounterOfferOut:
     space, spec = inp.space, inp.spec
     us = space.parties.index(spec.us)
 
