@@ -249,3 +249,43 @@ def test_war_job_reports_rounds_and_cancel_stops_it(
     j = client.get(f"/api/jobs/{jid}").json()
     assert j["status"] == "cancelled" and j["message"] == "cancelled by request", j
     assert j["result"] is None
+
+
+def test_cooperative_job_cancel_stops_the_war_inside(
+    web: tuple[TestClient, Any], econ3: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling a cooperative job stops it from inside the computation (the war's round hook raises):
+    the job ends "cancelled by request". Held after the first round until the cancel is in (no timing)."""
+    from tradetalks.web import services_bargain as sb
+
+    client, application = web
+    real = sb.cooperative_talks
+    gate = threading.Event()
+
+    def gated(*args: Any, war_progress: Any = None, **kw: Any) -> Any:
+        def hook(rnd: int, total: int, change: float) -> None:
+            war_progress(rnd, total, change)
+            if rnd == 1:
+                gate.wait()
+
+        return real(*args, war_progress=hook, **kw)
+
+    monkeypatch.setattr(sb, "cooperative_talks", gated)
+    r = client.post(
+        "/api/jobs/cooperative", json={"dataset": econ3, "players": ["C0", "C1"], "start": "nash"}
+    )
+    assert r.status_code == 202, r.text
+    jid = r.json()["id"]
+    try:
+        while True:
+            j = client.get(f"/api/jobs/{jid}").json()
+            if j["message"].startswith("trade war: round 1") or j["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.02)
+        assert j["status"] == "running", j
+        assert client.delete(f"/api/jobs/{jid}", headers=AUTH).status_code == 200
+    finally:
+        gate.set()
+    application.state.ctx.jobs.get(jid).future.result()
+    j = client.get(f"/api/jobs/{jid}").json()
+    assert j["status"] == "cancelled" and j["message"] == "cancelled by request", j
