@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tradetalks.cli.common import guard
+from tradetalks.inputs import MAX_PATH_LENGTH, check_text
 
 
 @guard
@@ -38,8 +40,14 @@ def serve_cmd(
         ),
     ] = None,
     workers: int = typer.Option(
-        1, "--workers", min=1, max=16, help="Worker processes (each with its own job pool and caches)."
+        1, "--workers", min=1, max=16,
+        help="Worker processes (about one per core); jobs live in the record, package results in the cache folder.",
     ),
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Folder of the package-result cache shared by the workers (default "
+                                         "$TRADETALKS_CACHE_DIR, else next to a SQLite record)."),
+    ] = None,
 ) -> None:
     """Start the web service: browser UI at http://HOST:PORT/, OpenAPI schema at /openapi.json.
 
@@ -56,6 +64,8 @@ def serve_cmd(
         os.environ["TRADETALKS_ALLOWED_HOSTS"] = ",".join(allowed_host)
     if trusted_proxy:
         os.environ["TRADETALKS_TRUSTED_PROXIES"] = ",".join(trusted_proxy)
+    if cache_dir is not None:
+        os.environ["TRADETALKS_CACHE_DIR"] = str(check_text(str(cache_dir), "--cache-dir", max_len=MAX_PATH_LENGTH))
     typer.echo(f"tradetalks: serving on http://{host}:{port}/ (OpenAPI: /openapi.json); Ctrl-C stops")
     uvicorn.run(
         "tradetalks.web.app:create_app",
