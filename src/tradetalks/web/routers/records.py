@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from tradetalks.store.offers import register_offer_kind
 from tradetalks.web import caching
 from tradetalks.web import schemas as S
-from tradetalks.web import services as sv
 from tradetalks.web.deps import Read, Write, context
 from tradetalks.web.handlers import ERROR_RESPONSES
 from tradetalks.web.routers.common import Limit, Offset, OptId, RecId
@@ -28,9 +27,8 @@ register_offer_kind("web_package", S.PackageSpec.model_validate)
 
 @lru_cache(maxsize=16)
 def _version(name: str) -> str:
-    from tradetalks.store import dataset_version
-
-    return dataset_version(sv.dataset(name))
+    """The dataset's content hash (computed once per worker: :func:`tradetalks.web.caching.dataset_fingerprint`)."""
+    return caching.dataset_fingerprint(name)
 
 
 @router.get("/api/records", dependencies=[Read])
