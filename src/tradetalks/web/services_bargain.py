@@ -212,9 +212,10 @@ def _advice_out(inp: AdvisorInput, adv: CounterOffer, size: ImprovementSet) -> S
 
 
 def check_cooperative(spec: SB.CooperativeSpec) -> list[int]:
-    """Player indices of a cooperative request (unknown players or weights raise before a job is queued)."""
+    """Player indices of a cooperative request (unknown players, weights or a dataset the Ossa model cannot
+    calibrate on raise before a job is queued)."""
     data = sv.dataset(spec.dataset)
-    check_closure(spec.closure)
+    _baseline(spec.dataset, spec.closure)
     political_weights_array(data, spec.political_weights)
     return players_from(data, spec.players)
 
