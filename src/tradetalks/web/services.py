@@ -246,6 +246,7 @@ def impact_of(pr: Any, source: str) -> S.Impact:
         source=source,
         decomposition=_plain_dict({k: v for k, v in o.as_dict().items()
                                    if k in ("steps", "channels", "horizons", "pledge")}),
+        balance_after_usd_bn_band=None, uncertainty=None,  # bands: web/desk.with_bands (issue 13)
     )
 
 
