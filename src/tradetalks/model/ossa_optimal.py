@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import optimize
 
-from tradetalks.errors import ModelError
+from tradetalks.errors import ConvergenceError, ModelError
 from tradetalks.model.common import SolverOptions
+from tradetalks.model.lockstep import minimize_lockstep
 from tradetalks.model.ossa import (
     PG_TOL,
     TARIFF_UPPER,
@@ -33,6 +34,7 @@ from tradetalks.model.ossa import (
     _lam,
     _residual_jacobian,
     gov_welfare_hat,
+    solve_equilibrium,
     solve_warm,
     welfare_hat,
 )
@@ -129,6 +131,70 @@ def functional_gradient(
     return implicit_tariff_gradient(base, eq, du, dv, dlt, direct)
 
 
+def _functional_grads_members(
+    c: FloatArray, xn: FloatArray, share: FloatArray, sigma: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`_functional_grads` with one equilibrium per objective: ``c``, ``xn``, ``share`` all (B, N, N, S)."""
+    om = 1.0 - sigma
+    vv = c * xn
+    col = vv.sum(axis=1)  # (B, N_j, S)
+    du = np.einsum("bkjs,s->bk", vv, om) - np.einsum("bkjs,bjs,s->bk", share, col, om)
+    dv = vv.sum(axis=(1, 3))
+    dlt = -sigma * vv - om * share * col[:, None]
+    return du, dv, dlt
+
+
+def _gov_gradient_members(
+    base: OssaBaseline, eq: Equilibrium, ms: npt.NDArray[np.intp], lam: FloatArray
+) -> FloatArray:
+    """d ln Ĝ_{m_b} / d t' for each member b of a batched equilibrium (B, ...) and country ``ms[b]``.
+
+    The formulas of :func:`gov_welfare_gradient` (which calls this with its one equilibrium repeated) with a
+    batch axis; the implicit-function step solves each member's adjoint system ``J_bᵀ a_b = ∂F_b/∂z``.
+    """
+    n = base.n
+    sg, mu = base.sigma, base.mu
+    kappa = (sg - 1.0) / sg
+    xn, share, tn, nx = eq.trade_new, eq.share, eq.tariff_new, eq.nx_new
+    bsz = xn.shape[0]
+    bi = np.arange(bsz)
+    sales = xn.sum(axis=2)  # (B, N_i, S)
+    a_ = (lam * sales).sum(-1)
+    b_ = (lam * kappa * sales).sum(-1)
+    c_ = (kappa * sales).sum(-1)
+    d_ = (tn * xn).sum(axis=(1, 3)) - nx
+    am, bm, cm, dm = a_[bi, ms], b_[bi, ms], c_[bi, ms], d_[bi, ms]
+    lam_m = lam[ms]  # (B, S)
+    # pieces of N_m = A + D B / C (see gov_welfare_gradient)
+    cw = np.zeros_like(xn)
+    cw[bi, ms] = (lam_m + (dm / cm)[:, None] * lam_m * kappa - (dm * bm / cm**2)[:, None] * kappa)[:, None, :]
+    cw[bi, :, ms, :] += (bm / cm)[:, None, None] * tn[bi, :, ms, :]
+    num = am + dm * bm / cm
+    du_n, dv_n, dlt_n = _functional_grads_members(cw, xn, share, sg)
+    share_m = share[bi, :, ms, :]  # (B, N_k, S)
+    d_u = du_n / num[:, None] - np.einsum("bks,bs->bk", share_m, mu[ms])
+    d_v = dv_n / num[:, None]
+    d_lt = dlt_n / num[:, None, None, None]
+    d_lt[bi, :, ms, :] -= mu[ms][:, None, :] * share_m
+    d_t = np.zeros_like(xn)
+    d_t[bi, :, ms, :] = (bm / cm)[:, None, None] * xn[bi, :, ms, :] / num[:, None, None]
+    # implicit-function step, one adjoint per member
+    u, v = np.log(eq.w_hat), np.log(eq.e_hat)
+    _, jm = _residual_jacobian(base, u, v, (1.0 + tn) / (1.0 + base.tariff), tn, nx, None)
+    assert jm is not None
+    adj = np.linalg.solve(np.swapaxes(jm, 1, 2), np.concatenate([d_u, d_v], axis=1)[..., None])[..., 0]
+    scale = 1.0 / base.expenditure.sum()
+    lab_w = np.zeros((bsz, n))
+    lab_w[:, : n - 1] = adj[:, : n - 1]
+    bud_w = adj[:, n:]
+    cf = (
+        lab_w[:, :, None, None] * kappa + bud_w[:, :, None, None] / sg + bud_w[:, None, :, None] * tn
+    ) * scale
+    _, _, dlt_h = _functional_grads_members(cf, xn, share, sg)
+    dh_direct = bud_w[:, None, :, None] * xn * scale  # ∂ budget_j / ∂ t'_ijs (revenue), direct
+    return np.asarray((d_lt - dlt_h) / (1.0 + tn) - dh_direct + d_t)
+
+
 def gov_welfare_gradient(
     base: OssaBaseline,
     eq: Equilibrium,
@@ -138,8 +204,9 @@ def gov_welfare_gradient(
     """Exact gradient of ln Ĝ_m for each m in ``countries`` with respect to every tariff t'_ijs.
 
     ln Ĝ_m = ln N_m − ln P̂_m with N_m = Σ_s λ_ms (R'_ms + δ'_ms (T'_m − NX'_m)); the partial derivatives
-    of N_m (a ratio of linear functionals of the new flows) and of the price index are combined by
-    :func:`implicit_tariff_gradient` (one factorisation serves every government).
+    of N_m (a ratio of linear functionals of the new flows) and of the price index are combined by the
+    implicit-function theorem (as :func:`implicit_tariff_gradient`; computed by
+    :func:`_gov_gradient_members` with the equilibrium repeated once per country).
 
     Returns
     -------
@@ -148,38 +215,20 @@ def gov_welfare_gradient(
     """
     if eq.w_hat.shape[0] != 1:
         raise ModelError("gov_welfare_gradient: expected a single equilibrium (batch size 1)")
-    lam = _lam(base, political_weights)
-    n, s = base.n, base.s
-    sg = base.sigma
-    kappa = (sg - 1.0) / sg
-    xn, share, tn = eq.trade_new[0], eq.share[0], eq.tariff_new[0]
-    nx = eq.nx_new[0]
-    ms = list(countries)
-    r = len(ms)
-    # pieces of N_m = A + D B / C
-    sales = xn.sum(axis=1)
-    a_ = (lam * sales).sum(-1)
-    b_ = (lam * kappa * sales).sum(-1)
-    c_ = (kappa * sales).sum(-1)
-    d_ = (tn * xn).sum(axis=(0, 2)) - nx
-    cw = np.zeros((r, n, n, s))
-    for k, m in enumerate(ms):
-        cw[k, m] += (lam[m] + (d_[m] / c_[m]) * lam[m] * kappa - (d_[m] * b_[m] / c_[m] ** 2) * kappa)[None]
-        cw[k, :, m, :] += (b_[m] / c_[m]) * tn[:, m, :]
-    num = a_ + d_ * b_ / c_
-    du_n, dv_n, dlt_n = _functional_grads(cw, xn, share, sg)
-    # ∂ln P̂_m/∂ln ŵ_k = Σ_s μ_ms s'_kms ; ∂ln P̂_m/∂ln τ̂_kms = μ_ms s'_kms
-    d_u = np.zeros((r, n))
-    d_v = np.zeros((r, n))
-    d_lt = np.zeros((r, n, n, s))
-    d_t = np.zeros((r, n, n, s))
-    for k, m in enumerate(ms):
-        d_u[k] = du_n[k] / num[m] - share[:, m, :] @ base.mu[m]
-        d_v[k] = dv_n[k] / num[m]
-        d_lt[k] = dlt_n[k] / num[m]
-        d_lt[k, :, m, :] -= base.mu[m] * share[:, m, :]
-        d_t[k, :, m, :] = (b_[m] / c_[m]) * xn[:, m, :] / num[m]
-    return implicit_tariff_gradient(base, eq, d_u, d_v, d_lt, d_t)
+    ms = np.asarray(list(countries), dtype=np.intp)
+    rep = np.zeros(len(ms), dtype=np.intp)
+    eqr = Equilibrium(
+        eq.w_hat[rep],
+        eq.e_hat[rep],
+        eq.trade_new[rep],
+        eq.share[rep],
+        eq.p_hat[rep],
+        eq.tariff_new[rep],
+        eq.nx_new[rep],
+        eq.info,
+        eq.converged_each[rep] if eq.converged_each.size else eq.converged_each,
+    )
+    return _gov_gradient_members(base, eqr, ms, _lam(base, political_weights))
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,6 +355,7 @@ class _BestResponse:
         self.own0 = np.array(t0[:, country, :], dtype=float)
         self.own0[country] = 0.0
         self.warm: tuple[FloatArray, FloatArray] | None = None
+        self.warm_of: dict[int, tuple[FloatArray, FloatArray]] = {}  # per lock-step run (fg_batch)
 
     def own_from(self, y: FloatArray) -> FloatArray:
         tt = np.clip(y / self.scale, 0.0, TARIFF_UPPER)
@@ -324,15 +374,52 @@ class _BestResponse:
         gi = gov_welfare_gradient(self.base, eq, [self.country], self.lam)[0][self.movers, self.country, :]
         return np.asarray(gi.sum(axis=0) / self.scale if self.mfn else gi.ravel() / self.scale)
 
+    def f(self, y: FloatArray) -> float:
+        """−ln Ĝ_j at ``y`` (no gradient)."""
+        return -float(np.log(gov_welfare_hat(self.base, self.solve(y), self.lam)[0, self.country]))
+
     def fg(self, y: FloatArray) -> tuple[float, FloatArray]:
         eq = self.solve(y)
         return -float(np.log(gov_welfare_hat(self.base, eq, self.lam)[0, self.country])), -self.grad_y(eq)
+
+    def fg_batch(self, ks: list[int], ys: list[FloatArray]) -> list[tuple[float, FloatArray]]:
+        """:meth:`fg` of several runs' points, their equilibria solved and differentiated as one batch
+        (warm-started per run, a run's first point cold as alone); a batch that fails is solved point by
+        point (with the cold fallback of :func:`solve_warm`)."""
+        tar = np.stack([_embed(self.t0, self.country, self.own_from(y)) for y in ys])
+        zero = (np.zeros(self.base.n), np.zeros(self.base.n))
+        x0 = [self.warm_of.get(k, zero) for k in ks]
+        try:
+            eqb = solve_equilibrium(
+                self.base,
+                tar,
+                x0=(np.stack([a for a, _ in x0]), np.stack([b for _, b in x0])),
+                options=replace(self.options, strict=True),
+            )
+        except ConvergenceError:
+            eqs = [
+                solve_warm(self.base, tar[i], self.warm_of.get(k), options=self.options)
+                for i, k in enumerate(ks)
+            ]
+            for k, eq in zip(ks, eqs, strict=True):
+                self.warm_of[k] = (np.log(eq.w_hat[0]), np.log(eq.e_hat[0]))
+            return [(self._value(eq), -self.grad_y(eq)) for eq in eqs]
+        for i, k in enumerate(ks):
+            self.warm_of[k] = (np.log(eqb.w_hat[i]), np.log(eqb.e_hat[i]))
+        ms = np.full(len(ks), self.country, dtype=np.intp)
+        g = _gov_gradient_members(self.base, eqb, ms, self.lam)[:, self.movers, self.country, :]
+        g = g.sum(axis=1) if self.mfn else g.reshape(len(ks), -1)
+        vals = -np.log(gov_welfare_hat(self.base, eqb, self.lam)[:, self.country])
+        return [(float(vals[i]), -g[i] / self.scale) for i in range(len(ks))]
+
+    def _value(self, eq: Equilibrium) -> float:
+        return -float(np.log(gov_welfare_hat(self.base, eq, self.lam)[0, self.country]))
 
     def start_point(self, name: str, rng: np.random.Generator) -> FloatArray:
         """Scaled starting point ``name`` (see :func:`optimal_tariff`)."""
         if name == "uniform":  # the optimal uniform tariff (Ossa's start)
             res = optimize.minimize_scalar(
-                lambda tu: self.fg(np.full(self.scale.shape, tu) * self.scale)[0],
+                lambda tu: self.f(np.full(self.scale.shape, tu) * self.scale),
                 bounds=(0.0, 3.0),
                 method="bounded",
                 options={"xatol": 1e-6},
@@ -352,19 +439,6 @@ class _BestResponse:
         pg = np.where((tvec <= 1e-10) & (gvec < 0), 0.0, gvec)
         pg = np.where((tvec >= TARIFF_UPPER - 1e-10) & (pg > 0), 0.0, pg)
         return float(np.abs(pg).max())
-
-
-def _run_start(prob: _BestResponse, y0: FloatArray, gtol: float, max_iter: int) -> optimize.OptimizeResult:
-    """L-BFGS-B from ``y0`` (cold equilibrium start, then warm along the run)."""
-    prob.warm = None
-    return optimize.minimize(
-        prob.fg,
-        y0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=list(zip(np.zeros_like(prob.scale), TARIFF_UPPER * prob.scale, strict=True)),
-        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 30},
-    )
 
 
 def _movers(n: int, country: int, partners: Sequence[int] | None) -> npt.NDArray[np.int64]:
@@ -475,8 +549,14 @@ def _optimal_tariff(
     best: Any = None
     reached: list[tuple[str, float]] = []
     total_it = 0
-    for name in starts:
-        res = _run_start(prob, prob.start_point(name, rng), gtol, max_iter)
+    y0s = [prob.start_point(name, rng) for name in starts]
+    runs = minimize_lockstep(
+        prob.fg_batch,
+        y0s,
+        list(zip(np.zeros_like(prob.scale), TARIFF_UPPER * prob.scale, strict=True)),
+        {"maxiter": max_iter, "ftol": 1e-15, "gtol": gtol, "maxcor": 30},
+    )
+    for name, res in zip(starts, runs, strict=True):
         total_it += int(res.nit)
         reached.append((name, float(np.exp(-res.fun))))
         if best is None or res.fun < best.fun:
