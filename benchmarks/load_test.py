@@ -75,10 +75,15 @@ def start_workers(token: str, db: Path, workers: int) -> tuple[str, subprocess.P
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    seen: set[int] = set()  # every worker answers only once warm (start-up warming): wait for all of them
     for _ in range(1200):
         try:
-            if httpx.get(base + "/api/health", timeout=2.0).status_code == 200:
-                return base, proc
+            r = httpx.get(base + "/api/health", timeout=2.0)
+            if r.status_code == 200:
+                seen.add(int(r.json().get("worker", 0)))
+                if len(seen) >= workers:
+                    return base, proc
+                continue
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:

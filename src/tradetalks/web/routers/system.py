@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
@@ -61,5 +62,6 @@ def health(request: Request) -> JSONResponse:
         "writes_enabled": ctx.token is not None and store.get("state") == "ok",
         "store": store,
         "jobs": len(ctx.jobs.list()),
+        "worker": os.getpid(),  # which worker process answered (a load test waits for every worker)
     }
     return JSONResponse(body, status_code=503 if status == "unavailable" else 200)
