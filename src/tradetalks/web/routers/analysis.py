@@ -36,8 +36,10 @@ def package_defaults(dataset: DatasetQ = DEFAULT_DATASET) -> S.PackageDefaults:
 
 
 @router.post("/api/package/evaluate")
-async def evaluate_package(spec: S.PackageSpec) -> S.Impact:
-    return await caching.impact_async(spec)
+async def evaluate_package(spec: S.PackageSpec, response: Response) -> S.Impact:
+    out = await caching.impact_async(spec)
+    response.headers["Connection"] = caching.SPREAD_CONNECTIONS
+    return out
 
 
 @router.get("/api/scenarios")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from tradetalks.store.offers import register_offer_kind
@@ -79,11 +79,12 @@ def add_round(request: Request, record_id: RecId, req: S.RoundIn) -> dict[str, o
 
 
 @router.post("/api/runs", dependencies=[Write], status_code=201)
-async def add_run(request: Request, req: S.RunIn) -> dict[str, object]:
+async def add_run(request: Request, req: S.RunIn, response: Response) -> dict[str, object]:
     from tradetalks.store import RunSpec
 
     ctx = context(request)
     result = await caching.impact_async(req.package)  # in the evaluation pool
+    response.headers["Connection"] = caching.SPREAD_CONNECTIONS
     spec = RunSpec(
         inputs={"package": req.package.model_dump(mode="json"), "label": req.label},
         dataset_name=req.package.dataset,
