@@ -144,17 +144,40 @@ def _pct(v: list[float], q: float) -> float:
     return 1000 * v[min(len(v) - 1, int(q * len(v)))]
 
 
-async def run(base: str, token: str, clients: int, seconds: float, max_requests: int, workers: int = 0) -> int:
+def tree_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system) used so far by a process and its children (Linux /proc), or None."""
+    if pid is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(k) for k in kids]
+        for p in pids:
+            f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(f[11]) + int(f[12])) / tick
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
+async def run(base: str, token: str, clients: int, seconds: float, max_requests: int, workers: int = 0,
+              server_pid: int | None = None) -> int:
     lat: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     written: list[str] = []
     budget = [max_requests]
     load_before = os.getloadavg()
+    cpu_before = tree_cpu_s(server_pid)
     t0 = time.perf_counter()
     deadline = t0 + seconds
     await asyncio.gather(*(client(k, base, token, deadline, budget, lat, errors, written) for k in range(clients)))
     wall = time.perf_counter() - t0
     load_after = os.getloadavg()
+    cpu_after = tree_cpu_s(server_pid)
+    server_cores = (None if cpu_before is None or cpu_after is None
+                    else round((cpu_after - cpu_before) / wall, 2))
     # every key written exactly once?
     seen: Counter[str] = Counter()
     async with httpx.AsyncClient(base_url=base, timeout=60.0) as c:
@@ -181,7 +204,8 @@ async def run(base: str, token: str, clients: int, seconds: float, max_requests:
     if v:
         print(f"  {'all':9s} n={len(v):5d}  median {1000 * statistics.median(v):8.1f} ms  "
               f"p99 {1000 * v[min(len(v) - 1, int(0.99 * len(v)))]:8.1f} ms")
-    print(f"load average (1, 5, 15 min) before {load_before}, after {load_after}")
+    print(f"load average (1, 5, 15 min) before {load_before}, after {load_after}; server processes used "
+          f"{server_cores} cores on average (of {os.cpu_count()})")
     print(f"errors {len(errors)}; records written {len(written)}, found {sum(seen.values())}, "
           f"lost {len(lost)}, duplicated {len(dup)}, unexpected {len(extra)}")
     for e in errors[:10]:
@@ -198,6 +222,7 @@ async def run(base: str, token: str, clients: int, seconds: float, max_requests:
         "requests_per_s": round(len(alll) / wall, 1), "endpoints": endpoints,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
+        "server_cpu_cores_used": server_cores,
         "errors": len(errors), "records_written": len(written), "lost": len(lost), "duplicated": len(dup),
         "goal": "p99 < 2000 ms for package evaluations and record writes, 0 errors, nothing lost or duplicated",
     })
@@ -238,7 +263,8 @@ def main() -> int:
     else:
         base = a.url
     try:
-        return asyncio.run(run(base, a.token, a.clients, a.seconds, a.max_requests, a.workers))
+        return asyncio.run(run(base, a.token, a.clients, a.seconds, a.max_requests, a.workers,
+                               None if proc is None else proc.pid))
     finally:
         if srv is not None:
             srv.should_exit = True  # type: ignore[attr-defined]
