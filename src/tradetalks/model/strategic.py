@@ -225,22 +225,8 @@ def trade_war(
                 converged = True
                 break
             checking = change < tol
-        eq = solve_equilibrium(base, t, options=options)
-    return TradeWarResult(
-        players=tuple(game.ps),
-        tariff=t,
-        gov_welfare_hat=gov_welfare_hat(base, eq, political_weights)[0],
-        welfare_hat=welfare_hat(base, eq)[0],
-        equilibrium=eq,
-        rounds=rounds,
-        converged=converged and rnd.converged and eq.info.converged,
-        max_change=change,
-        mfn=mfn,
-        seconds=time.perf_counter() - start,
-        history=tuple(history),
-        bilateral=bilateral,
-        improvement=float(rnd.improvement),
-        spread=spread,
+    return game.result(
+        t, rounds, converged and rnd.converged, change, start, tuple(history), rnd.improvement, spread
     )
 
 
@@ -266,6 +252,36 @@ class _Game:
     def gov_welfare(self, t: FloatArray, j: int) -> float:
         eq = solve_equilibrium(self.base, t, options=self.options)
         return float(gov_welfare_hat(self.base, eq, self.political_weights)[0, j])
+
+    def result(
+        self,
+        t: FloatArray,
+        rounds: int,
+        converged: bool,
+        change: float,
+        started: float,
+        history: tuple[tuple[float, ...], ...],
+        improvement: float,
+        spread: float,
+    ) -> TradeWarResult:
+        """The war's result at tariffs ``t`` (its equilibrium solved once more; ``started`` a perf_counter)."""
+        eq = solve_equilibrium(self.base, t, options=self.options)
+        return TradeWarResult(
+            players=tuple(self.ps),
+            tariff=t,
+            gov_welfare_hat=gov_welfare_hat(self.base, eq, self.political_weights)[0],
+            welfare_hat=welfare_hat(self.base, eq)[0],
+            equilibrium=eq,
+            rounds=rounds,
+            converged=converged and eq.info.converged,
+            max_change=change,
+            mfn=self.mfn,
+            seconds=time.perf_counter() - started,
+            history=history,
+            bilateral=self.bilateral,
+            improvement=float(improvement),
+            spread=spread,
+        )
 
 
 @dataclass(frozen=True)
