@@ -13,6 +13,7 @@ Ossa, R. (2014). Trade Wars and Trade Talks with Data. American Economic Review 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -274,6 +275,51 @@ def _scenario_arrays(
     return np.broadcast_to(t_new, (bsz, n, n, s)), g_t, x_t, np.multiply(x_t, t_sm, order="C"), nx
 
 
+CHORD_STEPS = 30
+"""Most chord steps of :func:`_chord_start` (each one residual evaluation of the batch)."""
+CHORD_RATE = 0.5
+"""A member leaves the chord steps when one step cuts its residual by less than this factor."""
+
+
+def _chord_start(fun: Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[FloatArray, FloatArray | None]],
+                 z0: FloatArray, jac0: FloatArray, tol: float, steps: int = CHORD_STEPS) -> FloatArray:
+    r"""A better Newton start: chord steps :math:`z \leftarrow z - J_0^{-1} F(z)` with one shared Jacobian.
+
+    A member takes a step only while its residual (max-norm) falls, and stops once it is below ``tol``, or
+    when a step cuts it by less than :data:`CHORD_RATE` (then Newton, with its own Jacobian, is faster). Every evaluation is of
+    the whole batch (residuals only: no (B, S, N, N) copies of a subset)."""
+    inv_t = np.linalg.inv(jac0).T
+    z = z0.copy()
+    everyone = np.arange(z.shape[0])
+    f, _ = fun(z, everyone, False)
+    norm = np.abs(f).max(axis=1)
+    active = norm > tol
+    for _ in range(steps):
+        if not active.any():
+            break
+        z_try = np.where(active[:, None], z - f @ inv_t, z)
+        f_try, _ = fun(z_try, everyone, False)
+        n_try = np.abs(f_try).max(axis=1)
+        better = active & np.isfinite(n_try) & (n_try < norm)
+        active = better & (n_try > tol) & (n_try < CHORD_RATE * norm)
+        z = np.where(better[:, None], z_try, z)
+        f = np.where(better[:, None], f_try, f)
+        norm = np.where(better, n_try, norm)
+    return z
+
+
+def jacobian_at(pb: OssaParamBatch, tariff_new: npt.ArrayLike, x: tuple[FloatArray, FloatArray], *,
+                demand_shift: npt.ArrayLike | None = None, nx_new: npt.ArrayLike | None = None) -> FloatArray:
+    """The scaled system's analytic Jacobian (B, 2N, 2N) of every member at ``x`` = (ln ŵ, ln Ê)."""
+    bsz, n = pb.size, pb.trade.shape[1]
+    _, g_t, x_t, tx_t, nx = _scenario_arrays(pb, tariff_new, demand_shift, nx_new)
+    u = np.broadcast_to(np.asarray(x[0], dtype=float), (bsz, n))
+    v = np.broadcast_to(np.asarray(x[1], dtype=float), (bsz, n))
+    _, jac, *_ = _pb_residual_jacobian(pb, np.arange(bsz), g_t, x_t, tx_t, nx, u, v, True)
+    assert jac is not None
+    return jac
+
+
 def solve_equilibrium_batch(
     pb: OssaParamBatch,
     tariff_new: npt.ArrayLike,
@@ -283,13 +329,19 @@ def solve_equilibrium_batch(
     x0: tuple[FloatArray, FloatArray] | None = None,
     options: SolverOptions = SolverOptions(),
     want_shares: bool = True,
+    jac0: FloatArray | None = None,
 ) -> Equilibrium:
-    """:func:`solve_equilibrium` for members that differ in σ (and baseline), in one batched Newton solve.
+    r""":func:`solve_equilibrium` for members that differ in σ (and baseline), in one batched Newton solve.
 
     Member b solves the equations of the module docstring with its own σ_b, flows and incomes; the
     scenario arrays (new tariffs, demand shifts, net exports) are shared, (N, N, S) / (N,), or given per
     member, (B, N, N, S) / (B, N). ``want_shares=False`` skips the import shares of the result (NaN; the
     flows, prices and incomes are computed as always) when the caller needs no shares.
+
+    ``jac0`` (2N, 2N), the Jacobian of a nearby member at ``x0`` (e.g. the central σ's at its solution,
+    :func:`jacobian_at`), gives Newton a better start: chord steps :math:`z \leftarrow z - J_0^{-1}F(z)`
+    with residual evaluations only (:func:`_chord_start`); members it brings below the tolerance need no
+    Jacobian of their own, the others continue with Newton from where it left them.
 
     Returns
     -------
@@ -314,6 +366,8 @@ def solve_equilibrium_batch(
             )
         return f, j
 
+    if jac0 is not None:
+        z0 = _chord_start(fun, z0, jac0, options.tol)
     res = newton(fun, z0, options)
     u, v = res.x[:, :n], res.x[:, n:]
     _, _, xn_t, share_t, q_t = _pb_residual_jacobian(

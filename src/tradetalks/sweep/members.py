@@ -6,7 +6,9 @@ Each scenario is solved for M elasticity members (the central σ, Monte Carlo dr
 sets; :mod:`tradetalks.sweep.draws`) crossed with C side-item cases (low / central / high valuation of
 investment pledges as net-export changes), B = M × C equilibria in **one batched Newton solve**
 (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`; members differ in σ and, under the ``balanced``
-closure, in their purged baseline). The tariff matrix of the scenario does not depend on σ and is taken
+closure, in their purged baseline). Every block starts from the central σ's equilibrium and takes chord steps
+with the central member's Jacobian before Newton (:func:`tradetalks.model.ossa_batch.jacobian_at`): most
+members then need no Jacobian of their own. The tariff matrix of the scenario does not depend on σ and is taken
 from the one policy evaluation.
 
 Purchase commitments are met in every member as in the policy evaluation (a demand shifter
@@ -106,14 +108,17 @@ def solve_blocks(
     start = _solve_block(data, dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=()),
                          central_sigma(data)[None], options)
     warm = (np.log(start.eq.w_hat), np.log(start.eq.e_hat)) if start.converged.all() else None
+    # the central member's Jacobian at its solution: chord steps from the warm start before Newton
+    jac0 = None if warm is None else ossa_batch.jacobian_at(start.batch, inputs.tariff, warm,
+                                                            nx_new=start.eq.nx_new)[0]
     chunks = [sigma[k:k + step] for k in range(0, sigma.shape[0], step)]
     if threads > 1 and len(chunks) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            parts = list(pool.map(lambda sg: _solve_block(data, inputs, sg, options, warm), chunks))
+            parts = list(pool.map(lambda sg: _solve_block(data, inputs, sg, options, warm, jac0), chunks))
     else:
-        parts = [_solve_block(data, inputs, sg, options, warm) for sg in chunks]
+        parts = [_solve_block(data, inputs, sg, options, warm, jac0) for sg in chunks]
     return parts
 
 
@@ -152,7 +157,7 @@ def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
 
 def _solve_block(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions,
-    x0: tuple[FloatArray, FloatArray] | None = None,
+    x0: tuple[FloatArray, FloatArray] | None = None, jac0: FloatArray | None = None,
 ) -> MemberSolution:
     m, c = sigma.shape[0], len(inputs.side_cases)
     pb = ossa_batch.calibrate_batch(data.trade, data.tariff, sigma)
@@ -169,7 +174,7 @@ def _solve_block(
         nx_new = nx0 + np.tile(d, (m, 1))
         comms = inputs.commitments  # their fit needs the import shares; nothing else does
         eq = ossa_batch.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, x0=x0, options=quiet,
-                                                want_shares=bool(comms))
+                                                want_shares=bool(comms), jac0=jac0)
         ok = eq.converged_each.copy()
         if comms:
             eq, met = _fit_commitments(pb, inputs.tariff, nx_new, comms, eq, quiet)
