@@ -119,11 +119,20 @@ def minimize_lockstep(
         finally:
             step.leave()
 
-    threads = [threading.Thread(target=run, args=(k,), name=f"lockstep-{k}") for k in range(len(y0s))]
+    # daemon threads: an interrupted caller (Ctrl-C in the CLI) does not wait for the runs to finish
+    threads = [
+        threading.Thread(target=run, args=(k,), name=f"lockstep-{k}", daemon=True) for k in range(len(y0s))
+    ]
     for th in threads:
         th.start()
-    for th in threads:
-        th.join()
+    try:
+        for th in threads:
+            th.join()
+    except BaseException:
+        with step.cv:  # stop the other runs at their next evaluation
+            step.error = step.error or RuntimeError("lock-step runs interrupted")
+            step.cv.notify_all()
+        raise
     if step.error is not None:
         raise step.error
     if errors:
