@@ -38,3 +38,13 @@ def test_counter_offer_refuses_non_numbers(value: str, error: str) -> None:
     assert res.exit_code == 2, res.output
     assert error in res.output and "--offer USA:all" in res.output
     assert "Traceback" not in res.output
+
+
+def test_no_instruments_is_a_named_error() -> None:
+    """An empty instrument list (the web's ``instruments: []``) is a SpecError, not an optimiser crash."""
+    from tradetalks.bargain.space import instruments_for
+    from tradetalks.data import load
+    from tradetalks.errors import SpecError
+
+    with pytest.raises(SpecError, match="at least one"):
+        instruments_for(load("world2014"), "USA", "JPN", [])

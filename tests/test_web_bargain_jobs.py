@@ -168,6 +168,7 @@ def test_counter_offer_from_stored_offer_and_preset(web: tuple[TestClient, Any])
         ("/api/jobs/counter-offer", ADVICE | {"us": "CHN"}, 422),
         ("/api/jobs/counter-offer", ADVICE | {"parties": ["USA", "XXX"]}, 422),
         ("/api/jobs/counter-offer", ADVICE | {"instruments": ["USA:nosuch"]}, 422),
+        ("/api/counter-offer", ADVICE | {"instruments": []}, 422),  # found by schemathesis: was a 500
         ("/api/jobs/counter-offer", ADVICE | {"dataset": "no-such-dataset"}, 404),
         (
             "/api/counter-offer",

@@ -263,6 +263,8 @@ def instruments_for(
         raise SpecError("parties", "party", "two different parties", f"{a} twice")
     ia, ib = cs.index(a), cs.index(b)
     other = {ia: ib, ib: ia}
+    if groups is not None and not groups:
+        raise SpecError("instruments", "instruments", "at least one IMPORTER:SECTOR|all|rest item", "none")
     blocks: list[tuple[int, str, tuple[int, ...]]]
     if groups is None:
         blocks = [(imp, ss[s], (s,)) for imp in (ia, ib) for s in range(len(ss))]

@@ -45,7 +45,10 @@ class CounterOfferSpec(Strict):
         None, max_length=MAX_ITEMS, description="our last offer (same syntax); default our ideal package"
     )
     instruments: list[InstrumentGroup] | None = Field(
-        None, max_length=40, description="default: each side's import tariff on the other, by sector"
+        None,
+        min_length=1,
+        max_length=40,
+        description="default: each side's import tariff on the other, by sector",
     )
     upper_pct: float = Field(100.0, ge=5, le=200, description="upper bound of every tariff instrument, %")
     political_weights: bool = False
