@@ -290,3 +290,20 @@ def test_cooperative_job_cancel_stops_the_war_inside(
     application.state.ctx.jobs.get(jid).future.result()
     j = client.get(f"/api/jobs/{jid}").json()
     assert j["status"] == "cancelled" and j["message"] == "cancelled by request", j
+
+
+def test_bargaining_schemas_take_their_bounds_from_inputs() -> None:
+    """Like ``web/schemas.py`` (tests/test_web_bounds.py): no number of its own as a bound, and every
+    bound of the two request models is an :mod:`tradetalks.inputs` constant (or 0/1 as a lower bound)."""
+    from tests.test_web_bounds import LOWER, _bounds, _constants, _literal_bounds
+    from tradetalks.web import schemas_bargain as SB
+
+    assert not _literal_bounds(Path(SB.__file__))
+    found = [
+        b
+        for m in (SB.CounterOfferSpec, SB.CooperativeSpec)
+        for b in _bounds(m.model_json_schema(), m.__name__)
+    ]
+    assert found
+    allowed = _constants()
+    assert not [(w, k, v) for w, k, v in found if v not in allowed and not (k in LOWER and v in (0.0, 1.0))]

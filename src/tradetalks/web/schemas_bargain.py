@@ -1,8 +1,9 @@
 """Request and response models of the bargaining jobs added for issue 11: the counter-offer advisor and
 Ossa's cooperative tariffs (pydantic, bounded like :mod:`tradetalks.web.schemas`).
 
-Units: tariffs in percent; side items (pledge, purchases) in US$ billions; objectives in "100 ln Ĝ" (≈ %
-of government welfare, Ossa 2014) and, where stated, US$ billions a year at the party's gross expenditure.
+Every bound is a :mod:`tradetalks.inputs` constant. Units: tariffs in percent; side items (pledge,
+purchases) in US$ billions; objectives in "100 ln Ĝ" (≈ % of government welfare, Ossa 2014) and, where
+stated, US$ billions a year at the party's gross expenditure.
 """
 
 from __future__ import annotations
@@ -11,21 +12,29 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from tradetalks.inputs import (
+    INSTRUMENT_UPPER_PCT,
+    MAX_LIST,
+    MAX_NAME_LENGTH,
+    MAX_PARTIES,
+    MAX_ROW_ID,
+    MAX_RULES,
+    MIN_PARTIES,
+    RULE_LENGTH,
+)
 from tradetalks.vocabulary import DEFAULT_CLOSURE, DEFAULT_DATASET, Closure
 from tradetalks.web.schemas import BaseScenario, DatasetName, Label, Strict
 
 OfferItem = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_:+ ]{0,99}=[0-9.eE+-]{1,24}$", max_length=130)
+    str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_:+ ]*=[0-9.eE+-]+$", max_length=RULE_LENGTH[1])
 ]
 """An instrument value as ``tradetalks counter-offer --offer`` takes it: ``IMPORTER:SECTOR|all=PCT`` or
 ``NAME=VALUE`` (tariffs in percent, side items in US$ bn)."""
 
 InstrumentGroup = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}:[A-Za-z0-9_+]{1,200}$")
+    str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*:[A-Za-z0-9_+]+$", max_length=MAX_NAME_LENGTH)
 ]
 """A negotiated instrument ``IMPORTER:SECTOR[+SECTOR...]|all|rest`` (``tradetalks counter-offer -i``)."""
-
-MAX_ITEMS = 64
 
 
 class CounterOfferSpec(Strict):
@@ -38,21 +47,28 @@ class CounterOfferSpec(Strict):
     closure: Closure = DEFAULT_CLOSURE
     parties: tuple[Label, Label] = ("USA", "JPN")
     us: Label = Field("JPN", description="the party advised (one of the parties)")
-    offer: list[OfferItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+    offer: list[OfferItem] = Field(default_factory=list, max_length=MAX_RULES)
     offer_scenario: BaseScenario | None = None
-    offer_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    offer_id: int | None = Field(None, ge=1, le=MAX_ROW_ID)
     position: list[OfferItem] | None = Field(
-        None, max_length=MAX_ITEMS, description="our last offer (same syntax); default our ideal package"
+        None, max_length=MAX_RULES, description="our last offer (same syntax); default our ideal package"
     )
     instruments: list[InstrumentGroup] | None = Field(
         None,
         min_length=1,
-        max_length=40,
+        max_length=MAX_RULES,
         description="default: each side's import tariff on the other, by sector",
     )
-    upper_pct: float = Field(100.0, ge=5, le=200, description="upper bound of every tariff instrument, %")
+    upper_pct: float = Field(
+        100.0,
+        ge=INSTRUMENT_UPPER_PCT[0],
+        le=INSTRUMENT_UPPER_PCT[1],
+        description="upper bound of every tariff instrument, %",
+    )
     political_weights: bool = False
-    samples: int = Field(256, ge=0, le=2000, description="packages sampled to measure the improvement set")
+    samples: int = Field(
+        256, ge=0, le=MAX_LIST, description="packages sampled to measure the improvement set"
+    )
 
     @model_validator(mode="after")
     def _one_offer(self) -> CounterOfferSpec:
@@ -128,7 +144,9 @@ class CooperativeSpec(Strict):
 
     dataset: DatasetName = DEFAULT_DATASET
     closure: Closure = DEFAULT_CLOSURE
-    players: list[Label] = Field(default_factory=lambda: ["USA", "JPN"], min_length=2, max_length=8)
+    players: list[Label] = Field(
+        default_factory=lambda: ["USA", "JPN"], min_length=MIN_PARTIES, max_length=MAX_PARTIES
+    )
     start: StartPoint = "factual"
     mfn: bool = False
     political_weights: bool = False
