@@ -43,9 +43,12 @@ def test_a_result_written_by_one_process_is_read_by_another(folder: Path) -> Non
     spec = S.PackageSpec.model_validate(SPEC)
     here = sv.impact(spec)
     assert list(folder.glob("*/*.json")), "the evaluation was not written to the shared folder"
+    # the other process uses this process's code fingerprint: source files edited in between (a shared
+    # working tree) would change it, and the key with it, by design
     code = (
         "import json, sys\n"
         "from tradetalks.web import caching, schemas as S, services as sv\n"
+        f"caching.code_fingerprint = lambda: {caching.code_fingerprint()!r}\n"
         f"caching.configure({str(folder)!r})\n"
         f"im = sv.impact(S.PackageSpec.model_validate({SPEC!r}))\n"
         "print(json.dumps({'stats': caching.stats, 'us': im.us.welfare_pct, 'jp': im.jp.welfare_pct}))\n"
