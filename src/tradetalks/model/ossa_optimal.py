@@ -149,8 +149,10 @@ def _gov_gradient_members(
 ) -> FloatArray:
     """d ln Ĝ_{m_b} / d t' for each member b of a batched equilibrium (B, ...) and country ``ms[b]``.
 
-    The formulas of :func:`gov_welfare_gradient` (which calls this with its one equilibrium repeated) with a
-    batch axis; the implicit-function step solves each member's adjoint system ``J_bᵀ a_b = ∂F_b/∂z``.
+    The formulas of :func:`gov_welfare_gradient` (one equilibrium, several governments, one factorisation)
+    with a batch axis instead (each member its own equilibrium and adjoint system ``J_bᵀ a_b = ∂F_b/∂z``),
+    for the lock-step best responses; tests/test_best_response_batch.py checks it against finite
+    differences.
     """
     n = base.n
     sg, mu = base.sigma, base.mu
@@ -204,9 +206,8 @@ def gov_welfare_gradient(
     """Exact gradient of ln Ĝ_m for each m in ``countries`` with respect to every tariff t'_ijs.
 
     ln Ĝ_m = ln N_m − ln P̂_m with N_m = Σ_s λ_ms (R'_ms + δ'_ms (T'_m − NX'_m)); the partial derivatives
-    of N_m (a ratio of linear functionals of the new flows) and of the price index are combined by the
-    implicit-function theorem (as :func:`implicit_tariff_gradient`; computed by
-    :func:`_gov_gradient_members` with the equilibrium repeated once per country).
+    of N_m (a ratio of linear functionals of the new flows) and of the price index are combined by
+    :func:`implicit_tariff_gradient` (one factorisation serves every government).
 
     Returns
     -------
@@ -215,20 +216,38 @@ def gov_welfare_gradient(
     """
     if eq.w_hat.shape[0] != 1:
         raise ModelError("gov_welfare_gradient: expected a single equilibrium (batch size 1)")
-    ms = np.asarray(list(countries), dtype=np.intp)
-    rep = np.zeros(len(ms), dtype=np.intp)
-    eqr = Equilibrium(
-        eq.w_hat[rep],
-        eq.e_hat[rep],
-        eq.trade_new[rep],
-        eq.share[rep],
-        eq.p_hat[rep],
-        eq.tariff_new[rep],
-        eq.nx_new[rep],
-        eq.info,
-        eq.converged_each[rep] if eq.converged_each.size else eq.converged_each,
-    )
-    return _gov_gradient_members(base, eqr, ms, _lam(base, political_weights))
+    lam = _lam(base, political_weights)
+    n, s = base.n, base.s
+    sg = base.sigma
+    kappa = (sg - 1.0) / sg
+    xn, share, tn = eq.trade_new[0], eq.share[0], eq.tariff_new[0]
+    nx = eq.nx_new[0]
+    ms = list(countries)
+    r = len(ms)
+    # pieces of N_m = A + D B / C
+    sales = xn.sum(axis=1)
+    a_ = (lam * sales).sum(-1)
+    b_ = (lam * kappa * sales).sum(-1)
+    c_ = (kappa * sales).sum(-1)
+    d_ = (tn * xn).sum(axis=(0, 2)) - nx
+    cw = np.zeros((r, n, n, s))
+    for k, m in enumerate(ms):
+        cw[k, m] += (lam[m] + (d_[m] / c_[m]) * lam[m] * kappa - (d_[m] * b_[m] / c_[m] ** 2) * kappa)[None]
+        cw[k, :, m, :] += (b_[m] / c_[m]) * tn[:, m, :]
+    num = a_ + d_ * b_ / c_
+    du_n, dv_n, dlt_n = _functional_grads(cw, xn, share, sg)
+    # ∂ln P̂_m/∂ln ŵ_k = Σ_s μ_ms s'_kms ; ∂ln P̂_m/∂ln τ̂_kms = μ_ms s'_kms
+    d_u = np.zeros((r, n))
+    d_v = np.zeros((r, n))
+    d_lt = np.zeros((r, n, n, s))
+    d_t = np.zeros((r, n, n, s))
+    for k, m in enumerate(ms):
+        d_u[k] = du_n[k] / num[m] - share[:, m, :] @ base.mu[m]
+        d_v[k] = dv_n[k] / num[m]
+        d_lt[k] = dlt_n[k] / num[m]
+        d_lt[k, :, m, :] -= base.mu[m] * share[:, m, :]
+        d_t[k, :, m, :] = (b_[m] / c_[m]) * xn[:, m, :] / num[m]
+    return implicit_tariff_gradient(base, eq, d_u, d_v, d_lt, d_t)
 
 
 # --------------------------------------------------------------------------------------------
