@@ -41,13 +41,13 @@ def unit_of(metric: str) -> str:
 
 def member_arrays(sol: MemberSolution, gdp: FloatArray | None = None,
                   side_ev: FloatArray | None = None) -> OutcomeArrays:
-    """The outcome formulas' inputs for every member of a solution (leading axis B)."""
+    """The outcome formulas' inputs for every member of a solution (leading axis B; baseline arrays shared
+    by every member keep a leading axis of 1, so their figures are computed once)."""
     pb, eq = sol.batch, sol.eq
-    b, n = eq.w_hat.shape
     return OutcomeArrays(
-        trade_base=np.broadcast_to(pb.trade, eq.trade_new.shape), trade_new=eq.trade_new,
+        trade_base=pb.trade, trade_new=eq.trade_new,
         tariff_base=pb.tariff, tariff_new=eq.tariff_new, wage_hat=eq.w_hat, income_hat=eq.e_hat,
-        welfare_hat=ossa_batch.welfare_hat_batch(pb, eq), expenditure=np.broadcast_to(pb.expenditure, (b, n)),
+        welfare_hat=ossa_batch.welfare_hat_batch(pb, eq), expenditure=pb.expenditure,
         gdp=None if gdp is None else np.asarray(gdp, dtype=float),
         side_ev=None if side_ev is None else np.asarray(side_ev, dtype=float))
 
@@ -71,7 +71,8 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     for x, k in zip(parties, idx, strict=True):
         for q, sector in enumerate(ss):
             out[f"{x}.output_pct.{sector}"] = sec[:, k, q]
-    return out
+    b = sol.eq.w_hat.shape[0]
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), (b,)) for k, v in out.items()}
 
 
 def template_headline(sol: MemberSolution, data: TradeData, template: Any,
