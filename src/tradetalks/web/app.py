@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ PROXIES_ENV = "TRADETALKS_TRUSTED_PROXIES"
 CACHE_ENV = "TRADETALKS_CACHE_DIR"
 WARM_ENV = "TRADETALKS_WARM"
 CACHE_FOLDER = "tradetalks-results-cache"
+SWITCH_INTERVAL_S = 0.001
 
 __all__ = ["MAX_BODY", "TOKEN_ENV", "create_app", "status_of"]
 
@@ -122,6 +124,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # a serving process: quick requests (record writes holding the SQLite write lock) get the GIL back
+        # from the evaluation thread within 1 ms instead of 5 ms
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         if warm_up:  # a worker accepts requests only once warm (the others keep serving meanwhile)
             await asyncio.to_thread(caching.warm)
         yield
