@@ -15,6 +15,9 @@ the 1-minute load average when it was measured (the machine is shared).
 from __future__ import annotations
 
 import os
+import statistics
+import time
+from collections.abc import Callable
 from typing import Any
 
 from _util import measure, row
@@ -29,6 +32,17 @@ def _load_avg() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def _cpu(fn: Callable[[], None], cpu: list[float]) -> Callable[[], None]:
+    """``fn`` that also records its process CPU seconds (less load-dependent than wall time here)."""
+
+    def timed() -> None:
+        t0 = time.process_time()
+        fn()
+        cpu.append(time.process_time() - t0)
+
+    return timed
+
+
 def run() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     data = load(DEFAULT_DATASET)
@@ -40,7 +54,8 @@ def run() -> list[dict[str, Any]]:
         out["bw"] = strategic.trade_war(base, players, bilateral=True)
 
     load0 = _load_avg()
-    stats = measure(bilateral, repeat=3, warmup=0)
+    cpu: list[float] = []
+    stats = measure(_cpu(bilateral, cpu), repeat=3, warmup=0)
     rows.append(
         row(
             f"bilateral trade war USA-JPN {DEFAULT_DATASET} (default starts + final check)",
@@ -49,6 +64,7 @@ def run() -> list[dict[str, Any]]:
             converged=bool(out["bw"].converged),
             rounds=int(out["bw"].rounds),
             load_avg=[load0, _load_avg()],
+            cpu_median_s=round(statistics.median(cpu[:-1]), 3),
         )
     )
     if available("ossa2014"):
@@ -59,7 +75,8 @@ def run() -> list[dict[str, Any]]:
             out["w7"] = strategic.trade_war(b7)
 
         load0 = _load_avg()
-        stats = measure(war7, repeat=3, warmup=0)
+        cpu = []
+        stats = measure(_cpu(war7, cpu), repeat=3, warmup=0)
         rows.append(
             row(
                 "trade war 7 regions ossa2014 (1,386 tariffs, default starts + final check)",
@@ -68,6 +85,7 @@ def run() -> list[dict[str, Any]]:
                 converged=bool(out["w7"].converged),
                 rounds=int(out["w7"].rounds),
                 load_avg=[load0, _load_avg()],
+                cpu_median_s=round(statistics.median(cpu[:-1]), 3),
             )
         )
         lam = d7.param("lambda_pol")
@@ -76,7 +94,8 @@ def run() -> list[dict[str, Any]]:
             out["c"] = strategic.cooperative(b7, b7.tariff, political_weights=lam, start="factual")
 
         load0 = _load_avg()
-        stats = measure(coop, repeat=1, warmup=0)
+        cpu = []
+        stats = measure(_cpu(coop, cpu), repeat=1, warmup=0)
         c = out["c"]
         rows.append(
             row(
@@ -89,6 +108,7 @@ def run() -> list[dict[str, Any]]:
                 mean_gain_pct=round(100 * float(np_mean_exp(c.gains) - 1), 4),
                 spread=float(c.spread),
                 load_avg=[load0, _load_avg()],
+                cpu_median_s=round(statistics.median(cpu[:-1]), 3),
             )
         )
     return rows
