@@ -32,6 +32,7 @@ from tradetalks.model.ossa import baseline_from_data
 from tradetalks.model.ossa_optimal import parse_starts
 from tradetalks.model.strategic import (
     COOP_DEFAULT_STARTS,
+    COOP_STARTS,
 )
 
 Dataset = Annotated[str, typer.Option(help="Dataset name (see `tradetalks data list`) or a .nc file.")]
@@ -107,7 +108,7 @@ def _starts(spec: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         k = int(spec)
         coop = (COOP_DEFAULT_STARTS + ("random",) * k)[:k]
     else:
-        coop = tuple(s for s in br if s in ("current", "zero", "random")) or ("current",)
+        coop = tuple(s for s in br if s in COOP_STARTS) or ("current",)
     return br, coop
 
 
