@@ -157,7 +157,9 @@ def test_cli_recalibrates_for_rescaled_sigma(reference: Ref) -> None:
     mean one; bad --sigma choices are refused with a message (exit 2)."""
     reference("ossa2014-sigma5")
     runner = CliRunner()
-    res = runner.invoke(app, ["optimal-tariff", "--sigma", "5", "--country", "JPN", "--political-weights",
+    # USA: its best response from the uniform start converges; JPN's rice/wheat weights make its government
+    # welfare a saddle there (see model/political.py), so its single-start run ends not converged (exit 3).
+    res = runner.invoke(app, ["optimal-tariff", "--sigma", "5", "--country", "USA", "--political-weights",
                               "--starts", "uniform", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
