@@ -9,7 +9,6 @@ Bands are 5–95 % ranges over elasticity draws, named elasticity sets and side-
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,8 +19,9 @@ from rich.table import Table
 from tradetalks.cli.common import console, emit_json, err_console, guard
 from tradetalks.errors import OptionError
 
-CLI_THREADS = min(2, os.cpu_count() or 1)
-"""Threads for the CLI's batched solves of bands."""
+CLI_THREADS = 1
+"""Threads for the CLI's batched solves of bands: 1 (measured on the shared 2-core machine at load 2-5, two
+threads gave 1,000 instead of 2,000 solves/s; at load < 3 they gained 17 %; ``benchmarks/bench_sweep.py``)."""
 
 app = typer.Typer(
     help="Sweeps over scenarios x datasets x retaliation x elasticity draws x side items, on Dask.\n\n"
@@ -111,7 +111,6 @@ def bands_for_cli(results: dict[str, Any], n_draws: int, sets: str | None, seed:
     source = str(next(iter(results.values())).result.params.get("sigma_source", ""))
     data = _evaluated_data(datasets.pop(), elasticities, source)
     with console.status(f"solving {n_draws} elasticity draws x side items ...", spinner="dots"):
-        # the CLI is one process on the machine: its blocks of solves may use two cores
         return bands_for_evaluation(results, data, n_draws, seed=seed, sets=names, threads=CLI_THREADS)
 
 
