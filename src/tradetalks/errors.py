@@ -372,3 +372,11 @@ class SweepSpecError(SweepError):
 
 class SweepRunError(SweepError):
     """A sweep run folder that is missing, incomplete, or holds a different spec than the one resumed."""
+
+
+# --- issue 11 item 7 (HPW): political-economy weights ----------------------------------------------
+
+
+class PoliticalWeightsError(DataError):
+    """Political-economy weights asked for on a dataset with neither Ossa's weights for its σ nor his
+    non-cooperative tariff measures to re-calibrate them from."""

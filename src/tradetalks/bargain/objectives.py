@@ -53,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tradetalks.data.tradedata import TradeData
-from tradetalks.errors import SpecError
+from tradetalks.errors import PoliticalWeightsError, SpecError
 from tradetalks.model.ossa import Equilibrium, OssaBaseline, gov_welfare_hat
 from tradetalks.model.ossa_optimal import functional_gradient, gov_welfare_gradient
 
@@ -79,7 +79,8 @@ class ObjectiveSpec:
     country
         Label of the government.
     political_weights
-        ``"one"`` (λ = 1: ordinary welfare), ``"calibrated"`` (the dataset's ``lambda_pol``) or a tuple of
+        ``"one"`` (λ = 1: ordinary welfare), ``"calibrated"`` (Ossa's weights for the dataset's σ:
+        published, or re-calibrated, :func:`tradetalks.model.political.political_weights_for`) or a tuple of
         ``(sector, λ)`` pairs with an optional ``("default", λ)``.
     welfare
         ω, weight on 100 ln Ĝ.
@@ -246,7 +247,8 @@ def resolve(spec: ObjectiveSpec, data: TradeData) -> Objective:
     Raises
     ------
     SpecError
-        Unknown country / partner / sector labels, or ``"calibrated"`` on a dataset without ``lambda_pol``.
+        Unknown country / partner / sector labels, or ``"calibrated"`` on a dataset with neither Ossa's
+        weights for its σ nor his non-cooperative tariffs.
     """
     src = spec.source
     cs, ss = data.countries, data.sectors
@@ -259,15 +261,18 @@ def resolve(spec: ObjectiveSpec, data: TradeData) -> Objective:
     m = ix(spec.country, cs, "objective")
     lam = np.ones((len(cs), len(ss)))
     pw = spec.political_weights
-    if pw == "calibrated":
-        if not data.has("lambda_pol"):
+    if pw == "calibrated":  # issue 11 item 7: the one decision (published for its σ, else re-calibrated)
+        from tradetalks.model.political import political_weights_for
+
+        try:
+            lam[m] = political_weights_for(data).weights[m]
+        except PoliticalWeightsError as exc:
             raise SpecError(
                 src,
                 f"objective.{spec.country}.political_weights",
-                "'one' or a table (dataset has no calibrated lambda_pol)",
-                f"'calibrated' on {data.name}",
-            )
-        lam[m] = data.param("lambda_pol")[m]
+                "'one' or a table (no Ossa weights for this dataset's sigma, nor measures to calibrate them)",
+                f"'calibrated' on {data.name} ({exc})",
+            ) from None
     elif isinstance(pw, tuple):
         d = dict(pw)
         lam[m] = d.pop("default", 1.0)

@@ -28,6 +28,7 @@ from tradetalks.bargain.transfers import PLEDGE, PURCHASES, SideValuation, side_
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import BargainingError, OptionError
 from tradetalks.model.ossa import OssaBaseline
+from tradetalks.model.political import ResolvedWeights
 from tradetalks.vocabulary import NO_DEAL_KINDS, normalise_no_deal
 
 FloatArray = npt.NDArray[np.float64]
@@ -43,21 +44,41 @@ def political_weights_name(which: str | bool) -> str:
     raise OptionError("--political-weights", ("one", "calibrated"), which)
 
 
-def political_weights_array(data: TradeData, which: str | bool) -> FloatArray | None:
-    """λ for every country: ``"one"``/False → None (λ = 1), ``"calibrated"``/True → the dataset's ``lambda_pol``,
-    or, on a dataset with Ossa's ``tariff_noncoop`` but no weights (rescaled σ), weights re-calibrated for its σ
-    (:func:`tradetalks.model.political.weights_for`)."""
+def political_weights_resolved(data: TradeData, which: str | bool) -> ResolvedWeights | None:
+    """λ with its provenance: ``"one"``/False → None (λ = 1), ``"calibrated"``/True → the one decision of
+    :func:`tradetalks.model.political.political_weights_for` (Ossa's published weights when the dataset's σ is
+    the one they were calibrated for, re-calibrated for its σ otherwise).
+
+    Raises
+    ------
+    OptionError
+        An unknown choice.
+    PoliticalWeightsError
+        Neither weights for the dataset's σ nor non-cooperative tariffs to calibrate them from.
+    """
     if political_weights_name(which) == "one":
         return None
-    if not data.has("lambda_pol") and data.has("tariff_noncoop"):  # issue 11 (HPE): re-calibrated for its σ
-        from tradetalks.model import ossa, political
+    from tradetalks.model.political import political_weights_for
 
-        return political.weights_for(data, ossa.baseline_from_data(data, "balanced"), second_order=False)[0]
-    if not data.has("lambda_pol"):
-        raise OptionError(
-            "--political-weights", ("one",), f"calibrated (dataset {data.name} has no lambda_pol)"
-        )
-    return np.asarray(data.param("lambda_pol"), dtype=float)
+    return political_weights_for(data)
+
+
+def political_weights_array(data: TradeData, which: str | bool) -> FloatArray | None:
+    """λ for every country (``None``: λ = 1); see :func:`political_weights_resolved`."""
+    res = political_weights_resolved(data, which)
+    return None if res is None else res.weights
+
+
+def political_weights_source(data: TradeData, which: str | bool) -> dict[str, object]:
+    """Provenance of the λ for JSON payloads: ``{"source": "one"}`` or the resolved weights' ``as_dict``."""
+    res = political_weights_resolved(data, which)
+    return {"source": "one (lambda = 1)"} if res is None else res.as_dict(data.countries)
+
+
+def political_weights_label(data: TradeData, which: str | bool) -> str:
+    """One line naming the λ for table titles and footers."""
+    res = political_weights_resolved(data, which)
+    return "one (lambda = 1, ordinary welfare)" if res is None else res.describe(data.countries)
 
 
 def build_space(

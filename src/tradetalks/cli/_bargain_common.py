@@ -22,9 +22,12 @@ from tradetalks.bargain.problem import (
     nodeal_point,
     political_weights_array,
 )
+
+__all__ = ["SigmaOpt", "ossa_sigma_dataset"]  # issue 11 item 7: the one --sigma option, re-exported
 from tradetalks.bargain.solutions import Solution
 from tradetalks.bargain.space import NoDealPoint, PackageSpace
 from tradetalks.cli.common import err_console
+from tradetalks.cli.model_cmd import SigmaOpt, ossa_sigma_dataset
 from tradetalks.data import load
 from tradetalks.errors import OptionError
 from tradetalks.model.common import check_closure
@@ -48,8 +51,10 @@ PwOpt = Annotated[
     bool,
     typer.Option(
         "--political-weights",
-        help="Use the dataset's calibrated political-economy weights (Ossa's lambda_pol) in government "
-        "welfare; default lambda = 1 (ordinary welfare), as in `tradetalks optimal-tariff`.",
+        help="Use Ossa's (2014) political-economy weights in government welfare: the published lambda_pol "
+        "when the dataset's sigma is the one they were calibrated for, re-calibrated from his non-cooperative "
+        "tariffs for any other sigma (--sigma, ossa2014-sigma* datasets); default lambda = 1 (ordinary "
+        "welfare), as in `tradetalks optimal-tariff`. Outputs name the source.",
     ),
 ]
 PartiesOpt = Annotated[str, typer.Option(help="Two negotiating parties, 'A,B' (e.g. USA,JPN).")]

@@ -27,7 +27,9 @@ from tradetalks.bargain.problem import (
     cooperative_talks,
     players_from,
     political_weights_array,
+    political_weights_label,
     political_weights_name,
+    political_weights_source,
     to_package,
 )
 from tradetalks.bargain.solutions import SOLUTIONS, Solution, solve
@@ -44,6 +46,7 @@ from tradetalks.cli._bargain_common import (
     ObjOpt,
     PartiesOpt,
     PwOpt,
+    SigmaOpt,
     StartsOpt,
     UpperOpt,
     _charts,
@@ -53,6 +56,7 @@ from tradetalks.cli._bargain_common import (
     _split,
     _starts,
     _two_party,
+    ossa_sigma_dataset,
 )
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.cli.sweep_cmd import bargain_bands, print_bargain_bands
@@ -90,6 +94,7 @@ def frontier_cmd(
     objectives: ObjOpt = None,
     upper: UpperOpt = 100.0,
     political_weights: PwOpt = False,
+    sigma: SigmaOpt = None,
     no_deal: NoDealOpt = DEFAULT_BREAKDOWN,
     escalate_items: EscOpt = None,
     starts: StartsOpt = None,
@@ -100,6 +105,7 @@ def frontier_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Pareto frontier of a two-party package space, restricted to the zone of agreement against a no-deal point."""
+    dataset = ossa_sigma_dataset(dataset, sigma)
     closure = closure or default_closure(dataset)
     points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: bounded
     space, extra = _two_party(
@@ -115,6 +121,7 @@ def frontier_cmd(
         "closure": closure,
         "parties": [a, b],
         "objectives": [o.spec.as_dict() for o in space.objectives],
+        "political_weights_source": political_weights_source(extra[3], political_weights),
         "instruments": [i.name for i in space.instruments],
         "no_deal": d.as_dict(),
         "points": fr.to_records(),
@@ -128,6 +135,7 @@ def frontier_cmd(
         return
     for o in space.objectives:
         console.print(o.spec.describe())
+    _print_lambda(space, extra[3], political_weights)
     console.print(f"no deal ({d.name}): U_{a} = {d.u[0]:+.4f}, U_{b} = {d.u[1]:+.4f}  [{d.note}]")
     tab = Table(
         title=f"Pareto frontier {a}–{b} ({len(fr.u)} points, {fr.seconds:.1f} s)", title_justify="left"
@@ -245,6 +253,7 @@ def bargain_cmd(
     players: Annotated[str | None, typer.Option(help="Multilateral players 'A,B,...' (default all).")] = None,
     closure: ClosureOpt = None,
     political_weights: PwOpt = False,
+    sigma: SigmaOpt = None,
     mfn: EqualGainMfnOpt = False,
     points: Annotated[int, typer.Option(help="Frontier points (bilateral).")] = 25,
     instrument: InstrOpt = None,
@@ -268,6 +277,7 @@ def bargain_cmd(
     """Bargaining solution: a two-party package (Nash, Kalai–Smorodinsky, egalitarian, equal-gain,
     Rubinstein) on the Pareto frontier against a no-deal point (default: the bilateral tariff war), or
     Ossa's multilateral equal-%-gain cooperative tariffs (no --parties)."""
+    dataset = ossa_sigma_dataset(dataset, sigma)
     closure = closure or default_closure(dataset)
     if solution not in SOLUTIONS:
         raise OptionError("--solution", SOLUTIONS, solution)
@@ -305,6 +315,7 @@ def bargain_cmd(
                                  points)  # fmt: skip
     a, b = space.parties
     payload = _bargain_payload(dataset, closure, space, d, e, pkg, en, real, inv, inv_w, fr)
+    payload["political_weights_source"] = political_weights_source(extra[3], political_weights)
     bands = bargain_bands(space, pkg.x, d, parse_int(uncertainty, "--uncertainty", lo=0, hi=10_000))  # issue 13
     if bands is not None:
         payload["uncertainty"] = bands.as_dict()
@@ -316,6 +327,7 @@ def bargain_cmd(
         emit_json(payload)
         return
     _print_bargain(space, solution, d, e, pkg, sol, en, real, inv, inv_w)
+    _print_lambda(space, extra[3], political_weights)
     print_bargain_bands(bands)
 
 
@@ -488,6 +500,7 @@ def _multilateral_equal_gain(
         "dataset": data.name,
         "closure": closure,
         "political_weights": political_weights_name(political_weights),
+        "political_weights_source": political_weights_source(data, political_weights),
         "players": [data.countries[p] for p in ps],
         "common_gain_pct": talks.common_gain_pct,
         "mfn": mfn,
@@ -512,14 +525,23 @@ def _multilateral_equal_gain(
         _regions_table(
             rows,
             f"Cooperative (equal-%-gain{', MFN' if mfn else ''}) tariffs from {start} on {data.name} "
-            f"({closure}, λ: {political_weights_name(political_weights)})",
+            f"({closure})",
         )
     )
+    console.print(f"λ: {political_weights_label(data, political_weights)}")
     console.print(
         f"common gain {payload['common_gain_pct']:+.3f} % of government welfare from the start point; "
         f"converged {coop.converged}, {coop.seconds:.1f} s"
     )
 
+
+
+def _print_lambda(space: PackageSpace, data: Any, political_weights: str | bool) -> None:
+    """Name the source of the political-economy weights (issue 11 item 7) when an objective uses them."""
+    if political_weights_name(political_weights) == "calibrated" or any(
+        o.spec.political_weights == "calibrated" for o in space.objectives
+    ):
+        console.print(f"λ: {political_weights_label(data, 'calibrated')}")
 
 
 def register(app: typer.Typer) -> None:

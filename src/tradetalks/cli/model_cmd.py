@@ -165,6 +165,25 @@ def _optimal_payload(data: TradeData, base: Any, r: Any, j: int, closure: Closur
     }
 
 
+# --- issue 11 (HPE, HPW): Ossa's sigma choice (one option for optimal-tariff, war, bargain, frontier) ----------
+
+OSSA_SIGMA = {"feenstra": "ossa2014", "3.5": "ossa2014-sigma3.5", "5": "ossa2014-sigma5",
+              "6.5": "ossa2014-sigma6.5", "const": "ossa2014-sigma-const"}
+"""``--sigma`` choices → registry names (``sigma_s.csv`` columns 1–5 of Ossa 2014)."""
+
+SigmaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sigma",
+        metavar="feenstra|3.5|5|6.5|const",
+        help="Ossa's elasticities of substitution (ossa2014 only): 'feenstra' his estimates (default), "
+        "3.5 / 5 / 6.5 rescaled to those means (his Tables 3c/4c/5c; datasets ossa2014-sigma3.5|5|6.5), "
+        "'const' 3.42 in every sector. Political weights are re-calibrated for the chosen sigma.",
+    ),
+]
+"""The ``--sigma`` option (one definition, used by every command that takes it)."""
+
+
 @guard
 def optimal_tariff_cmd(
     country: Annotated[str, typer.Option(help="The country setting its tariffs (e.g. JPN).")],
@@ -179,16 +198,7 @@ def optimal_tariff_cmd(
             "sigma (--sigma, ossa2014-sigma* datasets, --elasticities); default lambda = 1 (welfare).",
         ),
     ] = False,
-    sigma: Annotated[
-        str | None,
-        typer.Option(
-            "--sigma",
-            metavar="feenstra|3.5|5|6.5|const",
-            help="Ossa's elasticities of substitution (ossa2014 only): 'feenstra' his estimates (default), "
-            "3.5 / 5 / 6.5 rescaled to those means (his Tables 3c/4c/5c; datasets ossa2014-sigma3.5|5|6.5), "
-            "'const' 3.42 in every sector. Political weights are re-calibrated for the chosen sigma.",
-        ),
-    ] = None,
+    sigma: SigmaOpt = None,
     closure: Annotated[str | None, typer.Option(help=CLOSURE_HELP)] = None,
     starts: Annotated[
         str | None,
@@ -219,7 +229,7 @@ def optimal_tariff_cmd(
     data = load_with_elasticities(dataset, elasticities)
     j = data.index(country)
     base = ossa.baseline_from_data(data, closure)
-    lam, lam_note = _political_weights(data, base, j, closure, political_weights, elasticities is not None)
+    lam, lam_note = _political_weights(data, base, j, closure, political_weights)
     start = time.perf_counter()
     r = ossa_optimal.optimal_tariff(base, j, mfn=mfn, political_weights=lam, starts=ossa_optimal.parse_starts(starts))
     seconds = time.perf_counter() - start
@@ -227,6 +237,7 @@ def optimal_tariff_cmd(
                                {"mfn": mfn, "political_weights": political_weights})
     if lam_note:
         payload["political_weights_source"] = lam_note["source"]
+        payload["political_weights_provenance"] = lam_note["provenance"]
         if "fit" in lam_note:
             payload["political_weights_fit"] = lam_note["fit"]
     if as_json:
@@ -253,12 +264,6 @@ def optimal_tariff_cmd(
     check_converged(r.converged, f"best response of {country}", False, r.own)
 
 
-# --- issue 11 (HPE): Ossa's sigma choice and re-calibrated political weights ---------------------------------
-
-OSSA_SIGMA = {"feenstra": "ossa2014", "3.5": "ossa2014-sigma3.5", "5": "ossa2014-sigma5",
-              "6.5": "ossa2014-sigma6.5", "const": "ossa2014-sigma-const"}
-"""``--sigma`` choices → registry names (``sigma_s.csv`` columns 1–5 of Ossa 2014)."""
-
 
 def ossa_sigma_dataset(dataset: str, sigma: str | None) -> str:
     """The dataset name for ``--sigma`` (``None``: ``dataset`` unchanged).
@@ -278,21 +283,21 @@ def ossa_sigma_dataset(dataset: str, sigma: str | None) -> str:
     return OSSA_SIGMA[key]
 
 
-def _political_weights(data: TradeData, base: Any, j: int, closure: Closure, wanted: bool,
-                       sigma_replaced: bool) -> tuple[Any, dict[str, Any]]:
-    """λ for ``--political-weights`` (``None`` without it) and a note saying where it comes from."""
+def _political_weights(data: TradeData, base: Any, j: int, closure: Closure, wanted: bool) -> tuple[Any, dict[str, Any]]:
+    """λ for ``--political-weights`` (``None`` without it) and a note saying where it comes from
+    (:func:`tradetalks.model.political.political_weights_for`, the one decision of λ)."""
     if not wanted:
         return None, {}
-    from tradetalks.model import ossa, political
+    from tradetalks.model import political
 
-    cal_base = base if closure == "balanced" else ossa.baseline_from_data(data, "balanced")
-    lam, pw = political.weights_for(data, cal_base, recalibrate=sigma_replaced, second_order=False)
-    if pw is None:
-        return lam, {"source": str(data.attrs.get("lambda_pol_source", "the dataset's lambda_pol"))}
-    fit = next(f for f in pw.fits if f.country == j)
+    res = political.political_weights_for(data, base if closure == "balanced" else None)
+    fit = res.fit_of(j)
+    if res.calibration is None or fit is None:
+        return res.weights, {"source": res.describe(data.countries), "provenance": res.as_dict(data.countries)}
+    lam, pw = res.weights, res.calibration
+    cal_base = base if closure == "balanced" else ossa_baseline_balanced(data)
     curvature = political.check_second_order(cal_base, fit)
-    sigma_src = str(data.attrs.get("elasticities") or data.attrs.get("sigma_source", "the dataset's sigma"))
-    note = (f"re-calibrated for {sigma_src} from Ossa's non-cooperative tariffs (his MFN first-order "
+    note = (f"re-calibrated for {res.sigma} from Ossa's non-cooperative tariffs (his MFN first-order "
             f"conditions; {data.countries[j]}: shift {100 * fit.shift:+.1f} pp, first-order residual "
             f"{fit.foc_residual:.1e}, converged={fit.converged}; all {len(pw.fits)} countries in "
             f"{pw.seconds:.1f} s)")
@@ -300,9 +305,16 @@ def _political_weights(data: TradeData, base: Any, j: int, closure: Closure, wan
         note += (f"; caution: for {data.countries[j]} the fitted tariffs are a stationary point but not a "
                  f"local maximum (Hessian eigenvalue {curvature:+.1e}): weights of near-prohibitive sectors "
                  "are weakly identified, as in Ossa's own Japan fit")
-    return lam, {"source": note, "fit": {
+    return lam, {"source": note, "provenance": res.as_dict(data.countries), "fit": {
         "country": data.countries[j], "shift_pct": 100 * fit.shift, "foc_residual": fit.foc_residual,
         "converged": fit.converged, "iterations": fit.iterations, "curvature": curvature,
         "all_converged": pw.converged,
         "zero_weight_sectors": [data.sectors[k] for k in np.flatnonzero(fit.zero_weight)],
         "weights": dict(zip(data.sectors, map(float, lam[j]), strict=True)), "seconds": pw.seconds}}
+
+
+def ossa_baseline_balanced(data: TradeData) -> Any:
+    """The deficit-purged Ossa baseline (where his weights are calibrated)."""
+    from tradetalks.model import ossa
+
+    return ossa.baseline_from_data(data, "balanced")

@@ -10,8 +10,10 @@ import typer
 
 from tradetalks.bargain.problem import (
     players_from,
-    political_weights_array,
+    political_weights_label,
     political_weights_name,
+    political_weights_resolved,
+    political_weights_source,
     region_rows,
 )
 from tradetalks.cli._bargain_common import (
@@ -19,11 +21,13 @@ from tradetalks.cli._bargain_common import (
     Dataset,
     JsonOpt,
     PwOpt,
+    SigmaOpt,
     StartsOpt,
     _progress,
     _regions_table,
     _split,
     _starts,
+    ossa_sigma_dataset,
 )
 from tradetalks.cli.common import console, emit_json, guard
 from tradetalks.data import load
@@ -54,6 +58,7 @@ def war_cmd(
         bool, typer.Option(help="Players set one (MFN) tariff per sector for all partners.")
     ] = False,
     political_weights: PwOpt = False,
+    sigma: SigmaOpt = None,
     tol: Annotated[float, typer.Option(help="Stop when the trade-weighted mean tariff change < tol.")] = 1e-4,
     max_rounds: Annotated[int, typer.Option(help="Limit on rounds of best responses.")] = 50,
     starts: StartsOpt = None,
@@ -64,12 +69,14 @@ def war_cmd(
     Prints per region the median import tariff (pooled over partners and sectors, unweighted), the welfare
     change and the government-welfare change, in %, relative to the baseline.
     """
+    dataset = ossa_sigma_dataset(dataset, sigma)
     closure = closure or default_closure(dataset)
     tol = parse_float(tol, "--tol", lo=0.0, hi=1.0, lo_open=True)  # issue 15: bounded, finite
     max_rounds = parse_int(max_rounds, "--max-rounds", lo=1, hi=MAX_ITERATIONS)
     data = load(dataset)
     check_closure(closure)
-    lam = political_weights_array(data, political_weights)
+    resolved = political_weights_resolved(data, political_weights)  # issue 11 item 7: the one decision of λ
+    lam = None if resolved is None else resolved.weights
     base = baseline_from_data(data, closure)
     ps = players_from(data, _split(players))
     with _progress() as cb:
@@ -91,10 +98,10 @@ def war_cmd(
     console.print(
         _regions_table(
             rows,
-            f"Nash trade war on {data.name} ({closure}, λ: {political_weights_name(political_weights)}, "
-            f"{'MFN' if mfn else 'bilateral'} tariffs)",
+            f"Nash trade war on {data.name} ({closure}, {'MFN' if mfn else 'bilateral'} tariffs)",
         )
     )
+    console.print(f"λ: {political_weights_label(data, political_weights)}")
     console.print(
         f"rounds {war.rounds}, converged {war.converged}, last change {war.max_change:.2e}, "
         f"{war.seconds:.1f} s"
@@ -128,6 +135,7 @@ def _war_payload(
         "dataset": data.name,
         "closure": closure,
         "political_weights": political_weights_name(political_weights),
+        "political_weights_source": political_weights_source(data, political_weights),
         "mfn": mfn,
         "players": [data.countries[p] for p in ps],
         "rounds": war.rounds,
