@@ -21,12 +21,14 @@ from tradetalks.bargain.problem import (
     escalation_tariff,
     nodeal_point,
     political_weights_array,
+    political_weights_label,
+    political_weights_name,
 )
 
 __all__ = ["SigmaOpt", "ossa_sigma_dataset"]  # issue 11 item 7: the one --sigma option, re-exported
 from tradetalks.bargain.solutions import Solution
 from tradetalks.bargain.space import NoDealPoint, PackageSpace
-from tradetalks.cli.common import err_console
+from tradetalks.cli.common import console, err_console
 from tradetalks.cli.model_cmd import SigmaOpt, ossa_sigma_dataset
 from tradetalks.data import load
 from tradetalks.errors import OptionError
@@ -218,3 +220,10 @@ def _charts(
         write_png(curve, parties, nodeal, sols, result, png)
         err_console.print(f"chart written to {png}")
 
+
+def _print_lambda(space: PackageSpace, data: Any, political_weights: str | bool) -> None:
+    """Name the source of the political-economy weights (issue 11 item 7) when an objective uses them."""
+    if political_weights_name(political_weights) == "calibrated" or any(
+        o.spec.political_weights == "calibrated" for o in space.objectives
+    ):
+        console.print(f"λ: {political_weights_label(data, 'calibrated')}")

@@ -51,6 +51,7 @@ from tradetalks.cli._bargain_common import (
     UpperOpt,
     _charts,
     _nodeal,
+    _print_lambda,
     _progress,
     _regions_table,
     _split,
@@ -534,14 +535,6 @@ def _multilateral_equal_gain(
         f"converged {coop.converged}, {coop.seconds:.1f} s"
     )
 
-
-
-def _print_lambda(space: PackageSpace, data: Any, political_weights: str | bool) -> None:
-    """Name the source of the political-economy weights (issue 11 item 7) when an objective uses them."""
-    if political_weights_name(political_weights) == "calibrated" or any(
-        o.spec.political_weights == "calibrated" for o in space.objectives
-    ):
-        console.print(f"λ: {political_weights_label(data, 'calibrated')}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from tradetalks.bargain.advisor import advise, improvement_set, parse_offer
+from tradetalks.bargain.problem import political_weights_source
 from tradetalks.bargain.space import PackageSpace
 from tradetalks.cli._bargain_common import (
     ClosureOpt,
@@ -20,6 +21,7 @@ from tradetalks.cli._bargain_common import (
     PartiesOpt,
     PwOpt,
     UpperOpt,
+    _print_lambda,
     _two_party,
 )
 from tradetalks.cli.common import console, emit_json, guard
@@ -59,7 +61,7 @@ def counter_offer_cmd(
     """Counter-offer advisor: the best package for us that leaves the other side at least as well off as
     its offer, and our smallest concession from our position that both sides prefer to the offer."""
     closure = closure or default_closure(dataset)
-    space, _ = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights, None)
+    space, extra = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights, None)
     if us not in space.parties:
         raise OptionError("--us", space.parties, us)
     k = space.parties.index(us)
@@ -73,6 +75,7 @@ def counter_offer_cmd(
         "parties": list(space.parties),
         **adv.as_dict(space),
         "improvement_set": size.as_dict(space.parties),
+        "political_weights_source": political_weights_source(extra[3], political_weights),
     }
     if as_json:
         emit_json(payload)
@@ -100,3 +103,4 @@ def counter_offer_cmd(
         )
         + f"; {100 * size.sampled_share:.1f} % of {size.samples} sampled packages"
     )
+    _print_lambda(space, extra[3], political_weights)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from tradetalks.bargain import negotiate as neg
 from tradetalks.bargain.frontier import trace_frontier
+from tradetalks.bargain.problem import political_weights_source
 from tradetalks.bargain.solutions import Solution, solve
 from tradetalks.bargain.space import NoDealPoint, PackageSpace
 from tradetalks.cli._bargain_common import (
@@ -29,6 +30,7 @@ from tradetalks.cli._bargain_common import (
     UpperOpt,
     _charts,
     _nodeal,
+    _print_lambda,
     _progress,
     _two_party,
 )
@@ -117,10 +119,12 @@ def negotiate_cmd(
     a, b = space.parties
     _charts(curve, (a, b), {d.name: d.u, **({e.name: e.u} if e is not d else {})}, sols, res, html, png)
     payload = _negotiate_payload(dataset, closure, space, d, e, deadlines, res, exact, sols)
+    payload["political_weights_source"] = political_weights_source(extra[3], political_weights)
     if as_json:
         emit_json(payload)
         return
     _print_negotiation(space, d, e, res, exact, sols)
+    _print_lambda(space, extra[3], political_weights)
 
 
 def _schedule(deadline: list[str] | None, start: str, rounds: list[int] | None) -> tuple[Any, Any]:
