@@ -516,7 +516,9 @@ def weights_for(
     """λ (N, S) for government welfare on a dataset: its own ``lambda_pol`` when it has one (Ossa's
     published weights), otherwise re-calibrated from its ``tariff_noncoop`` on ``base`` (the rescaled-σ
     datasets ``ossa2014-sigma*``), for ``countries`` only (others' rows are ones). Fits are cached in memory
-    per baseline and target, so a process calibrates each country once.
+    per baseline and target, so a process calibrates each country once. This is the calibration engine;
+    entry points call :func:`political_weights_for`, which decides between published and re-calibrated
+    weights from the dataset's σ.
 
     Parameters
     ----------
