@@ -1,12 +1,12 @@
 """Issue 11 item 7: one decision of the political-economy weights λ, used by every entry point.
 
-``tradetalks.model.political.political_weights_for`` decides the λ of a dataset: Ossa's (2014) published
+``tradetalks.model.political_source.political_weights_for`` decides the λ of a dataset: Ossa's (2014) published
 ``lambda_pol`` when the dataset's σ is the one they were calibrated for (``sigma_s.csv`` column 1, the
 Feenstra-method estimates), re-calibrated from his non-cooperative tariffs (``tariff_noncoop.csv``) for any
 other σ. These tests check that ``optimal-tariff``, ``war`` (two players, bilateral), the bargaining problem
 builder (``_two_party`` / ``build_space``) and a TOML objective with ``political_weights = "calibrated"`` all
 use the same array (to 1e-12, an identity: they must call the same function), equal to the re-calibration of
-:func:`tradetalks.model.political.weights_for` and different from the published weights when σ is the
+:func:`tradetalks.model.political_source.weights_for` and different from the published weights when σ is the
 σ-5 column (``sigma_s.csv`` column 3, ``ossa2014-sigma5`` / ``--sigma 5``), and equal to the published
 weights with the Feenstra σ, also when that σ is given again through ``--elasticities``.
 The re-calibration is cached per process (about 5 s for the seven regions once).
@@ -29,7 +29,7 @@ from tradetalks.cli._bargain_common import _two_party
 from tradetalks.cli.app import app
 from tradetalks.data import TradeData, load
 from tradetalks.errors import PoliticalWeightsError, SpecError
-from tradetalks.model import ossa, ossa_optimal, political
+from tradetalks.model import ossa, ossa_optimal, political_source
 
 Ref = Callable[..., TradeData]
 TOL = 1e-12
@@ -90,7 +90,7 @@ def test_every_entry_point_uses_the_recalibrated_weights_for_sigma5(
     objective use one λ (identical to 1e-12), the re-calibrated one, not Ossa's published one."""
     data = reference("ossa2014-sigma5")
     published = reference("ossa2014").param("lambda_pol")
-    _, pw = political.weights_for(data, ossa.baseline_from_data(data, "balanced"), recalibrate=True,
+    _, pw = political_source.weights_for(data, ossa.baseline_from_data(data, "balanced"), recalibrate=True,
                                   second_order=False)
     recal = pw.weights if pw is not None else None
     assert recal is not None and pw is not None and pw.converged
@@ -126,7 +126,7 @@ def test_elasticities_file_with_sigma5_recalibrates(
     f = tmp_path / "sigma5.csv"
     pd.DataFrame({"sector": s5.sectors, "sigma": s5.param("sigma")}).to_csv(f, index=False)
     data = with_elasticities(main, str(f))
-    res = political.political_weights_for(data)
+    res = political_source.political_weights_for(data)
     assert res.source == "re-calibrated"
     lam_opt = _captured_optimal_tariff(monkeypatch, ["--elasticities", str(f)])
     np.testing.assert_allclose(lam_opt, res.weights, rtol=0.0, atol=TOL)
@@ -135,7 +135,7 @@ def test_elasticities_file_with_sigma5_recalibrates(
     np.testing.assert_allclose(lam_pb, res.weights, rtol=0.0, atol=TOL)
     usa_jpn = [data.index("USA"), data.index("JPN")]
     np.testing.assert_allclose(_toml_rows(data, tmp_path), res.weights[usa_jpn], rtol=0.0, atol=TOL)
-    np.testing.assert_allclose(res.weights, political.political_weights_for(s5).weights, rtol=0.0, atol=1e-8)
+    np.testing.assert_allclose(res.weights, political_source.political_weights_for(s5).weights, rtol=0.0, atol=1e-8)
     assert np.max(np.abs(res.weights - main.param("lambda_pol"))) > 1e-3
 
 
@@ -153,7 +153,7 @@ def test_feenstra_sigma_keeps_the_published_weights(
     pd.DataFrame({"sector": main.sectors, "sigma": main.param("sigma")}).to_csv(f, index=False)
     again = with_elasticities(main, str(f))
     for data in (main, again):
-        res = political.political_weights_for(data)
+        res = political_source.political_weights_for(data)
         assert res.source == "published" and res.calibration is None
         np.testing.assert_array_equal(res.weights, published)
         np.testing.assert_array_equal(_toml_rows(data, tmp_path), published[[data.index("USA"),
@@ -170,7 +170,7 @@ def test_no_weights_and_no_measures_is_a_named_error(tmp_path: Path) -> None:
     field from a TOML objective, exit 2 with a message from war --political-weights."""
     data = load("world2014")
     with pytest.raises(PoliticalWeightsError, match="tariff_noncoop"):
-        political.political_weights_for(data)
+        political_source.political_weights_for(data)
     f = tmp_path / "o.toml"
     f.write_text('[objective.USA]\npolitical_weights = "calibrated"\n')
     with pytest.raises(SpecError, match="political_weights"):

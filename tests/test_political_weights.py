@@ -20,7 +20,7 @@ from tradetalks.cli.app import app
 from tradetalks.data import TradeData, load
 from tradetalks.data.registry import available
 from tradetalks.errors import DataError
-from tradetalks.model import ossa, ossa_optimal, political
+from tradetalks.model import ossa, ossa_optimal, political, political_source
 
 Ref = Callable[..., TradeData]
 
@@ -180,7 +180,7 @@ def test_weights_for_needs_measures() -> None:
     data = load("world2014")
     base = ossa.baseline_from_data(data, "data")
     with pytest.raises(DataError, match="tariff_noncoop"):
-        political.weights_for(data, base)
+        political_source.weights_for(data, base)
     res = CliRunner().invoke(app, ["optimal-tariff", "--dataset", "world2014", "--country", "JPN",
                                    "--political-weights", "--starts", "zero"])
     assert res.exit_code == 2 and "tariff_noncoop" in res.output

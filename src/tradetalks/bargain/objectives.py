@@ -80,7 +80,7 @@ class ObjectiveSpec:
         Label of the government.
     political_weights
         ``"one"`` (λ = 1: ordinary welfare), ``"calibrated"`` (Ossa's weights for the dataset's σ:
-        published, or re-calibrated, :func:`tradetalks.model.political.political_weights_for`) or a tuple of
+        published, or re-calibrated, :func:`tradetalks.model.political_source.political_weights_for`) or a tuple of
         ``(sector, λ)`` pairs with an optional ``("default", λ)``.
     welfare
         ω, weight on 100 ln Ĝ.
@@ -262,7 +262,7 @@ def resolve(spec: ObjectiveSpec, data: TradeData) -> Objective:
     lam = np.ones((len(cs), len(ss)))
     pw = spec.political_weights
     if pw == "calibrated":  # issue 11 item 7: the one decision (published for its σ, else re-calibrated)
-        from tradetalks.model.political import political_weights_for
+        from tradetalks.model.political_source import political_weights_for
 
         try:
             lam[m] = political_weights_for(data).weights[m]

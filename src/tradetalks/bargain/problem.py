@@ -28,7 +28,7 @@ from tradetalks.bargain.transfers import PLEDGE, PURCHASES, SideValuation, side_
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import BargainingError, OptionError
 from tradetalks.model.ossa import OssaBaseline
-from tradetalks.model.political import ResolvedWeights
+from tradetalks.model.political_source import ResolvedWeights
 from tradetalks.vocabulary import NO_DEAL_KINDS, normalise_no_deal
 
 FloatArray = npt.NDArray[np.float64]
@@ -46,7 +46,7 @@ def political_weights_name(which: str | bool) -> str:
 
 def political_weights_resolved(data: TradeData, which: str | bool) -> ResolvedWeights | None:
     """λ with its provenance: ``"one"``/False → None (λ = 1), ``"calibrated"``/True → the one decision of
-    :func:`tradetalks.model.political.political_weights_for` (Ossa's published weights when the dataset's σ is
+    :func:`tradetalks.model.political_source.political_weights_for` (Ossa's published weights when the dataset's σ is
     the one they were calibrated for, re-calibrated for its σ otherwise).
 
     Raises
@@ -58,7 +58,7 @@ def political_weights_resolved(data: TradeData, which: str | bool) -> ResolvedWe
     """
     if political_weights_name(which) == "one":
         return None
-    from tradetalks.model.political import political_weights_for
+    from tradetalks.model.political_source import political_weights_for
 
     return political_weights_for(data)
 

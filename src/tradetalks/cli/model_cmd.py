@@ -285,12 +285,12 @@ def ossa_sigma_dataset(dataset: str, sigma: str | None) -> str:
 
 def _political_weights(data: TradeData, base: Any, j: int, closure: Closure, wanted: bool) -> tuple[Any, dict[str, Any]]:
     """λ for ``--political-weights`` (``None`` without it) and a note saying where it comes from
-    (:func:`tradetalks.model.political.political_weights_for`, the one decision of λ)."""
+    (:func:`tradetalks.model.political_source.political_weights_for`, the one decision of λ)."""
     if not wanted:
         return None, {}
-    from tradetalks.model import political
+    from tradetalks.model import political, political_source
 
-    res = political.political_weights_for(data, base if closure == "balanced" else None)
+    res = political_source.political_weights_for(data, base if closure == "balanced" else None)
     fit = res.fit_of(j)
     if res.calibration is None or fit is None:
         return res.weights, {"source": res.describe(data.countries), "provenance": res.as_dict(data.countries)}

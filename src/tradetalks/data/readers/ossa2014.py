@@ -15,7 +15,7 @@ column 5 constant) are registered as ``ossa2014-sigma3.5``, ``ossa2014-sigma5``,
 ``ossa2014-sigma-const``. Ossa re-calibrates the political-economy weights for each σ from his
 non-cooperative tariff measures, so those datasets carry **no** ``lambda_pol`` (the main case's weights would
 not fit another σ); they carry ``tariff_noncoop`` from which :mod:`tradetalks.model.political` re-calibrates
-them (``tradetalks.model.political.weights_for``).
+them (``tradetalks.model.political_source.weights_for``).
 
 ``tariff_noncoop.csv`` (33 sectors × 7 regions, fractions; SOURCE.md) is read on every σ as
 ``tariff_noncoop[country, sector]`` (transposed to our orientation). Its Brazil, India and ROW columns are
@@ -141,7 +141,7 @@ def read(folder: Path, **options: Any) -> TradeData:
     if col != 1:
         attrs["lambda_pol_source"] = (
             "not included: Ossa's weights are calibrated for sigma column 1; re-calibrated for this sigma "
-            "from tariff_noncoop by tradetalks.model.political.weights_for"
+            "from tariff_noncoop by tradetalks.model.political_source.weights_for"
         )
     return TradeData.from_arrays(
         trade,
