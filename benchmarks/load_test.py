@@ -67,7 +67,8 @@ def start_server(token: str, workers_db: Path) -> tuple[str, object, threading.T
 def start_workers(token: str, db: Path, workers: int) -> tuple[str, subprocess.Popen[bytes]]:
     """``uvicorn tradetalks.web.app:create_app --factory --workers N`` on a free loopback port."""
     port = _free_port()
-    env = {**os.environ, "TRADETALKS_API_TOKEN": token, "TRADETALKS_DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "TRADETALKS_API_TOKEN": token, "TRADETALKS_DATABASE_URL": f"sqlite:///{db}",
+           "TRADETALKS_EVAL_PROCESSES": os.environ.get("TRADETALKS_EVAL_PROCESSES", "1")}  # as `serve --workers N`
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tradetalks.web.app:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-proxy-headers",
@@ -150,11 +151,12 @@ def tree_cpu_s(pid: int | None) -> float | None:
         return None
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    pids = [pid]
+    todo = [pid]
     try:
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(k) for k in kids]
-        for p in pids:
+        while todo:  # the process, its workers and their evaluation processes
+            p = todo.pop()
+            for task in Path(f"/proc/{p}/task").iterdir():  # children of every thread (a pool forks from its own)
+                todo += [int(k) for k in (task / "children").read_text().split()]
             f = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(f[11]) + int(f[12])) / tick
     except (OSError, ValueError, IndexError):

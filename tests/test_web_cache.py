@@ -115,3 +115,26 @@ def test_startup_warming_makes_the_first_timeline_call_compute_nothing(tmp_path:
         r = c.post("/api/package/evaluate", json={})
         assert r.status_code == 200
         assert caching.stats["computed"] - computed <= offers  # the default package was warmed too
+
+
+def test_evaluation_process_gives_the_same_result_and_stops(folder: Path) -> None:
+    """``use_processes(1)``: desk evaluations run in a spawned, warmed process (same figures as in this
+    process); ``use_processes(0)`` ends it."""
+    import asyncio
+    import os
+
+    spec = S.PackageSpec.model_validate({**SPEC, "us_reciprocal_pct": 11.0})
+    want = _figures(sv.impact(spec))
+    caching.clear()
+    caching.use_processes(1)
+    try:
+        pool = caching._procs[0]
+        assert pool is not None
+        child = pool.submit(os.getpid).result()
+        assert child != os.getpid()
+        got = asyncio.run(caching.impact_async(spec))
+        assert _figures(got) == want
+    finally:
+        caching.use_processes(0)
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)

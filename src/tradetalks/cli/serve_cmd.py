@@ -64,6 +64,8 @@ def serve_cmd(
         os.environ["TRADETALKS_ALLOWED_HOSTS"] = ",".join(allowed_host)
     if trusted_proxy:
         os.environ["TRADETALKS_TRUSTED_PROXIES"] = ",".join(trusted_proxy)
+    if workers > 1:  # evaluations in a process of their own per worker (tradetalks.web.caching.use_processes)
+        os.environ.setdefault("TRADETALKS_EVAL_PROCESSES", "1")
     if cache_dir is not None:
         os.environ["TRADETALKS_CACHE_DIR"] = str(check_text(str(cache_dir), "--cache-dir", max_len=MAX_PATH_LENGTH))
     typer.echo(f"tradetalks: serving on http://{host}:{port}/ (OpenAPI: /openapi.json); Ctrl-C stops")

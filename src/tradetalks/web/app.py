@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -40,6 +41,7 @@ CACHE_ENV = "TRADETALKS_CACHE_DIR"
 WARM_ENV = "TRADETALKS_WARM"
 CACHE_FOLDER = "tradetalks-results-cache"
 SWITCH_INTERVAL_S = 0.001
+EVAL_PROCESSES_ENV = "TRADETALKS_EVAL_PROCESSES"
 
 __all__ = ["MAX_BODY", "TOKEN_ENV", "create_app", "status_of"]
 
@@ -81,6 +83,7 @@ def create_app(
     share_jobs: bool = True,
     cache_dir: str | os.PathLike[str] | None = None,
     warm: bool | None = None,
+    eval_processes: int | None = None,
 ) -> FastAPI:
     """Build the web service.
 
@@ -111,6 +114,10 @@ def create_app(
         Before serving, load the default dataset and evaluate the desk's default package and the
         timeline's tariffs in force (about 1-3 s once per worker process; later requests find them
         ready). Default ``$TRADETALKS_WARM`` (``0`` turns it off), on.
+    eval_processes
+        Evaluate desk packages in this many separate processes per worker (:func:`caching.use_processes`;
+        ``tradetalks serve --workers N`` with N > 1 uses 1); default ``$TRADETALKS_EVAL_PROCESSES`` or 0
+        (a thread of the worker).
     """
     token = (api_token if api_token is not None else os.environ.get(TOKEN_ENV)) or None
     hosts = (
@@ -121,17 +128,9 @@ def create_app(
                    RateLimiter(per_minute=job_starts_per_minute, burst=job_burst))
     caching.configure(_cache_folder(cache_dir, database_url))
     warm_up = warm if warm is not None else os.environ.get(WARM_ENV, "1").strip() != "0"  # once a worker
+    eval_procs = int(os.environ.get(EVAL_PROCESSES_ENV, "0").strip() or 0) if eval_processes is None else eval_processes
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # a serving process: quick requests (record writes holding the SQLite write lock) get the GIL back
-        # from the evaluation thread within 1 ms instead of 5 ms
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
-        if warm_up:  # a worker accepts requests only once warm (the others keep serving meanwhile)
-            await asyncio.to_thread(caching.warm)
-        yield
-        ctx.close()
-
+    lifespan = _lifespan(ctx, warm_up, eval_procs)
     app = FastAPI(
         title="tradetalks",
         version="0.1.0",
@@ -145,6 +144,25 @@ def create_app(
     app.state.store = ctx.store
     _install(app, hosts)
     return app
+
+
+def _lifespan(ctx: Context, warm_up: bool, eval_procs: int) -> Any:
+    """Start-up (GIL switch interval, warming, evaluation processes) and shut-down of a serving process."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # a serving process: quick requests (record writes holding the SQLite write lock) get the GIL back
+        # from the evaluation thread within 1 ms instead of 5 ms
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+        if warm_up:  # a worker accepts requests only once warm (the others keep serving meanwhile)
+            await asyncio.to_thread(caching.warm)
+        if eval_procs:
+            await asyncio.to_thread(caching.use_processes, eval_procs)
+        yield
+        caching.use_processes(0)
+        ctx.close()
+
+    return lifespan
 
 
 def _context(token: str | None, proxies: list[str], database_url: str | None, seed: bool, job_workers: int,

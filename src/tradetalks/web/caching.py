@@ -32,12 +32,14 @@ import hashlib
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -246,12 +248,63 @@ def impact(spec: S.PackageSpec) -> S.Impact:
 
 
 async def impact_async(spec: S.PackageSpec) -> S.Impact:
-    """:func:`impact` in the evaluation pool (the event loop and the request thread pool stay free)."""
-    hit = _recall(_requests, spec.model_dump_json())
+    """:func:`impact` in the evaluation pool (the event loop and the request thread pool stay free): the
+    evaluation processes when :func:`use_processes` started them, else the thread."""
+    key = spec.model_dump_json()
+    hit = _recall(_requests, key)
     if hit is not None:
         stats["memory"] += 1
         return hit
-    return await asyncio.get_running_loop().run_in_executor(_pool, impact, spec)
+    procs = _procs[0]
+    out = await asyncio.get_running_loop().run_in_executor(_pool if procs is None else procs, impact, spec)
+    if procs is not None:
+        _remember(_requests, key, out)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# evaluation processes
+# --------------------------------------------------------------------------------------------
+
+_procs: list[ProcessPoolExecutor | None] = [None]
+
+
+def _start_child(cache_folder: str | None) -> None:
+    """Initialiser of an evaluation process: the shared cache folder, warm caches, and a watchdog that ends
+    the process when its worker process is gone (even one killed without a chance to stop its pool)."""
+    parent = os.getppid()
+
+    def watchdog() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watchdog, daemon=True, name="tradetalks-eval-watchdog").start()
+    configure(cache_folder)
+    warm(timeline=False)
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def use_processes(n: int) -> None:
+    """Evaluate desk packages in ``n`` separate processes (spawned and warmed now) instead of a thread of
+    this one: evaluation is CPU-bound Python, and in a thread it holds the GIL the event loop and the quick
+    requests (record writes holding the SQLite write lock) need. Results come back through the shared
+    cache levels as before. ``n = 0`` stops them."""
+    old = _procs[0]
+    if old is not None:
+        _procs[0] = None
+        old.shutdown(wait=True, cancel_futures=True)  # the running evaluation ends, then the process
+    if n <= 0:
+        return
+    f = _folder[0]
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_child, initargs=(None if f is None else str(f),))
+    for fut in [pool.submit(_pid) for _ in range(n)]:
+        fut.result()  # started and warm before the worker serves
+    _procs[0] = pool
 
 
 # --------------------------------------------------------------------------------------------
