@@ -27,6 +27,7 @@ from tradetalks.bargain import frontier as bfrontier
 from tradetalks.bargain import objectives as bobj
 from tradetalks.bargain import solutions as bsol
 from tradetalks.bargain import space as bspace
+from tradetalks.bargain.problem import escalation_tariff, nodeal_point
 from tradetalks.data import registry
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import (
@@ -38,7 +39,7 @@ from tradetalks.errors import (
 )
 from tradetalks.model import ossa
 from tradetalks.policy.evaluate import EVALUATE_OPTIONS
-from tradetalks.policy.package import Package, package_tariffs
+from tradetalks.policy.package import Package
 from tradetalks.results.strategic import tariff_outcome
 from tradetalks.vocabulary import DEFAULT_DATASET, normalise_no_deal
 from tradetalks.web import schemas as S
@@ -331,17 +332,13 @@ def _space(spec: S.FrontierSpec) -> bspace.PackageSpace:
 
 
 def _nodeal(space: bspace.PackageSpace, spec: S.FrontierSpec) -> bspace.NoDealPoint:
+    """The no-deal point of a frontier request, through the one builder (:func:`bargain.problem.nodeal_point`,
+    the escalation's tariffs from :func:`bargain.problem.escalation_tariff`), as the CLI's ``--from``."""
     kind = normalise_no_deal(spec.nodeal)
-    if kind == "status-quo":
-        return bspace.status_quo(space)
+    esc = None
     if kind == "escalation":
-        from tradetalks.policy.scenarios import NO_DEAL_SCENARIO, escalation_package
-
-        # the one escalation package, bilateral: the space moves only the parties' tariffs
-        t = package_tariffs(escalation_package(spec.dataset), dataset(spec.dataset)).matrix
-        assert t is not None
-        return bspace.escalation(space, t, f"escalation (the '{NO_DEAL_SCENARIO}' scenario's tariffs on Japan)")
-    return bspace.trade_war_point(space)
+        esc = escalation_tariff(dataset(spec.dataset), space.parties, None, space.reference_tariff)
+    return nodeal_point(space, kind, escalation_tariff=esc)
 
 
 def _px(x: FloatArray) -> S.PackageX:
