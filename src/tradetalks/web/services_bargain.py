@@ -75,7 +75,7 @@ def advisor_input(spec: SB.CounterOfferSpec, stored_offer: Mapping[str, Any] | N
     payload of ``spec.offer_id`` as the record holds it."""
     data = sv.dataset(spec.dataset)
     base = _baseline(spec.dataset, spec.closure)
-    political_weights_array(data, spec.political_weights)  # refuses 'calibrated' without lambda_pol
+    political_weights_array(data, spec.political_weights)  # refuses 'calibrated' without lambda_pol or tariff_noncoop (political_source.political_weights_for)
     space = build_space(
         data,
         base,
