@@ -26,9 +26,13 @@ where :math:`1 - s'` (one minus the new import share of the cell) is :math:`\par
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +41,7 @@ from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ConvergenceWarning
 from tradetalks.model import ossa, ossa_batch
 from tradetalks.model.common import SolveInfo, SolverOptions
+from tradetalks.model.threads import single_blas_thread
 from tradetalks.results.counterfactual import CounterfactualResult
 from tradetalks.sweep.draws import central_sigma
 from tradetalks.sweep.inputs import Commitment, ScenarioInputs
@@ -83,24 +88,28 @@ on world2014: 128 per block is 2-3 times faster per solve than 1,000 at once).""
 
 def solve_members(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions = SolverOptions(),
-    block: int = BLOCK, threads: int = 1,
+    block: int = BLOCK, threads: int = 1, workers: int | None = None,
 ) -> MemberSolution:
     """Solve a scenario for every elasticity member × side-item case, in batched solves of about ``block``
     equilibria each (see module), joined into one solution (:func:`solve_blocks` keeps the blocks apart)."""
-    parts = solve_blocks(data, inputs, sigma, options, block, threads)
+    parts = solve_blocks(data, inputs, sigma, options, block, threads, workers)
     return parts[0] if len(parts) == 1 else _concat(parts)
 
 
 def solve_blocks(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions = SolverOptions(),
-    block: int = BLOCK, threads: int = 1,
+    block: int = BLOCK, threads: int = 1, workers: int | None = None,
 ) -> list[MemberSolution]:
     """:func:`solve_members` as its blocks, in member order (no copy of the blocks' flows into one array:
     memory and time stay per block).
 
-    ``threads`` > 1 solves the blocks on that many threads (numpy releases the GIL in its array loops and
-    matrix products); every block starts from the same point, so the result does not depend on it. Keep 1
-    where the caller already runs one task per core (Dask workers, the web's process pool)."""
+    ``workers`` > 1 solves the blocks in that many worker processes (a pool kept warm, one BLAS thread
+    each; the blocks are split into ``workers`` contiguous groups). ``None`` (default) chooses
+    :func:`default_workers`: 2 or more only for large batches in a top-level process. ``threads`` > 1 solves
+    the blocks on a thread pool instead (measured: no gain, the batched matrix products of numpy hold the
+    GIL). Every block starts from the same point and each member's Newton path depends on its own inputs
+    only, so the result does not depend on ``workers`` or ``threads`` (bit for bit). Keep 1 where the caller
+    already runs one task per core (Dask workers, the web's process pool)."""
     c = len(inputs.side_cases)
     step = max(1, block // c)
     # every member starts from the equilibrium at the dataset's central sigma (first side case): each member's
@@ -112,14 +121,90 @@ def solve_blocks(
     jac0 = None if warm is None else ossa_batch.jacobian_at(start.batch, inputs.tariff, warm,
                                                             nx_new=start.eq.nx_new)[0]
     chunks = [sigma[k:k + step] for k in range(0, sigma.shape[0], step)]
+    nproc = default_workers(sigma.shape[0] * c) if workers is None else workers
+    if nproc > 1 and len(chunks) > 1:
+        nproc = min(nproc, len(chunks))
+        groups = [chunks[len(chunks) * g // nproc:len(chunks) * (g + 1) // nproc] for g in range(nproc)]
+        futures = [_process_pool(nproc).submit(_solve_group, data, inputs, grp, options, warm, jac0) for grp in groups]
+        return [_expand(p) for fut in futures for p in fut.result()]
     if threads > 1 and len(chunks) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            parts = list(pool.map(lambda sg: _solve_block(data, inputs, sg, options, warm, jac0), chunks))
+        with ThreadPoolExecutor(max_workers=threads) as tpool:
+            parts = list(tpool.map(lambda sg: _solve_block(data, inputs, sg, options, warm, jac0), chunks))
     else:
         parts = [_solve_block(data, inputs, sg, options, warm, jac0) for sg in chunks]
     return parts
+
+
+AUTO_WORKERS_MIN = 2000
+"""Fewest equilibria (members × side cases) for which :func:`default_workers` uses more than one process
+(below it, starting and feeding the processes costs more than it saves)."""
+
+
+def available_cores() -> int:
+    """Cores this process may run on (``os.sched_getaffinity`` where available, else ``os.cpu_count``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(n_equilibria: int) -> int:
+    """Worker processes for a batch of ``n_equilibria``: the available cores when the batch has at least
+    :data:`AUTO_WORKERS_MIN` equilibria and this is a top-level process (not a Dask worker, a pool worker or
+    the web's evaluation process, which already run one task per core); else 1."""
+    if n_equilibria < AUTO_WORKERS_MIN or multiprocessing.parent_process() is not None:
+        return 1
+    return available_cores()
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _init_worker() -> None:
+    single_blas_thread().__enter__()  # for the life of the worker: blocks are small dense products
+
+
+def _process_pool(n: int) -> ProcessPoolExecutor:
+    """A pool of ``n`` spawned worker processes, created once and kept warm (shut down at exit)."""
+    pool = _POOLS.get(n)
+    if pool is None:
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
+        _POOLS[n] = pool
+    return pool
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """An array whose leading axis is a broadcast (stride 0): sent as one row, rebuilt as a view."""
+
+    row: FloatArray
+    shape: tuple[int, ...]
+
+
+def _compact(obj: Any) -> Any:
+    """``obj`` (a dataclass of arrays) with every broadcast leading axis replaced by :class:`_Shared`, so that
+    a worker does not send (B, N, N, S) copies of one row."""
+    def one(v: Any) -> Any:
+        if isinstance(v, np.ndarray) and v.ndim > 0 and v.shape[0] > 1 and v.strides[0] == 0:
+            return _Shared(np.ascontiguousarray(v[0]), v.shape)
+        return _compact(v) if dataclasses.is_dataclass(v) and not isinstance(v, type) else v
+    return {f.name: one(getattr(obj, f.name)) for f in dataclasses.fields(obj)} | {"__type__": type(obj)}
+
+
+def _expand(packed: Any) -> Any:
+    """Inverse of :func:`_compact`."""
+    if not isinstance(packed, dict) or "__type__" not in packed:
+        return np.broadcast_to(packed.row, packed.shape) if isinstance(packed, _Shared) else packed
+    kind = packed["__type__"]
+    return kind(**{k: _expand(v) for k, v in packed.items() if k != "__type__"})
+
+
+def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[FloatArray], options: SolverOptions,
+                 warm: tuple[FloatArray, FloatArray] | None, jac0: FloatArray | None) -> list[Any]:
+    """Worker task: the blocks of ``chunks`` in order, compacted for the trip back."""
+    return [_compact(_solve_block(data, inputs, sg, options, warm, jac0)) for sg in chunks]
 
 
 def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
@@ -225,5 +310,5 @@ def member_result(data: TradeData, sol: MemberSolution, k: int, closure: str) ->
     return ossa.result_from_equilibrium(data, sol.batch.member(k), member_eq(sol.eq, k), closure)
 
 
-__all__ = ["BLOCK", "COMMITMENT_RTOL", "MemberSolution", "member_eq", "member_result", "solve_blocks",
-           "solve_members"]
+__all__ = ["AUTO_WORKERS_MIN", "BLOCK", "COMMITMENT_RTOL", "MemberSolution", "available_cores", "default_workers",
+           "member_eq", "member_result", "solve_blocks", "solve_members"]
