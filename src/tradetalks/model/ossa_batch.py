@@ -168,9 +168,11 @@ def _pb_residual_jacobian(
     sales = a_i * (x_t @ c[..., None])[..., 0]  # (b, S, N exporter)
     ra = (a_i[:, :, None, :] @ tx_t)[:, :, 0, :]  # (b, S, N importer): sum_i a t' X~
     w = np.exp(u)
-    labour = (sales * kappa[:, :, None]).sum(1) - wl * w
-    profit = (sales / sg[:, :, None]).sum(1)
-    rev = (c * ra).sum(1)
+    # sums over sectors as batched products (a middle-axis .sum is several times slower at these sizes)
+    lab_prof = np.stack([kappa, 1.0 / sg], axis=1) @ sales  # (b, 2, N): sum_s kappa_s sales_s, sum_s sales_s/sigma_s
+    labour = lab_prof[:, 0] - wl * w
+    profit = lab_prof[:, 1]
+    rev = np.einsum("bsj,bsj->bj", c, ra)
     budget = wl * w + profit + rev - nx_new - e0 * ev
     numeraire = (wl * w).sum(-1) - wl.sum(-1)
     f = np.concatenate([labour[:, :-1], numeraire[:, None], budget], axis=1) * scale
@@ -264,8 +266,15 @@ def _scenario_arrays(
 
     # g = γ τ̂^{1−σ} b̂ in one exp; X τ̂^{−σ} b̂ = g E_js / (1 + t') since γ_ijs = (1 + t_ijs) X_ijs / E_js
     log_tau = sector_major(np.log1p(t_new) - np.log1p(pb.tariff))
-    g_t = np.multiply((1.0 - pb.sigma)[:, :, None, None], log_tau, order="C")
-    np.exp(g_t, out=g_t)
+    om = 1.0 - pb.sigma
+    changed = np.nonzero(log_tau[0]) if log_tau.shape[0] == 1 else None
+    if changed is not None and changed[0].size < log_tau[0].size // 4:
+        # a scenario changes few cells: τ̂^{1−σ} = 1 exactly elsewhere, so exponentiate only the changed cells
+        g_t = np.ones((bsz, s, n, n))
+        g_t[:, changed[0], changed[1], changed[2]] = np.exp(om[:, changed[0]] * log_tau[0][changed])
+    else:
+        g_t = np.multiply(om[:, :, None, None], log_tau, order="C")
+        np.exp(g_t, out=g_t)
     g_t *= sector_major(pb.gamma)
     if shift is not None:
         g_t *= sector_major(shift)
@@ -279,6 +288,9 @@ CHORD_STEPS = 30
 """Most chord steps of :func:`_chord_start` (each one residual evaluation of the batch)."""
 CHORD_RATE = 0.5
 """A member leaves the chord steps when one step cuts its residual by less than this factor."""
+CHORD_SUBSET = 0.5
+"""Once no more than this fraction of the batch still takes chord steps, a step evaluates those members only
+(copying their (b, S, N, N) arrays costs less than evaluating every member)."""
 
 
 def _chord_start(fun: Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[FloatArray, FloatArray | None]],
@@ -286,8 +298,9 @@ def _chord_start(fun: Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[F
     r"""A better Newton start: chord steps :math:`z \leftarrow z - J_0^{-1} F(z)` with one shared Jacobian.
 
     A member takes a step only while its residual (max-norm) falls, and stops once it is below ``tol``, or
-    when a step cuts it by less than :data:`CHORD_RATE` (then Newton, with its own Jacobian, is faster). Every evaluation is of
-    the whole batch (residuals only: no (B, S, N, N) copies of a subset)."""
+    when a step cuts it by less than :data:`CHORD_RATE` (then Newton, with its own Jacobian, is faster). A step
+    evaluates the residuals of the whole batch (no copies) while more than :data:`CHORD_SUBSET` of it is
+    active, else of the active members only; a member's step depends on its own inputs only either way."""
     inv_t = np.linalg.inv(jac0).T
     z = z0.copy()
     everyone = np.arange(z.shape[0])
@@ -295,16 +308,17 @@ def _chord_start(fun: Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[F
     norm = np.abs(f).max(axis=1)
     active = norm > tol
     for _ in range(steps):
-        if not active.any():
+        n_active = int(active.sum())
+        if n_active == 0:
             break
-        z_try = np.where(active[:, None], z - f @ inv_t, z)
-        f_try, _ = fun(z_try, everyone, False)
+        idx = everyone if n_active > CHORD_SUBSET * z.shape[0] else np.flatnonzero(active)
+        z_try = z[idx] - f[idx] @ inv_t
+        f_try, _ = fun(z_try, idx, False)
         n_try = np.abs(f_try).max(axis=1)
-        better = active & np.isfinite(n_try) & (n_try < norm)
-        active = better & (n_try > tol) & (n_try < CHORD_RATE * norm)
-        z = np.where(better[:, None], z_try, z)
-        f = np.where(better[:, None], f_try, f)
-        norm = np.where(better, n_try, norm)
+        better = active[idx] & np.isfinite(n_try) & (n_try < norm[idx])
+        active[idx] = better & (n_try > tol) & (n_try < CHORD_RATE * norm[idx])
+        moved = idx[better]
+        z[moved], f[moved], norm[moved] = z_try[better], f_try[better], n_try[better]
     return z
 
 

@@ -31,6 +31,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,8 +126,15 @@ def solve_blocks(
     if nproc > 1 and len(chunks) > 1:
         nproc = min(nproc, len(chunks))
         groups = [chunks[len(chunks) * g // nproc:len(chunks) * (g + 1) // nproc] for g in range(nproc)]
-        futures = [_process_pool(nproc).submit(_solve_group, data, inputs, grp, options, warm, jac0) for grp in groups]
-        return [_expand(p) for fut in futures for p in fut.result()]
+        try:
+            pool = _process_pool(nproc)
+            futures = [pool.submit(_solve_group, data, inputs, grp, options, warm, jac0) for grp in groups]
+            return [_expand(p) for fut in futures for p in fut.result()]
+        except (BrokenProcessPool, OSError):
+            _POOLS.pop(nproc, None)
+            if workers is not None:
+                raise
+            # chosen automatically: a pool that cannot start or died costs only time, solve here instead
     if threads > 1 and len(chunks) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -153,8 +161,12 @@ def available_cores() -> int:
 def default_workers(n_equilibria: int) -> int:
     """Worker processes for a batch of ``n_equilibria``: the available cores when the batch has at least
     :data:`AUTO_WORKERS_MIN` equilibria and this is a top-level process (not a Dask worker, a pool worker or
-    the web's evaluation process, which already run one task per core); else 1."""
-    if n_equilibria < AUTO_WORKERS_MIN or multiprocessing.parent_process() is not None:
+    the web's evaluation process, which already run one task per core); else 1.
+
+    The workers are spawned: like any :mod:`multiprocessing` user, a script that calls this at import time
+    needs an ``if __name__ == "__main__":`` guard (or ``workers=1``)."""
+    if (n_equilibria < AUTO_WORKERS_MIN or multiprocessing.parent_process() is not None
+            or getattr(multiprocessing.current_process(), "_inheriting", False)):  # a spawned child's start-up
         return 1
     return available_cores()
 
