@@ -48,6 +48,7 @@ def test_two_workers_bit_identical_to_one(world: TradeData, deal: PackageResult,
             np.testing.assert_array_equal(getattr(b.batch, f.name), getattr(a.batch, f.name))
         np.testing.assert_array_equal(b.converged, a.converged)
         assert (b.n_members, b.n_cases) == (a.n_members, a.n_cases)
+    assert two[0].eq.trade_new.flags.writeable  # flows mapped from the shared file behave as ordinary arrays
     joined = solve_members(world, inputs, sigma, block=4, workers=2)
     np.testing.assert_array_equal(joined.eq.trade_new, np.concatenate([p.eq.trade_new for p in one]))
 

@@ -26,8 +26,10 @@ where :math:`1 - s'` (one minus the new import share of the cell) is :math:`\par
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import multiprocessing
 import os
+import tempfile
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -127,9 +129,7 @@ def solve_blocks(
         nproc = min(nproc, len(chunks))
         groups = [chunks[len(chunks) * g // nproc:len(chunks) * (g + 1) // nproc] for g in range(nproc)]
         try:
-            pool = _process_pool(nproc)
-            futures = [pool.submit(_solve_group, data, inputs, grp, options, warm, jac0) for grp in groups]
-            return [_expand(p) for fut in futures for p in fut.result()]
+            return _solve_on_pool(data, inputs, groups, c, options, warm, jac0)
         except (BrokenProcessPool, OSError):
             _POOLS.pop(nproc, None)
             if workers is not None:
@@ -213,10 +213,70 @@ def _expand(packed: Any) -> Any:
     return kind(**{k: _expand(v) for k, v in packed.items() if k != "__type__"})
 
 
+@dataclass(frozen=True)
+class _InFile:
+    """The new flows of a block, left by a worker in the shared flows file at equilibrium ``start``."""
+
+    start: int
+    shape: tuple[int, ...]
+
+
+def _flows_view(path: str, total: int, n: int, s: int, writable: bool) -> FloatArray:
+    """The shared flows file as a (total, N, N, S) array mapped in memory (the mapping outlives the file):
+    ``writable`` writes through to the file (a worker); else copy-on-write (the reader's arrays stay writable
+    as usual, and a write does not reach the file)."""
+    with open(path, "r+b" if writable else "rb") as fh:
+        mm = mmap.mmap(fh.fileno(), total * n * n * s * 8, access=mmap.ACCESS_WRITE if writable else mmap.ACCESS_COPY)
+    return np.frombuffer(mm, dtype=np.float64).reshape(total, n, n, s)
+
+
 def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[FloatArray], options: SolverOptions,
-                 warm: tuple[FloatArray, FloatArray] | None, jac0: FloatArray | None) -> list[Any]:
-    """Worker task: the blocks of ``chunks`` in order, compacted for the trip back."""
-    return [_compact(_solve_block(data, inputs, sg, options, warm, jac0)) for sg in chunks]
+                 warm: tuple[FloatArray, FloatArray] | None, jac0: FloatArray | None,
+                 flows: tuple[str, int, int]) -> list[Any]:
+    """Worker task: the blocks of ``chunks`` in order, compacted for the trip back; their new flows, the bulk
+    of a result, are written into the shared flows file (``flows`` = path, equilibria in it, first
+    equilibrium of this group) instead of being pickled through the pipe."""
+    path, total, first = flows
+    n, s = data.n_countries, data.trade.shape[2]
+    out = _flows_view(path, total, n, s, writable=True)
+    packed = []
+    for sg in chunks:
+        sol = _solve_block(data, inputs, sg, options, warm, jac0)
+        b = sol.eq.trade_new.shape[0]
+        out[first:first + b] = sol.eq.trade_new
+        entry = _compact(dataclasses.replace(sol, eq=dataclasses.replace(sol.eq, trade_new=np.empty(0))))
+        entry["eq"]["trade_new"] = _InFile(first, sol.eq.trade_new.shape)
+        packed.append(entry)
+        first += b
+    return packed
+
+
+def _solve_on_pool(data: TradeData, inputs: ScenarioInputs, groups: Sequence[Sequence[FloatArray]], c: int,
+                   options: SolverOptions, warm: tuple[FloatArray, FloatArray] | None,
+                   jac0: FloatArray | None) -> list[MemberSolution]:
+    """The groups of blocks on the process pool (one task per group), in order. The new flows come back
+    through a file in shared memory (``/dev/shm`` where it exists), mapped by this process and deleted at
+    once (the mapping, and so the flows, live as long as the arrays that view it)."""
+    sizes = [sum(sg.shape[0] * c for sg in grp) for grp in groups]
+    total = sum(sizes)
+    n, s = data.n_countries, data.trade.shape[2]
+    tmpdir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    fd, path = tempfile.mkstemp(prefix="tradetalks-flows-", dir=tmpdir)
+    try:
+        os.ftruncate(fd, total * n * n * s * 8)
+        os.close(fd)
+        pool = _process_pool(len(groups))
+        firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+        futures = [pool.submit(_solve_group, data, inputs, grp, options, warm, jac0, (path, total, int(f0)))
+                   for grp, f0 in zip(groups, firsts, strict=True)]
+        packed = [p for fut in futures for p in fut.result()]
+        flows = _flows_view(path, total, n, s, writable=False)
+    finally:
+        os.unlink(path)
+    for p in packed:
+        loc = p["eq"]["trade_new"]
+        p["eq"]["trade_new"] = flows[loc.start:loc.start + loc.shape[0]]
+    return [_expand(p) for p in packed]
 
 
 def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
