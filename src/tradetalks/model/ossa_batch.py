@@ -261,8 +261,10 @@ def _scenario_arrays(
     if np.any(np.abs(nx.sum(axis=1)) > 1e-8 * np.broadcast_to(pb.expenditure, (bsz, n)).sum(axis=1)):
         raise ModelError(f"nx_new: expected net exports summing to zero; found sums {nx.sum(axis=1)}")
 
-    def sector_major(a: FloatArray) -> FloatArray:  # (B|1, N, N, S) -> view (B|1, S, N, N)
-        return a.transpose(0, 3, 1, 2)
+    def sector_major(a: FloatArray) -> FloatArray:  # (B|1, N, N, S) -> contiguous (B|1, S, N, N)
+        # a contiguous copy: the factors shared by the members are small, and (B, S, N, N) products with a
+        # contiguous operand run several times faster than with a transposed view
+        return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
 
     # g = γ τ̂^{1−σ} b̂ in one exp; X τ̂^{−σ} b̂ = g E_js / (1 + t') since γ_ijs = (1 + t_ijs) X_ijs / E_js
     log_tau = sector_major(np.log1p(t_new) - np.log1p(pb.tariff))
@@ -270,17 +272,18 @@ def _scenario_arrays(
     changed = np.nonzero(log_tau[0]) if log_tau.shape[0] == 1 else None
     if changed is not None and changed[0].size < log_tau[0].size // 4:
         # a scenario changes few cells: τ̂^{1−σ} = 1 exactly elsewhere, so exponentiate only the changed cells
-        g_t = np.ones((bsz, s, n, n))
-        g_t[:, changed[0], changed[1], changed[2]] = np.exp(om[:, changed[0]] * log_tau[0][changed])
+        g_t = np.empty((bsz, s, n, n))
+        g_t[...] = sector_major(pb.gamma)
+        g_t[:, changed[0], changed[1], changed[2]] *= np.exp(om[:, changed[0]] * log_tau[0][changed])
     else:
         g_t = np.multiply(om[:, :, None, None], log_tau, order="C")
         np.exp(g_t, out=g_t)
-    g_t *= sector_major(pb.gamma)
+        g_t *= sector_major(pb.gamma)
     if shift is not None:
         g_t *= sector_major(shift)
     e_js = (pb.mu * pb.expenditure[:, :, None]).transpose(0, 2, 1)  # (B|1, S, N importer)
     t_sm = sector_major(t_new)
-    x_t = np.multiply(g_t, e_js[:, :, None, :] / (1.0 + t_sm), order="C")
+    x_t = np.multiply(g_t, np.ascontiguousarray(e_js[:, :, None, :] / (1.0 + t_sm)), order="C")
     return np.broadcast_to(t_new, (bsz, n, n, s)), g_t, x_t, np.multiply(x_t, t_sm, order="C"), nx
 
 
@@ -288,9 +291,10 @@ CHORD_STEPS = 30
 """Most chord steps of :func:`_chord_start` (each one residual evaluation of the batch)."""
 CHORD_RATE = 0.5
 """A member leaves the chord steps when one step cuts its residual by less than this factor."""
-CHORD_SUBSET = 0.5
+CHORD_SUBSET = 0.25
 """Once no more than this fraction of the batch still takes chord steps, a step evaluates those members only
-(copying their (b, S, N, N) arrays costs less than evaluating every member)."""
+(copying their (b, S, N, N) arrays then costs less than evaluating every member; measured on world2022,
+2,000 members: 0.1 / 0.2 / 0.3 / 0.5 / 0.75 gave about 3,500 / 3,600 / 3,550 / 3,250 / 2,850 solves/s)."""
 
 
 def _chord_start(fun: Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[FloatArray, FloatArray | None]],
