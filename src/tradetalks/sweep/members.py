@@ -146,8 +146,11 @@ def solve_blocks(
 
 
 AUTO_WORKERS_MIN = 2000
-"""Fewest equilibria (members × side cases) for which :func:`default_workers` uses more than one process
-(below it, starting and feeding the processes costs more than it saves)."""
+"""Fewest equilibria (members × side cases) for which :func:`default_workers` uses the worker processes once
+they run (below it, feeding them costs more than it saves)."""
+AUTO_WORKERS_COLD_MIN = 10_000
+"""Fewest equilibria for which :func:`default_workers` starts the worker processes (spawning them and
+importing the package takes about 0.7 s here, about what 2 workers save on 7,000 equilibria)."""
 
 
 def available_cores() -> int:
@@ -160,15 +163,18 @@ def available_cores() -> int:
 
 def default_workers(n_equilibria: int) -> int:
     """Worker processes for a batch of ``n_equilibria``: the available cores when the batch has at least
-    :data:`AUTO_WORKERS_MIN` equilibria and this is a top-level process (not a Dask worker, a pool worker or
-    the web's evaluation process, which already run one task per core); else 1.
+    :data:`AUTO_WORKERS_MIN` equilibria (:data:`AUTO_WORKERS_COLD_MIN` while the workers have not been
+    started in this process) and this is a top-level process (not a Dask worker, a pool worker or the web's
+    evaluation process, which already run one task per core); else 1.
 
     The workers are spawned: like any :mod:`multiprocessing` user, a script that calls this at import time
     needs an ``if __name__ == "__main__":`` guard (or ``workers=1``)."""
-    if (n_equilibria < AUTO_WORKERS_MIN or multiprocessing.parent_process() is not None
+    cores = available_cores()
+    smallest = AUTO_WORKERS_MIN if cores in _POOLS else AUTO_WORKERS_COLD_MIN
+    if (cores < 2 or n_equilibria < smallest or multiprocessing.parent_process() is not None
             or getattr(multiprocessing.current_process(), "_inheriting", False)):  # a spawned child's start-up
         return 1
-    return available_cores()
+    return cores
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -382,5 +388,5 @@ def member_result(data: TradeData, sol: MemberSolution, k: int, closure: str) ->
     return ossa.result_from_equilibrium(data, sol.batch.member(k), member_eq(sol.eq, k), closure)
 
 
-__all__ = ["AUTO_WORKERS_MIN", "BLOCK", "COMMITMENT_RTOL", "MemberSolution", "available_cores", "default_workers",
+__all__ = ["AUTO_WORKERS_COLD_MIN", "AUTO_WORKERS_MIN", "BLOCK", "COMMITMENT_RTOL", "MemberSolution", "available_cores", "default_workers",
            "member_eq", "member_result", "solve_blocks", "solve_members"]
