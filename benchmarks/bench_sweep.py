@@ -128,7 +128,9 @@ def _throughput(data: Any, evaluated: dict[str, Any]) -> list[dict[str, Any]]:
                         solves_per_cpu_second=2000 / cpu, workers=workers, medians_s=times[workers],
                         cpu_s=cpus[workers], load_1min_each=loads[workers],
                         speedup_vs_1_worker=statistics.median(times[1]) / med if times[1] else None,
-                        cores=available_cores()))
+                        cores=available_cores(),
+                        peak_note="" if workers == 1 else "tracemalloc peak of this process: the new flows "
+                        "mapped from the workers' shared file (8 B x members x N x N x S) are not counted"))
     return rows
 
 
