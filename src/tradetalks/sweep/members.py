@@ -131,7 +131,9 @@ def solve_blocks(
         try:
             return _solve_on_pool(data, inputs, groups, c, options, warm, jac0)
         except (BrokenProcessPool, OSError):
-            _POOLS.pop(nproc, None)
+            broken = _POOLS.pop(nproc, None)
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
             if workers is not None:
                 raise
             # chosen automatically: a pool that cannot start or died costs only time, solve here instead
