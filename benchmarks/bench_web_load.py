@@ -23,11 +23,8 @@ import datetime as dt
 import json
 import os
 import platform
-import socket
 import statistics
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -37,52 +34,36 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def measure(reps: int = 7) -> dict[str, Any]:
     """Cold page loads against a warm server: time to numbers (ms) and bytes transferred."""
-    import uvicorn
     from playwright.sync_api import sync_playwright
 
     from tradetalks.web.app import create_app
+    from tradetalks.web.local import serve_in_thread
 
     tmp = Path(tempfile.mkdtemp(prefix="tt-bench-web-"))
     app = create_app(database_url=f"sqlite:///{tmp / 'record.sqlite3'}")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    while not srv.started and th.is_alive():
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}/"
     times: list[float] = []
     sizes: list[int] = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-            for k in range(reps + 1):  # the first load warms the server and is not counted
-                ctx = browser.new_context(viewport={"width": 1440, "height": 900})
-                page = ctx.new_page()
-                page.set_default_timeout(600_000)
-                page.goto(url)
-                page.wait_for_selector("#results[data-state=ok]")
-                t_ms = float(page.evaluate("performance.now()"))
-                page.wait_for_load_state("load")
-                size = int(page.evaluate(
-                    "performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
-                    ".reduce((s, e) => s + (e.transferSize || 0), 0)"))
-                ctx.close()
-                if k:
-                    times.append(t_ms)
-                    sizes.append(size)
-            browser.close()
-    finally:
-        srv.should_exit = True
-        th.join(timeout=30)
+    with serve_in_thread(app) as base, sync_playwright() as p:
+        url = base + "/"
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        for k in range(reps + 1):  # the first load warms the server and is not counted
+            ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = ctx.new_page()
+            page.set_default_timeout(600_000)
+            page.goto(url)
+            page.wait_for_selector("#results[data-state=ok]")
+            t_ms = float(page.evaluate("performance.now()"))
+            page.wait_for_load_state("load")
+            size = int(page.evaluate(
+                "performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+                ".reduce((s, e) => s + (e.transferSize || 0), 0)"))
+            ctx.close()
+            if k:
+                times.append(t_ms)
+                sizes.append(size)
+        browser.close()
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

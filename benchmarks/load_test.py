@@ -21,52 +21,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(token: str, workers_db: Path) -> tuple[str, object, threading.Thread]:
-    import uvicorn
-
-    from tradetalks.web.app import create_app
-
-    app = create_app(api_token=token, database_url=f"sqlite:///{workers_db}")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        limit_concurrency=500, backlog=512))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    for _ in range(400):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    if not srv.started:
-        raise SystemExit("server did not start")
-    return f"http://127.0.0.1:{port}", srv, th
+from tradetalks.web.local import free_port, serve_in_thread
 
 
 def start_workers(token: str, db: Path, workers: int) -> tuple[str, subprocess.Popen[bytes]]:
     """``uvicorn tradetalks.web.app:create_app --factory --workers N`` on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TRADETALKS_API_TOKEN": token, "TRADETALKS_DATABASE_URL": f"sqlite:///{db}",
            "TRADETALKS_EVAL_PROCESSES": os.environ.get("TRADETALKS_EVAL_PROCESSES", "1")}  # as `serve --workers N`
     proc = subprocess.Popen(
@@ -254,22 +229,24 @@ def main() -> int:
     a.seconds = max(1.0, min(a.seconds, 600.0))
     if a.url is not None and not a.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         raise SystemExit("--url must be a loopback address")
-    srv = None
     proc = None
+    stack = contextlib.ExitStack()
     if a.url is None:
         tmp = Path(tempfile.mkdtemp(prefix="tt-load-"))
         if a.workers > 0:
             base, proc = start_workers(a.token, tmp / "record.sqlite3", a.workers)
         else:
-            base, srv, _th = start_server(a.token, tmp / "record.sqlite3")
+            from tradetalks.web.app import create_app
+
+            app = create_app(api_token=a.token, database_url=f"sqlite:///{tmp / 'record.sqlite3'}")
+            base = stack.enter_context(serve_in_thread(app, limit_concurrency=500, backlog=512))
     else:
         base = a.url
     try:
         return asyncio.run(run(base, a.token, a.clients, a.seconds, a.max_requests, a.workers,
                                None if proc is None else proc.pid))
     finally:
-        if srv is not None:
-            srv.should_exit = True  # type: ignore[attr-defined]
+        stack.close()
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)

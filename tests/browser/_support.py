@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,32 +33,17 @@ def need_browser() -> None:
         pytest.skip(msg)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve_app(token: str, prefix: str) -> Iterator[str]:
     """Serve ``create_app`` on loopback; yields the base URL and stops the server afterwards."""
     need_browser()
-    import uvicorn
-
     from tradetalks.web.app import create_app
+    from tradetalks.web.local import serve_in_thread
 
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     app = create_app(api_token=token, database_url=f"sqlite:///{tmp / 'record.sqlite3'}")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    while not srv.started and th.is_alive():
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_in_thread(app) as url:
+            yield url
     finally:
-        srv.should_exit = True
-        th.join(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
