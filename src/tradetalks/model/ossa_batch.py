@@ -297,9 +297,70 @@ CHORD_SUBSET = 0.25
 2,000 members: 0.1 / 0.2 / 0.3 / 0.5 / 0.75 gave about 3,500 / 3,600 / 3,550 / 3,250 / 2,850 solves/s)."""
 
 
+@dataclass(frozen=True, eq=False)
+class ChordModel:
+    r"""The equilibrium of a central member and its first-order change in σ: a start for nearby members.
+
+    With :math:`\Delta\sigma_b = \sigma_b - \bar\sigma` a member starts at
+    :math:`z_b^0 = \bar z + \sum_s \Delta\sigma_{bs}\, \partial z/\partial\sigma_s` and takes chord steps
+    :math:`z \leftarrow z - \tilde J_b^{-1} F_b(z)` with the linearised Jacobian
+    :math:`\tilde J_b = \bar J + \sum_s \Delta\sigma_{bs}\, \mathrm dJ/\mathrm d\sigma_s` (the total
+    derivative along the solution path, :math:`\mathrm dJ/\mathrm d\sigma_s = \partial J/\partial\sigma_s
+    + \partial J/\partial z\; \partial z/\partial\sigma_s`), inverted to second order,
+    :math:`\tilde J_b^{-1} \approx (I - M_b + M_b^2)\,\bar J^{-1}` with :math:`M_b = \bar J^{-1}(\tilde J_b -
+    \bar J)`. The chord iteration then contracts at a rate of order :math:`\|\Delta\sigma\|^2` instead of
+    :math:`\|\Delta\sigma\|` (measured on world2022, 2,000 draws of 20 % dispersion: 5.4 residual
+    evaluations per member instead of 12.5). Only the start depends on the model: every member still ends
+    with its own Newton test of the residual.
+
+    Attributes
+    ----------
+    sigma
+        (S,) the central member's σ̄.
+    x
+        (2N,) its solution :math:`\bar z` = (ln ŵ, ln Ê).
+    jac
+        (2N, 2N) its scaled system's Jacobian at :math:`\bar z` (:func:`jacobian_at`).
+    dx, djac
+        (S, 2N) and (S, 2N, 2N) derivatives of the solution and of the Jacobian at the solution in σ
+        (:meth:`from_differences`); ``None``: the plain chord with :math:`\bar J` from :math:`\bar z`.
+    """
+
+    sigma: FloatArray
+    x: FloatArray
+    jac: FloatArray
+    dx: FloatArray | None = None
+    djac: FloatArray | None = None
+
+    @classmethod
+    def from_differences(cls, sigma: FloatArray, x: FloatArray, jac: FloatArray, step: FloatArray,
+                         x_step: FloatArray, jac_step: FloatArray) -> ChordModel:
+        """Forward differences: ``x_step[s]``, ``jac_step[s]`` are the solution and its Jacobian for σ̄ with
+        σ_s raised by ``step[s]`` (the same scenario and closure)."""
+        h = np.asarray(step, dtype=float)
+        return cls(sigma, x, jac, (x_step - x[None]) / h[:, None], (jac_step - jac[None]) / h[:, None, None])
+
+
+def _member_steps(model: ChordModel, sigma: FloatArray) -> tuple[FloatArray, FloatArray | None]:
+    r"""The start offsets Δσ ∂z/∂σ (B, 2N) and the members' approximate inverse Jacobians (B, 2N, 2N), or
+    ``None`` when the model has no derivatives (then every member uses :math:`\bar J^{-1}`)."""
+    dsig = sigma - model.sigma[None]
+    if model.dx is None or model.djac is None:
+        return np.zeros((sigma.shape[0], model.x.size)), None
+    k = model.jac.shape[0]
+    inv0 = np.linalg.inv(model.jac)
+    dj = (dsig @ model.djac.reshape(model.djac.shape[0], k * k)).reshape(-1, k, k)
+    m = inv0 @ dj
+    h = m @ m - m
+    h += np.eye(k)
+    return dsig @ model.dx, h @ inv0
+
+
 def _chord_start(fun: Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[FloatArray, FloatArray | None]],
-                 z0: FloatArray, jac0: FloatArray, tol: float, steps: int = CHORD_STEPS) -> FloatArray:
-    r"""A better Newton start: chord steps :math:`z \leftarrow z - J_0^{-1} F(z)` with one shared Jacobian.
+                 z0: FloatArray, jac0: FloatArray, tol: float, steps: int = CHORD_STEPS,
+                 inverses: FloatArray | None = None) -> FloatArray:
+    r"""A better Newton start: chord steps :math:`z \leftarrow z - H_b F(z)` with :math:`H_b` = ``inverses[b]``
+    (:class:`ChordModel`) or, without them, :math:`J_0^{-1}` for every member.
 
     A member takes a step only while its residual (max-norm) falls, and stops once it is below ``tol``, or
     when a step cuts it by less than :data:`CHORD_RATE` (then Newton, with its own Jacobian, is faster). A step
@@ -316,7 +377,10 @@ def _chord_start(fun: Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[F
         if n_active == 0:
             break
         idx = everyone if n_active > CHORD_SUBSET * z.shape[0] else np.flatnonzero(active)
-        z_try = z[idx] - f[idx] @ inv_t
+        if inverses is None:
+            z_try = z[idx] - f[idx] @ inv_t
+        else:
+            z_try = z[idx] - (inverses[idx] @ f[idx][:, :, None])[:, :, 0]
         f_try, _ = fun(z_try, idx, False)
         n_try = np.abs(f_try).max(axis=1)
         better = active[idx] & np.isfinite(n_try) & (n_try < norm[idx])
@@ -347,7 +411,7 @@ def solve_equilibrium_batch(
     x0: tuple[FloatArray, FloatArray] | None = None,
     options: SolverOptions = SolverOptions(),
     want_shares: bool = True,
-    jac0: FloatArray | None = None,
+    chord: ChordModel | None = None,
 ) -> Equilibrium:
     r""":func:`solve_equilibrium` for members that differ in σ (and baseline), in one batched Newton solve.
 
@@ -356,10 +420,11 @@ def solve_equilibrium_batch(
     member, (B, N, N, S) / (B, N). ``want_shares=False`` skips the import shares of the result (NaN; the
     flows, prices and incomes are computed as always) when the caller needs no shares.
 
-    ``jac0`` (2N, 2N), the Jacobian of a nearby member at ``x0`` (e.g. the central σ's at its solution,
-    :func:`jacobian_at`), gives Newton a better start: chord steps :math:`z \leftarrow z - J_0^{-1}F(z)`
-    with residual evaluations only (:func:`_chord_start`); members it brings below the tolerance need no
-    Jacobian of their own, the others continue with Newton from where it left them.
+    ``chord``, a nearby member's solution and Jacobian (:class:`ChordModel`, e.g. the central σ's, with
+    their derivatives in σ), gives Newton a better start: the model's first-order prediction of each
+    member's solution (it replaces ``x0``), then chord steps with residual evaluations only
+    (:func:`_chord_start`); members it brings below the tolerance need no Jacobian of their own, the others
+    continue with Newton from where it left them.
 
     Returns
     -------
@@ -384,8 +449,10 @@ def solve_equilibrium_batch(
             )
         return f, j
 
-    if jac0 is not None:
-        z0 = _chord_start(fun, z0, jac0, options.tol)
+    if chord is not None:
+        offset, inverses = _member_steps(chord, pb.sigma)
+        z0 = chord.x[None] + offset
+        z0 = _chord_start(fun, z0, chord.jac, options.tol, inverses=inverses)
     res = newton(fun, z0, options)
     u, v = res.x[:, :n], res.x[:, n:]
     _, _, xn_t, share_t, q_t = _pb_residual_jacobian(

@@ -6,9 +6,10 @@ Each scenario is solved for M elasticity members (the central σ, Monte Carlo dr
 sets; :mod:`tradetalks.sweep.draws`) crossed with C side-item cases (low / central / high valuation of
 investment pledges as net-export changes), B = M × C equilibria in **one batched Newton solve**
 (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`; members differ in σ and, under the ``balanced``
-closure, in their purged baseline). Every block starts from the central σ's equilibrium and takes chord steps
-with the central member's Jacobian before Newton (:func:`tradetalks.model.ossa_batch.jacobian_at`): most
-members then need no Jacobian of their own. The tariff matrix of the scenario does not depend on σ and is taken
+closure, in their purged baseline). Every member starts from the central σ's equilibrium moved to first order
+in its σ, and takes chord steps with the central member's Jacobian moved to first order in its σ before
+Newton (:class:`tradetalks.model.ossa_batch.ChordModel`, derivatives by forward differences): most members
+then need no Jacobian of their own. The tariff matrix of the scenario does not depend on σ and is taken
 from the one policy evaluation.
 
 Purchase commitments are met in every member as in the policy evaluation (a demand shifter
@@ -115,21 +116,14 @@ def solve_blocks(
     already runs one task per core (Dask workers, the web's process pool)."""
     c = len(inputs.side_cases)
     step = max(1, block // c)
-    # every member starts from the equilibrium at the dataset's central sigma (first side case): each member's
-    # Newton path then depends on its own inputs only, so blocks and partitions give the same numbers
-    start = _solve_block(data, dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=()),
-                         central_sigma(data)[None], options)
-    warm = (np.log(start.eq.w_hat), np.log(start.eq.e_hat)) if start.converged.all() else None
-    # the central member's Jacobian at its solution: chord steps from the warm start before Newton
-    jac0 = None if warm is None else ossa_batch.jacobian_at(start.batch, inputs.tariff, warm,
-                                                            nx_new=start.eq.nx_new)[0]
+    chord = _chord_model(data, inputs, options)
     chunks = [sigma[k:k + step] for k in range(0, sigma.shape[0], step)]
     nproc = default_workers(sigma.shape[0] * c) if workers is None else workers
     if nproc > 1 and len(chunks) > 1:
         nproc = min(nproc, len(chunks))
         groups = [chunks[len(chunks) * g // nproc:len(chunks) * (g + 1) // nproc] for g in range(nproc)]
         try:
-            return _solve_on_pool(data, inputs, groups, c, options, warm, jac0)
+            return _solve_on_pool(data, inputs, groups, c, options, chord)
         except (BrokenProcessPool, OSError):
             broken = _POOLS.pop(nproc, None)
             if broken is not None:
@@ -141,10 +135,38 @@ def solve_blocks(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=threads) as tpool:
-            parts = list(tpool.map(lambda sg: _solve_block(data, inputs, sg, options, warm, jac0), chunks))
+            parts = list(tpool.map(lambda sg: _solve_block(data, inputs, sg, options, chord), chunks))
     else:
-        parts = [_solve_block(data, inputs, sg, options, warm, jac0) for sg in chunks]
+        parts = [_solve_block(data, inputs, sg, options, chord) for sg in chunks]
     return parts
+
+
+CHORD_STEP = 1e-4
+"""Relative step in σ of the forward differences of :func:`_chord_model`."""
+
+
+def _chord_model(data: TradeData, inputs: ScenarioInputs, options: SolverOptions) -> ossa_batch.ChordModel | None:
+    """The start of every member: the scenario's equilibrium at the dataset's central σ (first side case, no
+    commitments), its Jacobian, and their derivatives in σ by forward differences (S more members solved
+    from it in one batch). Each member's Newton path then depends on its own inputs only, so blocks,
+    workers and partitions give the same numbers. ``None`` when the central equilibrium does not converge
+    (members then start from zero); the plain chord (no derivatives) when a perturbed one does not."""
+    central = dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=())
+    sig0 = central_sigma(data)
+    start = _solve_block(data, central, sig0[None], options)
+    if not start.converged.all():
+        return None
+    x = np.concatenate([np.log(start.eq.w_hat[0]), np.log(start.eq.e_hat[0])])
+    n = x.size // 2
+    jac = ossa_batch.jacobian_at(start.batch, inputs.tariff, (x[:n], x[n:]), nx_new=start.eq.nx_new)[0]
+    plain = ossa_batch.ChordModel(sig0, x, jac)
+    h = CHORD_STEP * sig0
+    moved = _solve_block(data, central, sig0[None] + np.diag(h), options, plain)
+    if not moved.converged.all():
+        return plain
+    xs = np.concatenate([np.log(moved.eq.w_hat), np.log(moved.eq.e_hat)], axis=1)
+    jacs = ossa_batch.jacobian_at(moved.batch, inputs.tariff, (xs[:, :n], xs[:, n:]), nx_new=moved.eq.nx_new)
+    return ossa_batch.ChordModel.from_differences(sig0, x, jac, h, xs, jacs)
 
 
 AUTO_WORKERS_MIN = 2000
@@ -239,8 +261,7 @@ def _flows_view(path: str, total: int, n: int, s: int, writable: bool) -> FloatA
 
 
 def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[FloatArray], options: SolverOptions,
-                 warm: tuple[FloatArray, FloatArray] | None, jac0: FloatArray | None,
-                 flows: tuple[str, int, int]) -> list[Any]:
+                 chord: ossa_batch.ChordModel | None, flows: tuple[str, int, int]) -> list[Any]:
     """Worker task: the blocks of ``chunks`` in order, compacted for the trip back; their new flows, the bulk
     of a result, are written into the shared flows file (``flows`` = path, equilibria in it, first
     equilibrium of this group) instead of being pickled through the pipe."""
@@ -249,7 +270,7 @@ def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[Float
     out = _flows_view(path, total, n, s, writable=True)
     packed = []
     for sg in chunks:
-        sol = _solve_block(data, inputs, sg, options, warm, jac0)
+        sol = _solve_block(data, inputs, sg, options, chord)
         b = sol.eq.trade_new.shape[0]
         out[first:first + b] = sol.eq.trade_new
         entry = _compact(dataclasses.replace(sol, eq=dataclasses.replace(sol.eq, trade_new=np.empty(0))))
@@ -260,8 +281,7 @@ def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[Float
 
 
 def _solve_on_pool(data: TradeData, inputs: ScenarioInputs, groups: Sequence[Sequence[FloatArray]], c: int,
-                   options: SolverOptions, warm: tuple[FloatArray, FloatArray] | None,
-                   jac0: FloatArray | None) -> list[MemberSolution]:
+                   options: SolverOptions, chord: ossa_batch.ChordModel | None) -> list[MemberSolution]:
     """The groups of blocks on the process pool (one task per group), in order. The new flows come back
     through a file in shared memory (``/dev/shm`` where it exists), mapped by this process and deleted at
     once (the mapping, and so the flows, live as long as the arrays that view it)."""
@@ -275,7 +295,7 @@ def _solve_on_pool(data: TradeData, inputs: ScenarioInputs, groups: Sequence[Seq
         os.close(fd)
         pool = _process_pool(len(groups))
         firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
-        futures = [pool.submit(_solve_group, data, inputs, grp, options, warm, jac0, (path, total, int(f0)))
+        futures = [pool.submit(_solve_group, data, inputs, grp, options, chord, (path, total, int(f0)))
                    for grp, f0 in zip(groups, firsts, strict=True)]
         packed = [p for fut in futures for p in fut.result()]
         flows = _flows_view(path, total, n, s, writable=False)
@@ -322,7 +342,7 @@ def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
 
 def _solve_block(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions,
-    x0: tuple[FloatArray, FloatArray] | None = None, jac0: FloatArray | None = None,
+    chord: ossa_batch.ChordModel | None = None,
 ) -> MemberSolution:
     m, c = sigma.shape[0], len(inputs.side_cases)
     pb = ossa_batch.calibrate_batch(data.trade, data.tariff, sigma)
@@ -338,8 +358,8 @@ def _solve_block(
                       for k in inputs.side_cases])
         nx_new = nx0 + np.tile(d, (m, 1))
         comms = inputs.commitments  # their fit needs the import shares; nothing else does
-        eq = ossa_batch.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, x0=x0, options=quiet,
-                                                want_shares=bool(comms), jac0=jac0)
+        eq = ossa_batch.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, options=quiet,
+                                                want_shares=bool(comms), chord=chord)
         ok = eq.converged_each.copy()
         if comms:
             eq, met = _fit_commitments(pb, inputs.tariff, nx_new, comms, eq, quiet)
