@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tradetalks.errors import ModelError, ShapeError
+from tradetalks.model import ossa_columns
 from tradetalks.model.common import SolveInfo, SolverOptions, finish
 from tradetalks.model.ossa import TARIFF_UPPER, Equilibrium, FloatArray, OssaBaseline
 from tradetalks.model.solver import newton
@@ -159,7 +160,6 @@ def _pb_residual_jacobian(
     kappa = (sg - 1.0) / sg
     wl = take(pb.labour_income)
     e0 = take(pb.expenditure)
-    scale = 1.0 / e0.sum(axis=1, keepdims=True)
     a_i = np.exp(om[:, :, None] * u[:, None, :])  # (b, S, N exporter)
     q = (a_i[:, :, None, :] @ g_t)[:, :, 0, :]  # (b, S, N importer)
     q_safe = np.where(q > 0, q, 1.0)
@@ -170,12 +170,8 @@ def _pb_residual_jacobian(
     w = np.exp(u)
     # sums over sectors as batched products (a middle-axis .sum is several times slower at these sizes)
     lab_prof = np.stack([kappa, 1.0 / sg], axis=1) @ sales  # (b, 2, N): sum_s kappa_s sales_s, sum_s sales_s/sigma_s
-    labour = lab_prof[:, 0] - wl * w
-    profit = lab_prof[:, 1]
     rev = np.einsum("bsj,bsj->bj", c, ra)
-    budget = wl * w + profit + rev - nx_new - e0 * ev
-    numeraire = (wl * w).sum(-1) - wl.sum(-1)
-    f = np.concatenate([labour[:, :-1], numeraire[:, None], budget], axis=1) * scale
+    f = _assemble(wl, w, e0, ev, nx_new, lab_prof[:, 0], lab_prof[:, 1], rev)
     if not (jac or shares or flows):
         return f, None, np.empty(0), np.empty(0), q_safe
     xn = x_t * a_i[..., :, None]  # in place from here: no (b, S, N, N) temporaries
@@ -188,7 +184,37 @@ def _pb_residual_jacobian(
         return f, None, xn, share, q_safe
     # sum_s (1 - sigma_s) t' X'_sij without forming t' X' (one pass)
     rev_om = np.einsum("bsij,bsi,bsj->bij", tx_t, a_i * om[:, :, None], c)
+    scale = 1.0 / e0.sum(axis=1, keepdims=True)
     return f, _jacobian(sg, wl, w, e0, ev, sales, rev, xn, share, c * ra, rev_om, scale), xn, share, q_safe
+
+
+def _assemble(wl: FloatArray, w: FloatArray, e0: FloatArray, ev: FloatArray, nx_new: FloatArray, lab: FloatArray,
+              profit: FloatArray, rev: FloatArray) -> FloatArray:
+    r"""The scaled residuals (b, 2N) from the sums over sectors: labour markets
+    :math:`\sum_s \kappa_s \text{sales}_s - w_jL_j\hat w_j` (the last one replaced by the numeraire
+    :math:`\sum_j w_jL_j(\hat w_j - 1)`) and budgets :math:`w_jL_j\hat w_j + \Pi_j + T_j - NX'_j - E_j\hat E_j`,
+    all divided by world expenditure."""
+    labour = lab - wl * w
+    budget = wl * w + profit + rev - nx_new - e0 * ev
+    numeraire = (wl * w).sum(-1) - wl.sum(-1)
+    scale = 1.0 / e0.sum(axis=1, keepdims=True)
+    return np.asarray(np.concatenate([labour[:, :-1], numeraire[:, None], budget], axis=1) * scale)
+
+
+def _split_residual(pb: OssaParamBatch, cs: ossa_columns.ColumnSplit, idx: npt.NDArray[np.intp],
+                    nx_new: FloatArray, u: FloatArray, v: FloatArray) -> tuple[FloatArray, ossa_columns.ColumnSums]:
+    """The scaled residuals of members ``idx`` with the shared-columns sums of :mod:`ossa_columns` (the same
+    equations as :func:`_pb_residual_jacobian`), and the sums."""
+    everyone = idx.size == pb.size
+    sg = pb.sigma if everyone else pb.sigma[idx]
+    wl = pb.labour_income if everyone else pb.labour_income[idx]
+    e0 = np.broadcast_to(pb.expenditure, (pb.size, u.shape[1]))
+    e0 = e0 if everyone else e0[idx]
+    sums = ossa_columns.column_sums(cs, idx, everyone, 1.0 - sg, u, v)
+    weights = np.stack([(sg - 1.0) / sg, 1.0 / sg], axis=1)  # (b, 2, S)
+    lab_prof = np.einsum("bks,sbi->bki", weights, sums.sales)
+    rev = np.einsum("sbj,sbj->bj", sums.c, sums.ra)
+    return _assemble(wl, np.exp(u), e0, np.exp(v), nx_new, lab_prof[:, 0], lab_prof[:, 1], rev), sums
 
 
 def _jacobian(sg: FloatArray, wl: FloatArray, w: FloatArray, e0: FloatArray, ev: FloatArray, sales: FloatArray,
@@ -233,6 +259,21 @@ def _scenario_arrays(
     Raises
     ------
     ShapeError, ModelError
+        See :func:`_check_scenario`.
+    """
+    t_new, shift, nx = _check_scenario(pb, tariff_new, demand_shift, nx_new)
+    g_t, x_t, tx_t = _dense_arrays(pb, t_new, shift)
+    return np.broadcast_to(t_new, (pb.size, *t_new.shape[1:])), g_t, x_t, tx_t, nx
+
+
+def _check_scenario(
+    pb: OssaParamBatch, tariff_new: npt.ArrayLike, demand_shift: npt.ArrayLike | None, nx_new: npt.ArrayLike | None,
+) -> tuple[FloatArray, FloatArray | None, FloatArray]:
+    """The scenario's tariffs (B|1, N, N, S), demand shifts (B|1, N, N, S) or ``None``, and net exports (B, N).
+
+    Raises
+    ------
+    ShapeError, ModelError
         Wrong shapes; tariffs outside [0, TARIFF_UPPER]; non-positive shifts; net exports not summing to 0.
     """
     bsz = pb.size
@@ -260,31 +301,50 @@ def _scenario_arrays(
     nx = np.broadcast_to(nx[None] if nx.ndim == 1 else nx, (bsz, n)).copy()
     if np.any(np.abs(nx.sum(axis=1)) > 1e-8 * np.broadcast_to(pb.expenditure, (bsz, n)).sum(axis=1)):
         raise ModelError(f"nx_new: expected net exports summing to zero; found sums {nx.sum(axis=1)}")
+    return t_new, shift, nx
 
-    def sector_major(a: FloatArray) -> FloatArray:  # (B|1, N, N, S) -> contiguous (B|1, S, N, N)
-        # a contiguous copy: the factors shared by the members are small, and (B, S, N, N) products with a
-        # contiguous operand run several times faster than with a transposed view
-        return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
 
+def _sector_major(a: FloatArray) -> FloatArray:
+    """(B|1, N, N, S) -> contiguous (B|1, S, N, N): a contiguous copy (the factors shared by the members are
+    small, and (B, S, N, N) products with a contiguous operand run several times faster than with a view)."""
+    return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+
+
+def _dense_arrays(pb: OssaParamBatch, t_new: FloatArray,
+                  shift: FloatArray | None) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """γ b̂ τ̂^{1−σ}, X b̂ τ̂^{−σ} and t' X b̂ τ̂^{−σ} of every member, (B, S, N, N)."""
+    bsz, n, s = pb.size, pb.trade.shape[1], pb.trade.shape[3]
     # g = γ τ̂^{1−σ} b̂ in one exp; X τ̂^{−σ} b̂ = g E_js / (1 + t') since γ_ijs = (1 + t_ijs) X_ijs / E_js
-    log_tau = sector_major(np.log1p(t_new) - np.log1p(pb.tariff))
+    log_tau = _sector_major(np.log1p(t_new) - np.log1p(pb.tariff))
     om = 1.0 - pb.sigma
     changed = np.nonzero(log_tau[0]) if log_tau.shape[0] == 1 else None
     if changed is not None and changed[0].size < log_tau[0].size // 4:
         # a scenario changes few cells: τ̂^{1−σ} = 1 exactly elsewhere, so exponentiate only the changed cells
         g_t = np.empty((bsz, s, n, n))
-        g_t[...] = sector_major(pb.gamma)
+        g_t[...] = _sector_major(pb.gamma)
         g_t[:, changed[0], changed[1], changed[2]] *= np.exp(om[:, changed[0]] * log_tau[0][changed])
     else:
         g_t = np.multiply(om[:, :, None, None], log_tau, order="C")
         np.exp(g_t, out=g_t)
-        g_t *= sector_major(pb.gamma)
+        g_t *= _sector_major(pb.gamma)
     if shift is not None:
-        g_t *= sector_major(shift)
+        g_t *= _sector_major(shift)
     e_js = (pb.mu * pb.expenditure[:, :, None]).transpose(0, 2, 1)  # (B|1, S, N importer)
-    t_sm = sector_major(t_new)
+    t_sm = _sector_major(t_new)
     x_t = np.multiply(g_t, np.ascontiguousarray(e_js[:, :, None, :] / (1.0 + t_sm)), order="C")
-    return np.broadcast_to(t_new, (bsz, n, n, s)), g_t, x_t, np.multiply(x_t, t_sm, order="C"), nx
+    return g_t, x_t, np.multiply(x_t, t_sm, order="C")
+
+
+def _column_split(pb: OssaParamBatch, t_new: FloatArray,
+                  shift: FloatArray | None) -> ossa_columns.ColumnSplit | None:
+    """The shared-columns form of the scenario (:mod:`ossa_columns`) when the members share their flows and
+    the tariffs, and few importers' columns change; else ``None`` (the dense arrays are used)."""
+    if pb.trade.shape[0] != 1 or t_new.shape[0] != 1:
+        return None
+    log_tau = _sector_major(np.log1p(t_new) - np.log1p(pb.tariff))[0]
+    e_js = (pb.mu * pb.expenditure[:, :, None]).transpose(0, 2, 1)[0]
+    return ossa_columns.split_columns(_sector_major(pb.gamma)[0], e_js, _sector_major(t_new)[0], log_tau, pb.sigma,
+                                      None if shift is None else _sector_major(shift))
 
 
 CHORD_STEPS = 30
@@ -434,19 +494,29 @@ def solve_equilibrium_batch(
     """
     start = time.perf_counter()
     bsz, n = pb.size, pb.trade.shape[1]
-    t_new, g_t, x_t, tx_t, nx = _scenario_arrays(pb, tariff_new, demand_shift, nx_new)
+    t_new, shift, nx = _check_scenario(pb, tariff_new, demand_shift, nx_new)
+    split = _column_split(pb, t_new, shift)
+    dense = _dense_arrays(pb, t_new, shift) if split is None else None
     z0 = np.zeros((bsz, 2 * n))
     if x0 is not None:
         z0[:, :n] = np.broadcast_to(np.asarray(x0[0], dtype=float), (bsz, n))
         z0[:, n:] = np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n))
 
     def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
-        if idx.size == bsz:  # every member active: no copies of the (B, S, N, N) arrays
-            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, tx_t, nx, z[:, :n], z[:, n:], want_jac)
+        u, v = z[:, :n], z[:, n:]
+        everyone = idx.size == bsz
+        if split is not None and not want_jac:
+            return _split_residual(pb, split, idx, nx if everyone else nx[idx], u, v)[0], None
+        if split is not None:  # Newton's own Jacobians: the dense arrays of these members only
+            g_t, x_t, tx_t = ossa_columns.dense_arrays(split, idx)
+            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, tx_t, nx[idx], u, v, want_jac)
+        elif everyone:  # every member active: no copies of the (B, S, N, N) arrays
+            assert dense is not None
+            f, j, *_ = _pb_residual_jacobian(pb, idx, *dense, nx, u, v, want_jac)
         else:
-            f, j, *_ = _pb_residual_jacobian(
-                pb, idx, g_t[idx], x_t[idx], tx_t[idx], nx[idx], z[:, :n], z[:, n:], want_jac
-            )
+            assert dense is not None
+            f, j, *_ = _pb_residual_jacobian(pb, idx, dense[0][idx], dense[1][idx], dense[2][idx], nx[idx], u, v,
+                                             want_jac)
         return f, j
 
     if chord is not None:
@@ -455,9 +525,15 @@ def solve_equilibrium_batch(
         z0 = _chord_start(fun, z0, chord.jac, options.tol, inverses=inverses)
     res = newton(fun, z0, options)
     u, v = res.x[:, :n], res.x[:, n:]
-    _, _, xn_t, share_t, q_t = _pb_residual_jacobian(
-        pb, np.arange(bsz), g_t, x_t, tx_t, nx, u, v, False, shares=want_shares, flows=True
-    )
+    if split is not None:
+        sums = _split_residual(pb, split, np.arange(bsz), nx, u, v)[1]
+        xn_t, share_t = ossa_columns.flows_and_shares(split, sums, want_shares)
+        q_t = sums.q.transpose(1, 0, 2)
+    else:
+        assert dense is not None
+        _, _, xn_t, share_t, q_t = _pb_residual_jacobian(
+            pb, np.arange(bsz), *dense, nx, u, v, False, shares=want_shares, flows=True
+        )
     xn, q = xn_t.transpose(0, 2, 3, 1), q_t.transpose(0, 2, 1)
     share = share_t.transpose(0, 2, 3, 1) if want_shares else np.broadcast_to(np.float64(np.nan), xn.shape)
     p_hat = q ** (1.0 / (1.0 - pb.sigma[:, None, :]))
@@ -470,7 +546,8 @@ def solve_equilibrium_batch(
         method="newton (analytic Jacobian, batched parameters)",
     )
     finish(info, "Ossa equilibrium (parameter batch)", options)
-    return Equilibrium(np.exp(u), np.exp(v), xn, share, p_hat, np.asarray(t_new), nx, info, conv)
+    return Equilibrium(np.exp(u), np.exp(v), xn, share, p_hat, np.broadcast_to(t_new, (bsz, *t_new.shape[1:])), nx,
+                       info, conv)
 
 
 def purge_deficits_batch(pb: OssaParamBatch, options: SolverOptions = SolverOptions()) -> OssaParamBatch:
