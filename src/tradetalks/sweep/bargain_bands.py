@@ -4,7 +4,9 @@ A bargaining solution (:mod:`tradetalks.bargain`) is a package x in instrument s
 space's calibrated σ. :func:`package_bands` holds x (and the no-deal point's tariffs) fixed and re-evaluates
 both for M members — the central σ and Monte Carlo draws around it
 (:func:`tradetalks.sweep.draws.mc_sigma`: mean-preserving log-normal, stated dispersion) — in **one batched
-solve** each (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`). Per member it reports both
+solve** (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`). :func:`packages_bands` does the same
+for many packages of one space at once (the frontier's points and the solutions on the web): every package
+and the no-deal point are members of the same batched solves, over the same draws. Per member it reports both
 parties' objectives :math:`U_m(x)` (the space's own objectives, side-item valuations included), their gains
 over the no-deal point :math:`U_m(x) - U_m(d)`, their welfare :math:`100(\hat W - 1)` and the balance of A
 with B after the package (:mod:`tradetalks.policy.outcome_arrays`), and the 5–95 % band of each
@@ -16,6 +18,7 @@ parties have agreed on another package": the solution is not re-solved per draw.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +35,7 @@ from tradetalks.sweep.members import member_eq
 from tradetalks.sweep.uncertainty import PERCENTILES, band_stats
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 MAX_DRAWS = 100_000
 
 
@@ -55,21 +59,148 @@ class PackageBands:
                 "percentiles": list(PERCENTILES), "parties": list(self.parties), "bands": clean}
 
 
-def _solve(space: Any, sigma: FloatArray, tariff: FloatArray, options: SolverOptions) -> tuple[Any, Any]:
-    base = space.base
-    pb = ossa_batch.calibrate_batch(base.trade, base.tariff, sigma)
-    eq = ossa_batch.solve_equilibrium_batch(pb, tariff, options=options)
-    return pb, eq
+MAX_BLOCK_MEMBERS = 1024
+"""Most members (packages × draws) in one batched solve of :func:`packages_bands`: whole packages are stacked
+until the next would pass it (at least one per solve), so memory is bounded by the block, not by the number of
+packages (about 60 kB per member and per (N, N, S) array at 21 × 21 × 17)."""
+
+ProgressFn = Callable[[int, int], None]
 
 
-def _objectives(space: Any, pb: Any, eq: Any, x: FloatArray | None) -> FloatArray:
-    """(M, 2) objectives of the space's parties for every member (the space's own objective functions)."""
+@dataclass(frozen=True, eq=False)
+class ManyBands:
+    """Bands of several packages of one space and of their no-deal point, from one set of draws.
+
+    Attributes
+    ----------
+    packages
+        One :class:`PackageBands` per package, in the order given.
+    nodeal
+        :class:`PackageBands` of the no-deal point itself (its objectives, welfare and balance; no gains).
+    converged
+        (P + 1, M) whether each package's (rows 0..P-1) and the no-deal point's (last row) solve converged for
+        each member (central first, then the draws).
+    """
+
+    packages: tuple[PackageBands, ...]
+    nodeal: PackageBands
+    converged: BoolArray
+
+
+def _check(n_draws: int, dispersion: float, correlation: float) -> None:
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int) or not 0 <= n_draws <= MAX_DRAWS:
+        raise SweepSpecError("draws", f"a whole number in [0, {MAX_DRAWS}]", repr(n_draws))
+    if not dispersion >= 0 or not 0.0 <= correlation <= 1.0:
+        raise SweepSpecError("dispersion/correlation", "dispersion >= 0 and correlation in [0, 1]",
+                             f"{dispersion}, {correlation}")
+
+
+def _blocks(n_scenarios: int, m: int) -> list[range]:
+    """Consecutive scenarios grouped so that a block holds at most :data:`MAX_BLOCK_MEMBERS` members."""
+    per = max(1, MAX_BLOCK_MEMBERS // max(m, 1))
+    return [range(i, min(i + per, n_scenarios)) for i in range(0, n_scenarios, per)]
+
+
+def _solve_block(space: Any, sigma: FloatArray, tariffs: Sequence[FloatArray], sides: Sequence[FloatArray | None],
+                 options: SolverOptions) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+    """One batched solve of len(tariffs) scenarios × M members: objectives (k, M, 2), welfare % of both
+    parties (k, M, 2), balance of A with B after (k, M), converged (k, M)."""
     from tradetalks.bargain.objectives import objective_values
 
-    side = space.side(x) if x is not None else None
-    extra = space.side_value(x) if x is not None else np.zeros(2)
-    return np.array([objective_values(space.objectives, pb.member(k), member_eq(eq, k), side)[0] + extra
-                     for k in range(pb.size)])
+    k, m = len(tariffs), sigma.shape[0]
+    base = space.base
+    pb = ossa_batch.calibrate_batch(base.trade, base.tariff, np.tile(sigma, (k, 1)))
+    t_new = np.repeat(np.stack([np.asarray(t, dtype=float) for t in tariffs]), m, axis=0)
+    eq = ossa_batch.solve_equilibrium_batch(pb, t_new, options=options)
+    obj = np.empty((k * m, 2))
+    for j in range(k * m):
+        x = sides[j // m]
+        side = space.side(x) if x is not None else None
+        extra = space.side_value(x) if x is not None else np.zeros(2)
+        obj[j] = objective_values(space.objectives, pb.member(j), member_eq(eq, j), side)[0] + extra
+    a, b = space.parties
+    ia, ib = space.countries.index(a), space.countries.index(b)
+    n = eq.w_hat.shape[1]
+    arrays = OutcomeArrays(np.broadcast_to(pb.trade, eq.trade_new.shape), eq.trade_new, pb.tariff, eq.tariff_new,
+                           eq.w_hat, eq.e_hat, ossa_batch.welfare_hat_batch(pb, eq),
+                           np.broadcast_to(pb.expenditure, (k * m, n)))
+    wel = country_figures(arrays, 0)["welfare_pct"][:, [ia, ib]]
+    bal = np.asarray(pair_figures(arrays, (ia, ib), (a, b), 0).balance_after)
+    ok = np.asarray(eq.converged_each, dtype=bool)
+    return obj.reshape(k, m, 2), wel.reshape(k, m, 2), bal.reshape(k, m), ok.reshape(k, m)
+
+
+def packages_bands(
+    space: Any, xs: npt.ArrayLike, nodeal_tariff: npt.ArrayLike, n_draws: int, *, seed: int = 0,
+    dispersion: float = DEFAULT_DISPERSION, correlation: float = DEFAULT_CORRELATION,
+    options: SolverOptions = SolverOptions(strict=False), progress: ProgressFn | None = None,
+) -> ManyBands:
+    """Bands of P packages of one space (and of their no-deal point) over the same elasticity draws, the
+    packages and the no-deal point stacked as members of batched solves (at most :data:`MAX_BLOCK_MEMBERS`
+    members each; the module docstring says what is banded).
+
+    Parameters
+    ----------
+    space
+        The :class:`tradetalks.bargain.space.PackageSpace` the packages were solved in.
+    xs
+        (P, K) the packages (frontier points, bargaining solutions).
+    nodeal_tariff
+        (N, N, S) tariffs of the no-deal point (``NoDealPoint.tariff``).
+    n_draws
+        Monte Carlo draws (≥ 0; the central member is always added).
+    seed, dispersion, correlation
+        Of the draws (:mod:`tradetalks.sweep.draws`).
+    progress
+        ``progress(done, total)`` after each batched solve (members solved so far, all members).
+
+    Raises
+    ------
+    SweepSpecError
+        Negative or too many draws, negative dispersion, correlation outside [0, 1], packages not (P, K).
+    """
+    _check(n_draws, dispersion, correlation)
+    xa = np.asarray(xs, dtype=float)
+    if xa.ndim != 2:
+        raise SweepSpecError("packages", "a (P, K) array of instrument vectors", f"shape {xa.shape}")
+    central = np.asarray(space.base.sigma, dtype=float)
+    sigma = np.concatenate([central[None], mc_sigma(central, np.full(central.size, dispersion), n_draws, seed,
+                                                    correlation)])
+    m = sigma.shape[0]
+    tariffs = [np.asarray(space.tariffs(x), dtype=float) for x in xa] + [np.asarray(nodeal_tariff, dtype=float)]
+    sides: list[FloatArray | None] = [x for x in xa] + [None]
+    q = len(tariffs)
+    obj, wel, bal = np.empty((q, m, 2)), np.empty((q, m, 2)), np.empty((q, m))
+    ok = np.zeros((q, m), dtype=bool)
+    for blk in _blocks(q, m):
+        o, w, b_, c = _solve_block(space, sigma, [tariffs[i] for i in blk], [sides[i] for i in blk], options)
+        obj[blk.start:blk.stop], wel[blk.start:blk.stop], bal[blk.start:blk.stop], ok[blk.start:blk.stop] = o, w, b_, c
+        if progress is not None:
+            progress(blk.stop * m, q * m)
+    a, b = space.parties
+    note = f"stated dispersion: cv of ln(sigma-1) {dispersion:g}, common share rho {correlation:g}, around the space's sigma"
+
+    def bands(series: dict[str, tuple[FloatArray, str]], conv: BoolArray) -> PackageBands:
+        rows = [{"metric": key, "central": float(v[0]), **band_stats(v, conv), "unit": unit}
+                for key, (v, unit) in series.items()]
+        return PackageBands(pd.DataFrame(rows).set_index("metric"), n_draws, seed, note, (a, b))
+
+    d = q - 1
+
+    def common(p: int) -> dict[str, tuple[FloatArray, str]]:
+        return {f"{a}.welfare_pct": (wel[p, :, 0], "%"), f"{b}.welfare_pct": (wel[p, :, 1], "%"),
+                f"balance.{a}-{b}.after": (bal[p], "US$bn")}
+
+    packs = tuple(
+        bands({f"{a}.objective": (obj[p, :, 0], "100 ln G"), f"{b}.objective": (obj[p, :, 1], "100 ln G"),
+               f"{a}.gain_over_no_deal": (obj[p, :, 0] - obj[d, :, 0], "100 ln G"),
+               f"{b}.gain_over_no_deal": (obj[p, :, 1] - obj[d, :, 1], "100 ln G"), **common(p)},
+              ok[p] & ok[d])
+        for p in range(d)
+    )
+    nd = bands({f"{a}.objective": (obj[d, :, 0], "100 ln G"), f"{b}.objective": (obj[d, :, 1], "100 ln G"),
+                **common(d)}, ok[d])
+    return ManyBands(packs, nd, ok)
 
 
 def package_bands(
@@ -78,7 +209,7 @@ def package_bands(
     options: SolverOptions = SolverOptions(strict=False),
 ) -> PackageBands:
     """Bands of a solved package's objectives, gains, welfare and balance over elasticity draws (module
-    docstring).
+    docstring): :func:`packages_bands` of the one package.
 
     Parameters
     ----------
@@ -98,38 +229,10 @@ def package_bands(
     SweepSpecError
         Negative or too many draws, negative dispersion, correlation outside [0, 1].
     """
-    if isinstance(n_draws, bool) or not isinstance(n_draws, int) or not 0 <= n_draws <= MAX_DRAWS:
-        raise SweepSpecError("draws", f"a whole number in [0, {MAX_DRAWS}]", repr(n_draws))
-    if not dispersion >= 0 or not 0.0 <= correlation <= 1.0:
-        raise SweepSpecError("dispersion/correlation", "dispersion >= 0 and correlation in [0, 1]",
-                             f"{dispersion}, {correlation}")
+    _check(n_draws, dispersion, correlation)
     xa = np.asarray(x, dtype=float)
-    central = np.asarray(space.base.sigma, dtype=float)
-    sigma = np.concatenate([central[None], mc_sigma(central, np.full(central.size, dispersion), n_draws, seed,
-                                                    correlation)])
-    pb, eq = _solve(space, sigma, space.tariffs(xa), options)
-    _, eq_d = _solve(space, sigma, np.asarray(nodeal_tariff, dtype=float), options)
-    u, d = _objectives(space, pb, eq, xa), _objectives(space, pb, eq_d, None)
-    ok = eq.converged_each & eq_d.converged_each
-    a, b = space.parties
-    ia, ib = space.countries.index(a), space.countries.index(b)
-    m, n = eq.w_hat.shape
-    arrays = OutcomeArrays(np.broadcast_to(pb.trade, eq.trade_new.shape), eq.trade_new, pb.tariff, eq.tariff_new,
-                           eq.w_hat, eq.e_hat, ossa_batch.welfare_hat_batch(pb, eq),
-                           np.broadcast_to(pb.expenditure, (m, n)))
-    figs = country_figures(arrays, 0)
-    pair = pair_figures(arrays, (ia, ib), (a, b), 0)
-    series: dict[str, tuple[FloatArray, str]] = {
-        f"{a}.objective": (u[:, 0], "100 ln G"), f"{b}.objective": (u[:, 1], "100 ln G"),
-        f"{a}.gain_over_no_deal": (u[:, 0] - d[:, 0], "100 ln G"),
-        f"{b}.gain_over_no_deal": (u[:, 1] - d[:, 1], "100 ln G"),
-        f"{a}.welfare_pct": (figs["welfare_pct"][:, ia], "%"), f"{b}.welfare_pct": (figs["welfare_pct"][:, ib], "%"),
-        f"balance.{a}-{b}.after": (np.asarray(pair.balance_after), "US$bn"),
-    }
-    rows = [{"metric": k, "central": float(v[0]), **band_stats(v, ok), "unit": unit}
-            for k, (v, unit) in series.items()]
-    note = f"stated dispersion: cv of ln(sigma-1) {dispersion:g}, common share rho {correlation:g}, around the space's sigma"
-    return PackageBands(pd.DataFrame(rows).set_index("metric"), n_draws, seed, note, (a, b))
+    return packages_bands(space, xa[None], nodeal_tariff, n_draws, seed=seed, dispersion=dispersion,
+                          correlation=correlation, options=options).packages[0]
 
 
-__all__ = ["PackageBands", "package_bands"]
+__all__ = ["MAX_BLOCK_MEMBERS", "ManyBands", "PackageBands", "package_bands", "packages_bands"]

@@ -21,11 +21,16 @@ Only this module maps sliders to instruments; tariffs come from
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from tradetalks.data.edits import TariffEdit
 from tradetalks.data.tradedata import TradeData
+from tradetalks.errors import ServiceError
 from tradetalks.policy.package import Package, Pledge, Purchase, TariffMeasure, TariffMode
 from tradetalks.vocabulary import PledgeValuation
 from tradetalks.web import schemas as S
@@ -121,40 +126,86 @@ SIDE_BANDS = {"welfare_pct": "welfare_pct", "welfare_ev_usd_bn": "welfare_ev", "
 """Impact field of a side → headline key suffix (``<country>.<key>``) of the outcome report."""
 
 
-def _pair(df: Any, metric: str) -> list[float] | None:
+def band_pair(df: Any, metric: str) -> list[float] | None:
+    """[p5, p95] of ``metric`` in a band table (``None`` when absent or not finite)."""
     if metric not in df.index:
         return None
     lo, hi = float(df.loc[metric, "p5"]), float(df.loc[metric, "p95"])
     return [lo, hi] if math.isfinite(lo) and math.isfinite(hi) else None
 
 
+def _describe(u: Any, ok: Any) -> str:
+    """:meth:`~tradetalks.sweep.uncertainty.UncertaintyResult.describe` with the convergence of one scenario's
+    solves ``ok``."""
+    if u.values.sizes["scenario"] == 1:
+        return str(u.describe())
+    text = str(u.describe())
+    head = text.rsplit(";", 1)[0]
+    return f"{head}; {int(ok.sum())} of {ok.size} solves converged ({100.0 * ok.mean():.1f} %)"
+
+
+def band_tables(results: Mapping[str, Any], data: TradeData, n_draws: int,
+                seed: int) -> dict[str, tuple[pd.DataFrame, dict[str, object]]]:
+    """The 5–95 % bands of evaluated packages over ``n_draws`` Monte Carlo draws of the elasticities × the
+    side-item cases, from ONE :func:`tradetalks.sweep.uncertainty.bands_for_evaluation` call (the same
+    draws for every package; one batched solve per package).
+
+    Returns, per key of ``results``: the band table of its headline figures (index metric; columns p5, p95,
+    ... of :meth:`~tradetalks.sweep.uncertainty.UncertaintyResult.band_frame` over :data:`BAND_SOURCE`)
+    and its summary (draws, seed, dispersion, side cases, solves and the share that converged — those that
+    did not are counted there and left out of the percentiles).
+
+    Raises
+    ------
+    ServiceError
+        Two packages of the same name (their bands could not be told apart).
+    """
+    from tradetalks.sweep.uncertainty import PERCENTILES, bands_for_evaluation
+
+    u = bands_for_evaluation(results, data, n_draws, seed=seed)
+    names = [str(x) for x in u.values["scenario"].values]
+    if len(set(names)) != len(names):
+        raise ServiceError(f"bands: expected packages of distinct names; found {names}")
+    frame = u.band_frame(BAND_SOURCE)
+    sides = [x for x in u.converged["side"].values if not str(x).startswith("purchase-")]
+    out: dict[str, tuple[pd.DataFrame, dict[str, object]]] = {}
+    for key, name in zip(results, names, strict=True):
+        ok = np.asarray(u.converged.sel(scenario=name, side=sides).values, dtype=bool)
+        info: dict[str, object] = {
+            "n_draws": u.n_draws, "seed": u.seed, "dispersion": u.draws.dispersion_source,
+            "side_cases": dict(u.side_notes), "n_solves": int(ok.size), "n_converged": int(ok.sum()),
+            "share_converged": float(ok.mean()), "percentiles": list(PERCENTILES), "source": BAND_SOURCE,
+            "description": _describe(u, ok),
+        }
+        out[key] = (pd.DataFrame(frame.xs(name, level="scenario")), info)
+    return out
+
+
+def apply_bands(impact: S.Impact, df: pd.DataFrame, info: dict[str, object]) -> S.Impact:
+    """``impact`` (copied) with the [p5, p95] bands of its headline figures from a table of
+    :func:`band_tables` (welfare, wages, auto output, the balance, output by sector) and ``uncertainty`` =
+    ``info``."""
+
+    def side(x: S.SideImpact) -> S.SideImpact:
+        return x.model_copy(update={f"{f}_band": band_pair(df, f"{x.country}.{k}") for f, k in SIDE_BANDS.items()})
+
+    sectors = [r.model_copy(update={"usa_output_pct_band": band_pair(df, f"{US}.output_pct.{r.sector}"),
+                                    "jpn_output_pct_band": band_pair(df, f"{JP}.output_pct.{r.sector}")})
+               for r in impact.sectors]
+    return impact.model_copy(update={
+        "us": side(impact.us), "jp": side(impact.jp), "sectors": sectors,
+        "balance_after_usd_bn_band": band_pair(df, f"balance.{US}-{JP}.after"), "uncertainty": dict(info)})
+
+
 def with_bands(impact: S.Impact, pr: Any, data: TradeData, n_draws: int, seed: int) -> S.Impact:
     """The desk's result with the 5–95 % bands of its headline figures (welfare, wages, auto output, the
     balance, output by sector) over ``n_draws`` Monte Carlo draws of the elasticities × the side-item cases
-    (:func:`tradetalks.sweep.uncertainty.bands_for_evaluation`, one batched solve), and ``uncertainty``:
-    draws, seed, dispersion, side cases and the share of solves that converged (non-converged members are
-    counted there and left out of the percentiles)."""
-    from tradetalks.sweep.uncertainty import PERCENTILES, bands_for_evaluation
-
-    u = bands_for_evaluation({"desk": pr}, data, n_draws, seed=seed)
-    df = u.band_frame(BAND_SOURCE).droplevel("scenario")  # one scenario
-
-    def side(x: S.SideImpact) -> S.SideImpact:
-        return x.model_copy(update={f"{f}_band": _pair(df, f"{x.country}.{k}") for f, k in SIDE_BANDS.items()})
-
-    sectors = [r.model_copy(update={"usa_output_pct_band": _pair(df, f"{US}.output_pct.{r.sector}"),
-                                    "jpn_output_pct_band": _pair(df, f"{JP}.output_pct.{r.sector}")})
-               for r in impact.sectors]
-    ok = u.solve_flags
-    info: dict[str, object] = {
-        "n_draws": u.n_draws, "seed": u.seed, "dispersion": u.draws.dispersion_source,
-        "side_cases": dict(u.side_notes), "n_solves": int(ok.size), "n_converged": int(ok.sum()),
-        "share_converged": float(ok.mean()), "percentiles": list(PERCENTILES), "source": BAND_SOURCE,
-        "description": u.describe(),
-    }
-    return impact.model_copy(update={
-        "us": side(impact.us), "jp": side(impact.jp), "sectors": sectors,
-        "balance_after_usd_bn_band": _pair(df, f"balance.{US}-{JP}.after"), "uncertainty": info})
+    (:func:`band_tables`, :func:`tradetalks.sweep.uncertainty.bands_for_evaluation`, one batched solve), and
+    ``uncertainty``: draws, seed, dispersion, side cases and the share of solves that converged
+    (non-converged members are counted there and left out of the percentiles)."""
+    df, info = band_tables({"desk": pr}, data, n_draws, seed)["desk"]
+    return apply_bands(impact, df, info)
 
 
-__all__ = ["AUTO_GROUPS", "BAND_SOURCE", "PURCHASE_SECTORS", "desk_assumptions", "desk_package", "with_bands"]
+__all__ = ["AUTO_GROUPS", "BAND_SOURCE", "PURCHASE_SECTORS", "apply_bands", "band_pair", "band_tables", "desk_assumptions",
+           "desk_package", "with_bands"]

@@ -313,6 +313,9 @@ class FrontierPoint(BaseModel):
     u_jp: float
     package: PackageX
     converged: bool
+    # issue 13: [p5, p95] of both objectives over elasticity draws (request field 'uncertainty' > 0)
+    u_us_band: list[float] | None = None
+    u_jp_band: list[float] | None = None
 
 
 class NoDealOut(BaseModel):
@@ -320,6 +323,8 @@ class NoDealOut(BaseModel):
     u_us: float
     u_jp: float
     note: str
+    u_us_band: list[float] | None = None  # issue 13: [p5, p95]
+    u_jp_band: list[float] | None = None
 
 
 class SolutionOut(BaseModel):
@@ -328,6 +333,8 @@ class SolutionOut(BaseModel):
     u_jp: float
     package: PackageX
     params: dict[str, object] = Field(default_factory=dict)
+    u_us_band: list[float] | None = None  # issue 13: [p5, p95]
+    u_jp_band: list[float] | None = None
 
 
 class FrontierOut(BaseModel):
@@ -340,6 +347,21 @@ class FrontierOut(BaseModel):
     seconds: float
     evaluations: int
     objectives: list[str]
+    uncertainty: dict[str, object] | None = Field(
+        None, description="issue 13: the draws behind the bands (draws, seed, dispersion, converged share)")
+
+
+class DrawsSpec(Strict):
+    """Issue 13: Monte Carlo draws of the elasticities for 5-95 % bands (0: none), as on the desk."""
+
+    uncertainty: int = Field(
+        0, ge=0, le=MAX_DRAWS, description="Monte Carlo draws of the elasticities for 5-95 % bands (0: no bands)")
+    uncertainty_seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the draws")
+
+
+class FrontierRequest(FrontierSpec, DrawsSpec):
+    """A frontier job: the frontier, and with ``uncertainty`` > 0 the 5-95 % band of both objectives at every
+    point, the no-deal point and the solutions (:func:`tradetalks.sweep.bargain_bands.packages_bands`)."""
 
 
 class BargainSpec(FrontierSpec):
@@ -390,6 +412,10 @@ class SimulationSpec(FrontierSpec):
                                  (dt.date(2025, 8, 1), "August 1 (letter)")],
         min_length=1, max_length=MAX_DEADLINES)
     delta: tuple[DiscountOrOne, DiscountOrOne] = (0.99, 0.99)
+    # issue 13: bands on the frontier and on every round's offer (0: none)
+    uncertainty: int = Field(
+        0, ge=0, le=MAX_DRAWS, description="Monte Carlo draws of the elasticities for 5-95 % bands (0: no bands)")
+    uncertainty_seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the draws")
 
 
 class JobOut(BaseModel):
@@ -425,6 +451,14 @@ class TimelineEvent(BaseModel):
     round_number: int | None = None
     in_force: Impact = Field(description="the US tariffs on Japan in force on the date, evaluated")
     offers: list[OfferOut] = Field(default_factory=list)
+
+
+class TimelineBands(BaseModel):
+    """Issue 13: the timeline with the 5-95 % bands of every date's tariffs in force (``in_force`` carries
+    ``*_band`` fields and its ``uncertainty`` summary), the result of a timeline-bands job."""
+
+    events: list[TimelineEvent]
+    uncertainty: dict[str, object]
 
 
 Party = Annotated[str, StringConstraints(pattern=rf"^[A-Z][A-Z0-9_-]{{0,{MAX_PARTY_CODE - 1}}}$")]

@@ -527,11 +527,16 @@ def in_force(date: dt.date, dataset_name: str = DEFAULT_DATASET) -> S.Impact:
     return _in_force(date, dataset_name)
 
 
+def in_force_package(date: dt.date, dataset_name: str = DEFAULT_DATASET) -> Package:
+    """The package of the US measures on Japan in force on a date (no side items)."""
+    return Package(name=f"in-force-{date.isoformat()}", base_date=date, dataset=dataset_name,
+                   title=f"tariffs in force on {date.isoformat()}", source="web timeline")
+
+
 @lru_cache(maxsize=128)
 def _in_force(date: dt.date, dataset_name: str) -> S.Impact:
-    pkg = Package(name=f"in-force-{date.isoformat()}", base_date=date, dataset=dataset_name,
-                  title=f"tariffs in force on {date.isoformat()}", source="web timeline")
-    return package_impact(pkg, "tradetalks.policy.evaluate.evaluate (tariffs in force on the date)")
+    return package_impact(in_force_package(date, dataset_name),
+                          "tradetalks.policy.evaluate.evaluate (tariffs in force on the date)")
 
 
 def evaluate_offer(package: dict[str, Any]) -> S.Impact:

@@ -2,7 +2,8 @@
 
 Each handler calls one function of :mod:`tradetalks.web.services` (cached there). A stored offer that
 cannot be evaluated never breaks the timeline: it is left out and named in the ``X-Skipped-Offers``
-header and the log.
+header and the log. The timeline with bands (``?uncertainty=N``, issue 13) is heavy: it runs as a job of
+:mod:`tradetalks.web.routers.heavy` (``start_job`` + ``await_job``), never in the handler.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from tradetalks.errors import TradeTalksError
 from tradetalks.web import caching
 from tradetalks.web import schemas as S
 from tradetalks.web import services as sv
-from tradetalks.web.deps import Read, context
+from tradetalks.web import services_bands as sbands
+from tradetalks.web.deps import HeavyStart, Read, context
 from tradetalks.web.handlers import ERROR_RESPONSES
-from tradetalks.web.routers.common import DEFAULT_DATASET, DatasetQ, ScenarioName
+from tradetalks.web.jobs import Report
+from tradetalks.web.routers.common import DEFAULT_DATASET, DatasetQ, DrawsQ, ScenarioName, SeedQ
+from tradetalks.web.routers.heavy import STILL_RUNNING, await_job, start_job
 
 log = logging.getLogger("tradetalks.web")
 router = APIRouter(responses=ERROR_RESPONSES, dependencies=[Read])
@@ -68,10 +73,7 @@ def _evaluable(rounds: list[Any]) -> tuple[list[Any], list[str]]:
     return kept, skipped
 
 
-@router.get("/api/timeline")
-def timeline(
-    request: Request, response: Response, dataset: DatasetQ = DEFAULT_DATASET
-) -> list[S.TimelineEvent]:
+def _timeline_events(request: Request, response: Response, dataset: str) -> list[S.TimelineEvent]:
     ctx = context(request)
     st = ctx.store()
     seed_id = ctx.state.get("seed_id")
@@ -87,3 +89,25 @@ def timeline(
     if skipped:
         response.headers["X-Skipped-Offers"] = ",".join(skipped)[:1000]
     return events
+
+
+@router.get("/api/timeline", response_model=list[S.TimelineEvent], responses=STILL_RUNNING)
+async def timeline(
+    request: Request, response: Response, dataset: DatasetQ = DEFAULT_DATASET, uncertainty: DrawsQ = 0,
+    uncertainty_seed: SeedQ = 0, client: str = HeavyStart,
+) -> Any:
+    """Every event of the talks with the tariffs in force evaluated. With ``uncertainty`` > 0 (issue 13) each
+    date's ``in_force`` carries its 5-95 % bands and their summary (draws, seed, converged share): a heavy
+    job (:func:`tradetalks.web.services_bands.timeline_bands`) awaited like the heavy requests — 200 with the
+    events when ready within two seconds, else 202 with the job (its result: ``{"events": [...],
+    "uncertainty": {...}}``)."""
+    events = await run_in_threadpool(_timeline_events, request, response, dataset)
+    if not uncertainty:
+        return events
+
+    def job(report: Report) -> S.TimelineBands:
+        report(0.0, "evaluating the tariffs in force")
+        return sbands.timeline_bands(events, dataset, uncertainty, uncertainty_seed, report)
+
+    out = await await_job(start_job(request, "timeline-bands", job, client))
+    return out.events if isinstance(out, S.TimelineBands) else out

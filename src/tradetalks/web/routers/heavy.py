@@ -27,6 +27,7 @@ from tradetalks.errors import ServiceError, TradeTalksError
 from tradetalks.web import schemas as S
 from tradetalks.web import schemas_bargain as SB
 from tradetalks.web import services as sv
+from tradetalks.web import services_bands as sbands
 from tradetalks.web import services_bargain as sb
 from tradetalks.web.deps import HeavyStart, Read, Write, context
 from tradetalks.web.handlers import ERROR_RESPONSES
@@ -57,7 +58,19 @@ def _traced_job(spec: S.FrontierSpec, finish: Callable[[Any], Any]) -> Callable[
 
 
 def _frontier_job(spec: S.FrontierSpec) -> Callable[[Report], Any]:
-    return _traced_job(spec, sv.frontier)
+    """The frontier; with ``uncertainty`` > 0 (a :class:`~tradetalks.web.schemas.FrontierRequest`) its points,
+    solutions and no-deal point banded over the draws (:func:`tradetalks.web.services_bands.frontier_bands`,
+    issue 13) after the trace."""
+    draws, seed = int(getattr(spec, "uncertainty", 0)), int(getattr(spec, "uncertainty_seed", 0))
+    if not draws:
+        return _traced_job(spec, sv.frontier)
+
+    def run(report: Report) -> Any:
+        report(0.0, "tracing the frontier")
+        sv.trace(spec, lambda what, done, total: report(0.6 * done / max(total, 1), f"{what}: {done}/{total}"))
+        return sbands.frontier_bands(spec, draws, seed, lambda f, what: report(0.6 + 0.39 * f, what))
+
+    return run
 
 
 def _bargain_job(spec: S.BargainSpec) -> Callable[[Report], Any]:
@@ -112,7 +125,9 @@ def _simulate_job(spec: S.SimulationSpec) -> Callable[[Report], Any]:
             report(0.9 * done / max(total, 1), f"{what}: {done}/{total}")
 
         out = sv.simulate(spec, progress)
-        report(0.99, "rounds simulated")
+        report(0.9 if spec.uncertainty else 0.99, "rounds simulated")
+        if spec.uncertainty:  # issue 13: bands on the frontier and on every round's offer
+            out = sbands.simulation_bands(spec, out, lambda f, what: report(0.9 + 0.09 * f, what))
         return out
 
     return run
@@ -143,11 +158,18 @@ async def _await(job: Job) -> Any:
     raise ServiceError(f"job {job.id}: expected a result; found the job {job.status}")
 
 
+STILL_RUNNING = _STILL_RUNNING
+start_job = _start
+await_job = _await
+"""Public names of the job start and await, for routers whose requests turn heavy with an option (the
+timeline with bands, issue 13)."""
+
+
 # --- synchronous forms (await a job) -------------------------------------------------------------
 
 
 @router.post("/api/frontier", dependencies=[Read], responses=_STILL_RUNNING, response_model=S.FrontierOut)
-async def frontier(request: Request, spec: S.FrontierSpec, client: str = HeavyStart) -> Any:
+async def frontier(request: Request, spec: S.FrontierRequest, client: str = HeavyStart) -> Any:
     return await _await(_start(request, "frontier", _frontier_job(spec), client))
 
 
@@ -187,7 +209,7 @@ def start_simulation(request: Request, spec: S.SimulationSpec, client: str = Hea
 
 
 @router.post("/api/jobs/frontier", dependencies=[Read], status_code=202)
-def start_frontier(request: Request, spec: S.FrontierSpec, client: str = HeavyStart) -> S.JobOut:
+def start_frontier(request: Request, spec: S.FrontierRequest, client: str = HeavyStart) -> S.JobOut:
     return S.JobOut(**_start(request, "frontier", _frontier_job(spec), client).view())
 
 
