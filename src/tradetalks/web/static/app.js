@@ -64,10 +64,11 @@ function chartTable(traces, xname) {
   };
   return tableHtml([xname, ...traces.map((t) => t.name)], cats.map((c, i) => [String(c), ...traces.map((t) => cell(t, i))]));
 }
-// scatter charts: one row per point
+// scatter charts: one row per point (with its 5–95 % range when the point has error bars)
 function pointsTable(traces, xl, yl) {
   const rows = [];
-  traces.forEach((t) => t.x.forEach((x, i) => rows.push([t.name, fmt(x, 3), fmt(t.y[i], 3)])));
+  const cell = (v, e, i) => (e && (e.array[i] || e.arrayminus[i]) ? `${fmt(v, 3)} (5–95 %: ${fmt(v - e.arrayminus[i], 3)} to ${fmt(v + e.array[i], 3)})` : fmt(v, 3));
+  traces.forEach((t) => t.x.forEach((x, i) => rows.push([t.name, cell(x, t.error_x, i), cell(t.y[i], t.error_y, i)])));
   return tableHtml(["series", xl, yl], rows);
 }
 function draw(id, traces, layout) {
@@ -390,9 +391,28 @@ async function compare() {
 }
 $("cmp-run").onclick = compare;
 
+// ---- issue 13: bands on the line charts, from the desk's one "Uncertainty bands" control ----------
+const draws = () => +$("s-unc").value || 0;
+function drawsQuery() { return draws() > 0 ? { uncertainty: draws() } : {}; }
+// asymmetric error bars [p5, p95] around the plotted values (points without a band get none)
+function errBar(vals, bands) {
+  const ok = (i) => Array.isArray(bands[i]) && bands[i].length === 2;
+  return { type: "data", symmetric: false, array: vals.map((v, i) => (ok(i) ? Math.max(0, bands[i][1] - v) : 0)),
+           arrayminus: vals.map((v, i) => (ok(i) ? Math.max(0, v - bands[i][0]) : 0)), color: "#555", thickness: 1, width: 3 };
+}
+function withXY(trace, bx, by) {
+  if (!bx.concat(by).some((b) => Array.isArray(b))) return trace;
+  return { ...trace, error_x: errBar(trace.x, bx), error_y: errBar(trace.y, by) };
+}
+function bandsText(u, what) {
+  if (!u) return "";
+  return ` Whiskers: 5–95 % band over ${u.n_draws} Monte Carlo draws of the elasticities (seed ${u.seed}; ${u.dispersion}), ${what}; ` +
+    `${u.n_converged} of ${u.n_solves} solves converged (${fmt(100 * (u.share_converged || 0), 1)} %; the others are left out of the band, never dropped silently).`;
+}
+
 // ---- frontier (a background job with progress and cancel) -----------------------------------
 function frontierSpec() {
-  return { nodeal: $("f-nodeal").value, n_points: Math.min(25, Math.max(3, +$("f-points").value || 12)) };
+  return { nodeal: $("f-nodeal").value, n_points: Math.min(25, Math.max(3, +$("f-points").value || 12)), ...drawsQuery() };
 }
 async function traceFrontier() {
   if (state.fCtrl) state.fCtrl.abort();
@@ -428,14 +448,17 @@ $("f-cancel").onclick = () => {
 const OBJ = "government objective, 100 × log change (≈ %)";
 function frontierTraces(fr) {
   const t = [
-    { type: "scatter", mode: "lines+markers", name: "efficient tariff packages (frontier)", x: fr.points.map((p) => p.u_us), y: fr.points.map((p) => p.u_jp),
+    withXY({ type: "scatter", mode: "lines+markers", name: "efficient tariff packages (frontier)", x: fr.points.map((p) => p.u_us), y: fr.points.map((p) => p.u_jp),
       line: { color: "#2a9d8f" }, text: fr.points.map((p) => `US autos ${fmt(p.package.us_auto_pct, 1)} %, US other ${fmt(p.package.us_rest_pct, 1)} %, Japan ${fmt(p.package.jp_all_pct, 1)} %`) },
-    { type: "scatter", mode: "markers", name: `no deal (${fr.nodeal.name})`, x: [fr.nodeal.u_us], y: [fr.nodeal.u_jp], marker: { size: 12, color: "#000", symbol: "x" } },
+      fr.points.map((p) => p.u_us_band), fr.points.map((p) => p.u_jp_band)),
+    withXY({ type: "scatter", mode: "markers", name: `no deal (${fr.nodeal.name})`, x: [fr.nodeal.u_us], y: [fr.nodeal.u_jp], marker: { size: 12, color: "#000", symbol: "x" } },
+      [fr.nodeal.u_us_band], [fr.nodeal.u_jp_band]),
     { type: "scatter", mode: "markers", name: "rates in the data (status quo)", x: [fr.status_quo.u_us], y: [fr.status_quo.u_jp], marker: { size: 10, color: "#888", symbol: "square" } },
   ];
   const sym = { nash: "star", ks: "diamond", egalitarian: "triangle-up", rubinstein: "circle-open", "equal-gain": "triangle-down" };
   const long = { nash: "Nash bargaining", ks: "Kalai–Smorodinsky", egalitarian: "egalitarian", rubinstein: "Rubinstein", "equal-gain": "equal gain" };
-  fr.solutions.forEach((s) => t.push({ type: "scatter", mode: "markers", name: `${long[s.name] || s.name} solution`, x: [s.u_us], y: [s.u_jp], marker: { size: 12, symbol: sym[s.name] || "circle" } }));
+  fr.solutions.forEach((s) => t.push(withXY({ type: "scatter", mode: "markers", name: `${long[s.name] || s.name} solution`, x: [s.u_us], y: [s.u_jp], marker: { size: 12, symbol: sym[s.name] || "circle" } },
+    [s.u_us_band], [s.u_jp_band])));
   return t;
 }
 const FRONTIER_LAYOUT = (title) => ({
@@ -465,24 +488,66 @@ async function drawFrontier() {
   } catch (e) { note = ` (your package's tariff-only point could not be evaluated: ${e.message})`; }
   draw("c-frontier", t, FRONTIER_LAYOUT("Efficient tariff packages: US auto tariff, US other tariff, Japan's tariffs"));
   $("a-frontier").innerHTML = pointsTable(t, `US ${OBJ}`, `Japan ${OBJ}`);
-  $("f-info").textContent = `${fr.points.length} points, ${fr.evaluations} evaluations, ${fmt(fr.seconds, 1)} s.${note}`;
+  $("f-info").textContent = `${fr.points.length} points, ${fr.evaluations} evaluations, ${fmt(fr.seconds, 1)} s.${note}` +
+    bandsText(fr.uncertainty, "each package held fixed (not re-negotiated per draw)");
   $("f-solutions").innerHTML = "<thead><tr><th scope='col'>solution</th><th scope='col'>US objective</th><th scope='col'>Japan objective</th><th scope='col'>US autos %</th><th scope='col'>US other %</th><th scope='col'>Japan %</th></tr></thead><tbody>" +
-    fr.solutions.map((s) => `<tr><td>${s.name}</td><td>${fmt(s.u_us, 4)}</td><td>${fmt(s.u_jp, 4)}</td><td>${fmt(s.package.us_auto_pct, 1)}</td><td>${fmt(s.package.us_rest_pct, 1)}</td><td>${fmt(s.package.jp_all_pct, 1)}</td></tr>`).join("") + "</tbody>";
+    fr.solutions.map((s) => `<tr><td>${s.name}</td><td>${withRange(s.u_us, s.u_us_band, 4)}</td><td>${withRange(s.u_jp, s.u_jp_band, 4)}</td><td>${fmt(s.package.us_auto_pct, 1)}</td><td>${fmt(s.package.us_rest_pct, 1)}</td><td>${fmt(s.package.jp_all_pct, 1)}</td></tr>`).join("") + "</tbody>";
 }
 
 // ---- timeline ------------------------------------------------------------------------------
+// A request that may turn into a job (the timeline with bands): 200 -> its body; 202 -> follow the job.
+async function apiOrJob(path, bar, label, signal) {
+  const r = await fetch(path, { headers: { "content-type": "application/json" }, signal });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(readable(r.status, body));
+  if (r.status !== 202) return body;
+  const res = await followJob(body.id, bar, label, signal);
+  return res.events || res.result || res;
+}
+function timelineBar() {
+  let bar = $("t-progress");
+  if (!bar) {
+    bar = document.createElement("progress");
+    Object.assign(bar, { id: "t-progress", max: 1, value: 0 });
+    bar.setAttribute("aria-label", "timeline bands progress");
+    bar.hidden = true;
+    $("c-timeline").parentElement.before(bar);
+  }
+  return bar;
+}
+// a shaded 5–95 % ribbon around a step line: the p5 edge (no fill), then the p95 edge filled down to it
+function ribbon(dates, bands, color, label) {
+  const lo = bands.map((b) => (Array.isArray(b) ? b[0] : null)), hi = bands.map((b) => (Array.isArray(b) ? b[1] : null));
+  return [
+    { type: "scatter", mode: "lines", name: `${label} (5 %)`, x: dates, y: lo, line: { width: 0, shape: "hv", color }, showlegend: false, hoverinfo: "skip" },
+    { type: "scatter", mode: "lines", name: label, x: dates, y: hi, line: { width: 0, shape: "hv", color }, fill: "tonexty", fillcolor: color, hoverinfo: "skip" },
+  ];
+}
 async function loadTimeline() {
-  status("loading the timeline…");
+  if (state.tCtrl) state.tCtrl.abort();
+  const ctrl = new AbortController();
+  state.tCtrl = ctrl;
+  const n = draws();
+  status(n ? `loading the timeline with 5–95 % bands over ${n} draws…` : "loading the timeline…");
   state.timeline = "loading";
+  const bar = timelineBar();
+  bar.hidden = !n;
+  bar.value = 0;
   try {
-    const ev = await api("/api/timeline");
+    const ev = await apiOrJob(`/api/timeline${n ? `?uncertainty=${n}` : ""}`, bar, "timeline bands", ctrl.signal);
+    if (ctrl !== state.tCtrl) return;
     state.timeline = ev;
     const dates = ev.map((e) => e.date);
     const hover = ev.map((e) => `${e.date} [${e.kind}] ${e.title}`);
-    const traces = [
-      { type: "scatter", mode: "lines+markers", line: { shape: "hv", color: US_C }, name: "US welfare, tariffs in force", x: dates, y: ev.map((e) => e.in_force.us.welfare_pct), text: hover },
-      { type: "scatter", mode: "lines+markers", line: { shape: "hv", color: JP_C }, name: "Japan welfare, tariffs in force", x: dates, y: ev.map((e) => e.in_force.jp.welfare_pct), text: hover },
-    ];
+    const u = ev.length ? ev[0].in_force.uncertainty : null;
+    const traces = [];
+    const line = (who, side, color) => {
+      if (u) traces.push(...ribbon(dates, ev.map((e) => e.in_force[side].welfare_pct_band), color === US_C ? "rgba(31,95,168,0.18)" : "rgba(192,57,43,0.18)",
+        `${who}: 5–95 % band, ${u.n_draws} draws, seed ${u.seed}`));
+      traces.push({ type: "scatter", mode: "lines+markers", line: { shape: "hv", color }, name: `${who} welfare, tariffs in force`, x: dates, y: ev.map((e) => e.in_force[side].welfare_pct), text: hover });
+    };
+    line("US", "us", US_C);
+    line("Japan", "jp", JP_C);
     const offers = ev.filter((e) => e.offers.length);
     if (offers.length) {
       traces.push({ type: "scatter", mode: "markers", name: "offer on the table: Japan welfare", x: offers.map((e) => e.date), y: offers.map((e) => e.offers[0].impact.jp.welfare_pct), marker: { size: 13, symbol: "star", color: JP_C }, text: offers.map((e) => e.offers[0].label) });
@@ -491,13 +556,22 @@ async function loadTimeline() {
     const rounds = ev.filter((e) => e.round_number !== null);
     traces.push({ type: "scatter", mode: "markers", name: "negotiation round", x: rounds.map((e) => e.date), y: rounds.map(() => 0), marker: { size: 9, symbol: "line-ns-open", color: "#333" }, text: rounds.map((e) => e.title) });
     draw("c-timeline", traces, { title: TITLE("The 2025–26 Japan–US talks: welfare under the tariffs in force"),
-      margin: { l: 60, r: 10, t: 60, b: 10 }, xaxis: { title: { text: "date" }, automargin: true }, yaxis: { title: { text: "welfare change vs 2014 rates, %" }, automargin: true }, legend: LEGEND_BELOW });
+      margin: { l: 60, r: 10, t: u ? 80 : 60, b: 10 }, xaxis: { title: { text: "date" }, automargin: true }, yaxis: { title: { text: "welfare change vs 2014 rates, %" }, automargin: true }, legend: LEGEND_BELOW });
     const src = (e) => (e.source_address ? `<a href="${escapeHtml(e.source_address)}" rel="noreferrer noopener" target="_blank">${escapeHtml(e.source_title || "source")}</a>` : "");
-    $("t-events").innerHTML = "<caption class='note'>Text table of the chart above, with each event's source</caption><thead><tr><th scope='col'>date</th><th scope='col'>kind</th><th scope='col'>event</th><th scope='col'>US tariff on Japan %</th><th scope='col'>US welfare %</th><th scope='col'>Japan welfare %</th><th scope='col'>US balance with Japan US$bn</th><th scope='col'>offers evaluated</th><th scope='col'>source</th></tr></thead><tbody>" +
-      ev.map((e) => `<tr><td>${e.date}</td><td>${e.kind}${e.round_number ? " #" + e.round_number : ""}</td><td>${escapeHtml(e.title)}</td><td>${fmt(e.in_force.us_tariff_on_jp_after_pct, 1)}</td><td>${fmt(e.in_force.us.welfare_pct, 3)}</td><td>${fmt(e.in_force.jp.welfare_pct, 3)}</td><td>${fmt(e.in_force.balance_after_usd_bn, 1)}</td><td>${e.offers.map((o) => `${escapeHtml(o.party)}: US ${fmt(o.impact.us.welfare_pct, 3)} %, JP ${fmt(o.impact.jp.welfare_pct, 3)} %, balance ${fmt(o.impact.balance_after_usd_bn, 1)}`).join("<br>")}</td><td>${src(e)}</td></tr>`).join("") + "</tbody>";
-    status("timeline loaded");
-  } catch (e) { state.timeline = null; status(`timeline error: ${e.message}`); $("t-events").innerHTML = `<caption class="error">Could not load the timeline: ${escapeHtml(e.message)}</caption>`; }
+    const cap = u ? `Text table of the chart above, with each event's source. Ranges: 5–95 % band over ${u.n_draws} Monte Carlo draws of the elasticities (seed ${u.seed}; ${escapeHtml(u.dispersion)}); ` +
+      "each date's share of converged solves is in the JSON (/api/timeline?uncertainty=N)" : "Text table of the chart above, with each event's source";
+    $("t-events").innerHTML = `<caption class='note'>${cap}</caption><thead><tr><th scope='col'>date</th><th scope='col'>kind</th><th scope='col'>event</th><th scope='col'>US tariff on Japan %</th><th scope='col'>US welfare %</th><th scope='col'>Japan welfare %</th><th scope='col'>US balance with Japan US$bn</th><th scope='col'>offers evaluated</th><th scope='col'>source</th></tr></thead><tbody>` +
+      ev.map((e) => `<tr><td>${e.date}</td><td>${e.kind}${e.round_number ? " #" + e.round_number : ""}</td><td>${escapeHtml(e.title)}</td><td>${fmt(e.in_force.us_tariff_on_jp_after_pct, 1)}</td><td>${withRange(e.in_force.us.welfare_pct, e.in_force.us.welfare_pct_band, 3)}</td><td>${withRange(e.in_force.jp.welfare_pct, e.in_force.jp.welfare_pct_band, 3)}</td><td>${withRange(e.in_force.balance_after_usd_bn, e.in_force.balance_after_usd_bn_band, 1)}</td><td>${e.offers.map((o) => `${escapeHtml(o.party)}: US ${fmt(o.impact.us.welfare_pct, 3)} %, JP ${fmt(o.impact.jp.welfare_pct, 3)} %, balance ${fmt(o.impact.balance_after_usd_bn, 1)}`).join("<br>")}</td><td>${src(e)}</td></tr>`).join("") + "</tbody>";
+    $("t-events").dataset.state = u ? "bands" : "ok";
+    status(u ? `timeline loaded with 5–95 % bands (${u.n_draws} draws, seed ${u.seed})` : "timeline loaded");
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    if (ctrl !== state.tCtrl) return;
+    state.timeline = null; status(`timeline error: ${e.message}`); $("t-events").dataset.state = "error"; $("t-events").innerHTML = `<caption class="error">Could not load the timeline: ${escapeHtml(e.message)}</caption>`;
+  } finally { if (ctrl === state.tCtrl) bar.hidden = true; }
 }
+// the draws apply to the line charts too: the timeline reloads, the frontier on its next trace
+$("s-unc").addEventListener("change", () => { state.timeline = null; if (state.tab === "timeline") loadTimeline(); });
 
 // ---- simulation ----------------------------------------------------------------------------
 $("m-run").onclick = async () => {
@@ -524,13 +598,14 @@ function play(res) {
   const step = () => {
     const rows = log.slice(0, k + 1);
     const t = frontierTraces(fr);
-    t.push({ type: "scatter", mode: "lines+markers", name: "offers (round by round)", x: rows.map((r) => r[`u_${a}`]), y: rows.map((r) => r[`u_${b}`]),
-             marker: { size: 9, color: rows.map((r) => (r.proposer === a ? US_C : JP_C)) }, line: { dash: "dot", color: "#999" }, text: rows.map((r) => `round ${r.round} ${r.date}: ${r.proposer} offers`) });
+    t.push(withXY({ type: "scatter", mode: "lines+markers", name: "offers (round by round)", x: rows.map((r) => r[`u_${a}`]), y: rows.map((r) => r[`u_${b}`]),
+             marker: { size: 9, color: rows.map((r) => (r.proposer === a ? US_C : JP_C)) }, line: { dash: "dot", color: "#999" }, text: rows.map((r) => `round ${r.round} ${r.date}: ${r.proposer} offers`) },
+             rows.map((r) => r[`u_${a}_band`]), rows.map((r) => r[`u_${b}_band`])));
     draw("c-sim", t, FRONTIER_LAYOUT(`Simulated rounds: ${res.strategies.join(" vs ")}, round ${k + 1}/${log.length}`));
     $("m-log").innerHTML = "<caption class='note'>Text table of the chart above</caption><thead><tr><th scope='col'>round</th><th scope='col'>date</th><th scope='col'>phase</th><th scope='col'>proposer</th><th scope='col'>US objective</th><th scope='col'>Japan objective</th><th scope='col'>accepted</th></tr></thead><tbody>" +
-      rows.map((r) => `<tr><td>${r.round}</td><td>${r.date || ""}</td><td>${escapeHtml(r.phase || "")}</td><td>${r.proposer}</td><td>${fmt(r[`u_${a}`], 4)}</td><td>${fmt(r[`u_${b}`], 4)}</td><td>${r.accepted ? "yes" : ""}</td></tr>`).join("") + "</tbody>";
+      rows.map((r) => `<tr><td>${r.round}</td><td>${r.date || ""}</td><td>${escapeHtml(r.phase || "")}</td><td>${r.proposer}</td><td>${withRange(r[`u_${a}`], r[`u_${a}_band`], 4)}</td><td>${withRange(r[`u_${b}`], r[`u_${b}_band`], 4)}</td><td>${r.accepted ? "yes" : ""}</td></tr>`).join("") + "</tbody>";
     if (++k < log.length) setTimeout(step, 400);
-    else $("m-info").textContent = `${res.agreement ? "agreement" : "no agreement"} in round ${res.round}: ${res.reason}`;
+    else $("m-info").textContent = `${res.agreement ? "agreement" : "no agreement"} in round ${res.round}: ${res.reason}.` + bandsText(res.uncertainty, "each offer's package held fixed");
   };
   step();
 }
