@@ -10,7 +10,6 @@ side-item cases and purchase commitments (``jp-us-deal``).
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 
 import numpy as np
 import pytest
@@ -19,14 +18,7 @@ from tradetalks.data import TradeData, load
 from tradetalks.policy.evaluate import PackageResult, evaluate
 from tradetalks.policy.scenarios import resolve
 from tradetalks.sweep import DrawOptions, make_draws
-from tradetalks.sweep.members import (
-    AUTO_WORKERS_COLD_MIN,
-    AUTO_WORKERS_MIN,
-    available_cores,
-    default_workers,
-    solve_blocks,
-    solve_members,
-)
+from tradetalks.sweep.members import solve_blocks, solve_members
 from tradetalks.sweep.uncertainty import inputs_from_evaluation
 
 
@@ -59,11 +51,3 @@ def test_two_workers_bit_identical_to_one(world: TradeData, deal: PackageResult,
     assert two[0].eq.trade_new.flags.writeable  # flows mapped from the shared file behave as ordinary arrays
     joined = solve_members(world, inputs, sigma, block=4, workers=2)
     np.testing.assert_array_equal(joined.eq.trade_new, np.concatenate([p.eq.trade_new for p in one]))
-
-
-def test_default_workers_only_for_large_batches() -> None:
-    """Small batches stay in the calling process; large ones use the available cores, in a top-level
-    process only (a pool or Dask worker already runs one task per core)."""
-    assert default_workers(AUTO_WORKERS_MIN - 1) == 1
-    top_level = multiprocessing.parent_process() is None and available_cores() >= 2
-    assert default_workers(AUTO_WORKERS_COLD_MIN) == (available_cores() if top_level else 1)

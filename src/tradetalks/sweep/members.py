@@ -92,7 +92,7 @@ on world2014: 128 per block is 2-3 times faster per solve than 1,000 at once).""
 
 def solve_members(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions = SolverOptions(),
-    block: int = BLOCK, threads: int = 1, workers: int | None = None,
+    block: int = BLOCK, threads: int = 1, workers: int = 1,
 ) -> MemberSolution:
     """Solve a scenario for every elasticity member × side-item case, in batched solves of about ``block``
     equilibria each (see module), joined into one solution (:func:`solve_blocks` keeps the blocks apart)."""
@@ -102,42 +102,48 @@ def solve_members(
 
 def solve_blocks(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions = SolverOptions(),
-    block: int = BLOCK, threads: int = 1, workers: int | None = None,
+    block: int = BLOCK, threads: int = 1, workers: int = 1,
 ) -> list[MemberSolution]:
     """:func:`solve_members` as its blocks, in member order (no copy of the blocks' flows into one array:
     memory and time stay per block).
 
     ``workers`` > 1 solves the blocks in that many worker processes (a pool kept warm, one BLAS thread
-    each; the blocks are split into ``workers`` contiguous groups). ``None`` (default) chooses
-    :func:`default_workers`: 2 or more only for large batches in a top-level process. ``threads`` > 1 solves
+    each; the blocks are split into ``workers`` contiguous groups; a script that uses them needs an
+    ``if __name__ == "__main__":`` guard, as for any spawned :mod:`multiprocessing` user). The default is 1:
+    since the shared-columns residual (:mod:`tradetalks.model.ossa_columns`) a solve costs about as much as
+    shipping its flows back, and on this 2-core machine the pool was slower than one process (world2022,
+    load 1.6-2.3: 2,000 / 10,000 / 20,000 equilibria at 8,100 / 8,700 / 9,000 solves/s in one process and
+    5,600 / 7,500 / 4,900 on 2 workers). Sweeps use both cores through Dask partitions. ``threads`` > 1 solves
     the blocks on a thread pool instead (measured: no gain, the batched matrix products of numpy hold the
-    GIL). Every block starts from the same point and each member's Newton path depends on its own inputs
-    only, so the result does not depend on ``workers`` or ``threads`` (bit for bit). Keep 1 where the caller
-    already runs one task per core (Dask workers, the web's process pool)."""
+    GIL). Every member starts from the same model and its Newton path depends on its own inputs only (up
+    to the rounding of the matrix products over a block's members), and the blocks do not depend on
+    ``workers`` or ``threads``, so neither does the result (bit for bit). Keep 1 where the caller already
+    runs one task per core (Dask workers, the web's process pool). BLAS runs on one thread throughout (the
+    products are small: measured on world2022, 2,000 members in this process took 0.68 s with OpenBLAS's
+    two threads and 0.23 s with one)."""
     c = len(inputs.side_cases)
     step = max(1, block // c)
-    chord = _chord_model(data, inputs, options)
+    with single_blas_thread():
+        chord = _chord_model(data, inputs, options)
     chunks = [sigma[k:k + step] for k in range(0, sigma.shape[0], step)]
-    nproc = default_workers(sigma.shape[0] * c) if workers is None else workers
-    if nproc > 1 and len(chunks) > 1:
-        nproc = min(nproc, len(chunks))
+    if workers > 1 and len(chunks) > 1:
+        nproc = min(workers, len(chunks))
         groups = [chunks[len(chunks) * g // nproc:len(chunks) * (g + 1) // nproc] for g in range(nproc)]
         try:
             return _solve_on_pool(data, inputs, groups, c, options, chord)
-        except (BrokenProcessPool, OSError):
+        except BrokenProcessPool:
             broken = _POOLS.pop(nproc, None)
             if broken is not None:
                 broken.shutdown(wait=False, cancel_futures=True)
-            if workers is not None:
-                raise
-            # chosen automatically: a pool that cannot start or died costs only time, solve here instead
-    if threads > 1 and len(chunks) > 1:
-        from concurrent.futures import ThreadPoolExecutor
+            raise
+    with single_blas_thread():
+        if threads > 1 and len(chunks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=threads) as tpool:
-            parts = list(tpool.map(lambda sg: _solve_block(data, inputs, sg, options, chord), chunks))
-    else:
-        parts = [_solve_block(data, inputs, sg, options, chord) for sg in chunks]
+            with ThreadPoolExecutor(max_workers=threads) as tpool:
+                parts = list(tpool.map(lambda sg: _solve_block(data, inputs, sg, options, chord), chunks))
+        else:
+            parts = [_solve_block(data, inputs, sg, options, chord) for sg in chunks]
     return parts
 
 
@@ -169,36 +175,12 @@ def _chord_model(data: TradeData, inputs: ScenarioInputs, options: SolverOptions
     return ossa_batch.ChordModel.from_differences(sig0, x, jac, h, xs, jacs)
 
 
-AUTO_WORKERS_MIN = 2000
-"""Fewest equilibria (members × side cases) for which :func:`default_workers` uses the worker processes once
-they run (below it, feeding them costs more than it saves)."""
-AUTO_WORKERS_COLD_MIN = 10_000
-"""Fewest equilibria for which :func:`default_workers` starts the worker processes (spawning them and
-importing the package takes about 0.7 s here, about what 2 workers save on 7,000 equilibria)."""
-
-
 def available_cores() -> int:
     """Cores this process may run on (``os.sched_getaffinity`` where available, else ``os.cpu_count``)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
-
-
-def default_workers(n_equilibria: int) -> int:
-    """Worker processes for a batch of ``n_equilibria``: the available cores when the batch has at least
-    :data:`AUTO_WORKERS_MIN` equilibria (:data:`AUTO_WORKERS_COLD_MIN` while the workers have not been
-    started in this process) and this is a top-level process (not a Dask worker, a pool worker or the web's
-    evaluation process, which already run one task per core); else 1.
-
-    The workers are spawned: like any :mod:`multiprocessing` user, a script that calls this at import time
-    needs an ``if __name__ == "__main__":`` guard (or ``workers=1``)."""
-    cores = available_cores()
-    smallest = AUTO_WORKERS_MIN if cores in _POOLS else AUTO_WORKERS_COLD_MIN
-    if (cores < 2 or n_equilibria < smallest or multiprocessing.parent_process() is not None
-            or getattr(multiprocessing.current_process(), "_inheriting", False)):  # a spawned child's start-up
-        return 1
-    return cores
 
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -410,5 +392,5 @@ def member_result(data: TradeData, sol: MemberSolution, k: int, closure: str) ->
     return ossa.result_from_equilibrium(data, sol.batch.member(k), member_eq(sol.eq, k), closure)
 
 
-__all__ = ["AUTO_WORKERS_COLD_MIN", "AUTO_WORKERS_MIN", "BLOCK", "COMMITMENT_RTOL", "MemberSolution", "available_cores", "default_workers",
+__all__ = ["BLOCK", "COMMITMENT_RTOL", "MemberSolution", "available_cores",
            "member_eq", "member_result", "solve_blocks", "solve_members"]
