@@ -348,7 +348,7 @@ class FrontierOut(BaseModel):
     evaluations: int
     objectives: list[str]
     uncertainty: dict[str, object] | None = Field(
-        None, description="issue 13: the draws behind the bands (draws, seed, dispersion, converged share)")
+        default=None, description="issue 13: the draws behind the bands (draws, seed, dispersion, converged share)")
 
 
 class DrawsSpec(Strict):
