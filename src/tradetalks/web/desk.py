@@ -134,14 +134,14 @@ def band_pair(df: Any, metric: str) -> list[float] | None:
     return [lo, hi] if math.isfinite(lo) and math.isfinite(hi) else None
 
 
-def _describe(u: Any, ok: Any) -> str:
-    """:meth:`~tradetalks.sweep.uncertainty.UncertaintyResult.describe` with the convergence of one scenario's
-    solves ``ok``."""
-    if u.values.sizes["scenario"] == 1:
-        return str(u.describe())
-    text = str(u.describe())
-    head = text.rsplit(";", 1)[0]
-    return f"{head}; {int(ok.sum())} of {ok.size} solves converged ({100.0 * ok.mean():.1f} %)"
+def _describe(u: Any, name: str) -> str:
+    """:meth:`~tradetalks.sweep.uncertainty.UncertaintyResult.describe` of one scenario of ``u`` (its own
+    solves' convergence)."""
+    from tradetalks.sweep.uncertainty import UncertaintyResult
+
+    one = UncertaintyResult(u.values.sel(scenario=[name]), u.converged.sel(scenario=[name]), u.draws, u.dataset,
+                            u.side_notes)
+    return one.describe()
 
 
 def band_tables(results: Mapping[str, Any], data: TradeData, n_draws: int,
@@ -175,7 +175,7 @@ def band_tables(results: Mapping[str, Any], data: TradeData, n_draws: int,
             "n_draws": u.n_draws, "seed": u.seed, "dispersion": u.draws.dispersion_source,
             "side_cases": dict(u.side_notes), "n_solves": int(ok.size), "n_converged": int(ok.sum()),
             "share_converged": float(ok.mean()), "percentiles": list(PERCENTILES), "source": BAND_SOURCE,
-            "description": _describe(u, ok),
+            "description": _describe(u, name),
         }
         out[key] = (pd.DataFrame(frame.xs(name, level="scenario")), info)
     return out
