@@ -34,9 +34,13 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from tradetalks.errors import InputError
 
 TargetKind = Literal["level", "increment"]
+FloatArray = npt.NDArray[np.float64]
 
 MODEL = ("purchase wedge financed by the buyer's government (lump-sum taxes); CES demand for the seller's "
          "variety (sigma), export supply elasticity epsilon; partial equilibrium; never raises the buyer's welfare")
@@ -114,15 +118,54 @@ def purchase_cost(c: PurchaseCommitment, baseline_usd_bn: float, sigma: float,
     if m0 <= 0:
         raise InputError("purchase baseline", "positive market purchases for a binding target (CES demand)",
                          f"{m0}")
-    ratio = target / m0
-    pc = ratio ** (-1.0 / sigma)
-    pw = 1.0 if math.isinf(epsilon) else ratio ** (1.0 / epsilon)
-    gov = (pw - pc) * target
+    pc, pw, gov, cs, dw, tot = (float(v) for v in wedge_terms(m0, target, sigma, epsilon))
+    return PurchaseCost(c, m0, target, True, pc, pw, gov, cs, dw, tot, sigma, epsilon)
+
+
+def wedge_terms(m0: npt.ArrayLike, target: npt.ArrayLike, sigma: npt.ArrayLike, epsilon: float
+                ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""The wedge's prices and money amounts for a binding target (equations in the module docstring),
+    elementwise over arrays of market purchases :math:`M_0 > 0`, targets :math:`\bar M > M_0` (US$bn) and
+    elasticities σ > 0: consumer price :math:`p_c`, seller price :math:`p_w`, government cost :math:`G`,
+    consumer gain :math:`\Delta CS`, buyer's welfare change :math:`\Delta W` and the seller's
+    terms-of-trade gain :math:`(p_w - 1)\bar M`. The one implementation behind :func:`purchase_cost` and
+    :func:`wedge_effects`."""
+    m0_, target_, sg = (np.asarray(v, dtype=float) for v in (m0, target, sigma))
+    ratio = target_ / m0_
+    pc = ratio ** (-1.0 / sg)
+    pw = np.ones_like(ratio) if math.isinf(epsilon) else ratio ** (1.0 / epsilon)
+    gov = (pw - pc) * target_
     # consumer surplus gain: integral of m0 p^-sigma from pc to 1
-    cs = m0 * (-math.log(pc) if abs(sigma - 1.0) < 1e-12 else (1.0 - pc ** (1.0 - sigma)) / (1.0 - sigma))
-    dw = cs - gov
-    return PurchaseCost(c, m0, target, True, pc, pw, gov, cs, dw,
-                        (pw - 1.0) * target, sigma, epsilon)
+    unit = np.abs(sg - 1.0) < 1e-12
+    cs = m0_ * np.where(unit, -np.log(pc), (1.0 - pc ** (1.0 - sg)) / np.where(unit, 1.0, 1.0 - sg))
+    return pc, pw, gov, cs, cs - gov, (pw - 1.0) * target_
+
+
+def wedge_effects(c: PurchaseCommitment, baseline_usd_bn: npt.ArrayLike, sigma: npt.ArrayLike,
+                  epsilon: float = math.inf) -> tuple[FloatArray, FloatArray]:
+    """:func:`purchase_cost`'s buyer welfare change and seller transfer (US$bn a year) for arrays of market
+    purchases and elasticities (e.g. one per elasticity draw, issue 13); 0 where the target does not bind.
+
+    Raises
+    ------
+    InputError
+        As :func:`purchase_cost`.
+    """
+    m0 = np.asarray(baseline_usd_bn, dtype=float)
+    sg = np.broadcast_to(np.asarray(sigma, dtype=float), m0.shape)
+    if c.usd_bn < 0 or not np.all(np.isfinite(m0)) or np.any(m0 < 0):
+        raise InputError("purchase", "non-negative finite US$bn",
+                         f"baseline min {np.min(m0, initial=0.0)}, target={c.usd_bn}")
+    if not np.all(sg > 0) or not epsilon > 0:
+        raise InputError("elasticities", "sigma > 0 and epsilon > 0", f"sigma min={np.min(sg)}, epsilon={epsilon}")
+    target = np.maximum(m0, c.usd_bn) if c.kind == "level" else m0 + c.usd_bn
+    binds = target > m0
+    if np.any(binds & (m0 <= 0)):
+        raise InputError("purchase baseline", "positive market purchases for a binding target (CES demand)",
+                         f"min {np.min(m0)}")
+    safe = np.where(binds, m0, 1.0)
+    *_, dw, tot = wedge_terms(safe, np.where(binds, target, 2.0), sg, epsilon)
+    return np.where(binds, dw, 0.0), np.where(binds, tot, 0.0)
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from tradetalks.policy.outcome_arrays import (
     sector_output_pct,
 )
 from tradetalks.results.counterfactual import CounterfactualResult
-from tradetalks.sweep.inputs import ScenarioInputs
+from tradetalks.sweep.inputs import CostCase, ScenarioInputs
 from tradetalks.sweep.members import MemberSolution
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,7 +60,7 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     (:mod:`tradetalks.policy.outcome_arrays`) — and the parties' output change by sector
     (``<country>.output_pct.<sector>``, as the report's ``sector_output_pct``).
 
-    ``gdp`` (N,) and ``side_ev`` (N,) are the evaluation's GDP and side-item welfare (US$ millions).
+    ``gdp`` (N,) is the evaluation's GDP and ``side_ev`` (N,) or (B, N) the side-item welfare (US$ millions).
     """
     arrays = member_arrays(sol, gdp, side_ev)
     cs, ss = list(countries), list(sectors)
@@ -75,14 +75,41 @@ def batch_headline(sol: MemberSolution, countries: Sequence[str], sectors: Seque
     return {k: np.broadcast_to(np.asarray(v, dtype=float), (b,)) for k, v in out.items()}
 
 
-def template_headline(sol: MemberSolution, data: TradeData, template: Any,
-                      parties: tuple[str, str] = ("USA", "JPN"), side_ev: FloatArray | None = None
+def member_side_ev(sol: MemberSolution, inputs: ScenarioInputs, case: CostCase | None = None) -> FloatArray | None:
+    r"""The side items' welfare of every member (B, N), US$ millions a year: the evaluation's
+    (``side_ev_usd_m``) with each purchase wedge re-costed at the member's own flow of the committed cell and
+    its σ of the sector (:func:`tradetalks.policy.purchases.wedge_effects`),
+
+    .. math:: S_b = S^{\text{eval}} + \sum_c \big[\Delta W_c(X'_{b,c}, f\sigma_{b,s_c}, \varepsilon)
+              - \Delta W_c^{\text{eval}}\big] \text{ (buyer)}, \text{ likewise the seller's transfer},
+
+    with ``case`` (:class:`CostCase`) giving the factor f on σ and the seller's ε (central: 1 and the
+    evaluation's). A member at the evaluation's σ and flows gets the evaluation's side items. ``None`` when
+    the evaluation has none."""
+    from tradetalks.policy.purchases import wedge_effects
+
+    base = getattr(inputs.template, "side_ev_usd_m", None)
+    if base is None:
+        return None
+    b = sol.eq.w_hat.shape[0]
+    side = np.broadcast_to(np.asarray(base, dtype=float), (b, np.shape(base)[0])).copy()
+    f = 1.0 if case is None else case.factor
+    for w in inputs.wedges:
+        eps = w.cost.epsilon if case is None or np.isinf(case.epsilon) else case.epsilon
+        flow = np.asarray(sol.eq.trade_new[:, w.exporter, w.importer, w.sector]) / 1000.0
+        welfare, transfer = wedge_effects(w.cost.commitment, flow, f * sol.batch.sigma[:, w.sector], eps)
+        side[:, w.importer] += 1000.0 * (welfare - w.cost.welfare_change_usd_bn)
+        side[:, w.exporter] += 1000.0 * (transfer - w.cost.tot_transfer_usd_bn)
+    return side
+
+
+def template_headline(sol: MemberSolution, data: TradeData, inputs: ScenarioInputs,
+                      parties: tuple[str, str] = ("USA", "JPN"), case: CostCase | None = None
                       ) -> dict[str, FloatArray]:
-    """:func:`batch_headline` with what the evaluated scenario adds: the dataset's GDP and the side items'
-    welfare (``gdp_usd_m``, ``side_ev_usd_m`` of the evaluation, or ``side_ev`` of a purchase-cost case)."""
-    side = getattr(template, "side_ev_usd_m", None) if side_ev is None else side_ev
-    return batch_headline(sol, data.countries, data.sectors, parties, gdp=getattr(template, "gdp_usd_m", None),
-                          side_ev=side)
+    """:func:`batch_headline` with what the evaluated scenario adds: the dataset's GDP (``gdp_usd_m``) and the
+    members' side-item welfare (:func:`member_side_ev`, under a purchase-cost ``case``)."""
+    return batch_headline(sol, data.countries, data.sectors, parties,
+                          gdp=getattr(inputs.template, "gdp_usd_m", None), side_ev=member_side_ev(sol, inputs, case))
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +140,7 @@ def case_table(sol: MemberSolution | Sequence[MemberSolution], data: TradeData, 
 
 def _case_table(sol: MemberSolution, data: TradeData, inputs: ScenarioInputs,
                 parties: tuple[str, str]) -> CaseTable:
-    heads = template_headline(sol, data, inputs.template, parties)
+    heads = template_headline(sol, data, inputs, parties)
     metrics = tuple(heads)
     m, c = sol.n_members, sol.n_cases
     vals = [np.stack([heads[k] for k in metrics], axis=-1).reshape(m, c, len(metrics))]
@@ -122,7 +149,7 @@ def _case_table(sol: MemberSolution, data: TradeData, inputs: ScenarioInputs,
     central = labels.index("central")
     notes = {k.label: k.note for k in inputs.side_cases}
     for case in inputs.cost_cases:
-        h = template_headline(sol, data, inputs.template, parties, side_ev=case.side_ev)
+        h = template_headline(sol, data, inputs, parties, case)
         vals.append(np.stack([h[k] for k in metrics], axis=-1).reshape(m, c, len(metrics))[:, central:central + 1])
         ok.append(ok[0][:, central:central + 1])
         labels.append(case.label)
@@ -145,4 +172,5 @@ def policy_headline(template: Any, result: CounterfactualResult,
     return out
 
 
-__all__ = ["CaseTable", "batch_headline", "case_table", "member_arrays", "policy_headline", "template_headline", "unit_of"]
+__all__ = ["CaseTable", "batch_headline", "case_table", "member_arrays", "member_side_ev", "policy_headline",
+           "template_headline", "unit_of"]

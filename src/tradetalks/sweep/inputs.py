@@ -5,9 +5,10 @@ Side items
 ----------
 A side-item case is one assumption about the package's side items, carried into the GE solve as a change of
 net exports (transfers, US$ millions a year): ``low`` / ``central`` / ``high`` valuations of the investment
-pledges (:mod:`tradetalks.policy.pledge`). ``central`` is always the package as evaluated. The purchase
-commitments' cost cases (``purchase-low`` / ``purchase-high``, :data:`tradetalks.policy.purchases.COST_CASES`)
-change only the side items' welfare, not the equilibrium, and are applied to the central case's solutions.
+pledges (:mod:`tradetalks.policy.pledge`). ``central`` is always the package as evaluated. Purchase
+commitments met by a wedge are re-costed in every member at its own flows and σ; their cost cases
+(``purchase-low`` / ``purchase-high``, :data:`tradetalks.policy.purchases.COST_CASES`) change only the side
+items' welfare, not the equilibrium, and are applied to the central case's solutions.
 """
 
 from __future__ import annotations
@@ -53,13 +54,27 @@ class SideCase:
 
 @dataclass(frozen=True, eq=False)
 class CostCase:
-    """One purchase-cost assumption: the side items' welfare by country (US$ millions a year) in place of the
-    evaluation's. It changes no equilibrium (the cost is a partial-equilibrium wedge added to the EV,
-    :mod:`tradetalks.policy.purchases`), so it is applied to the central side case's solutions."""
+    """One purchase-cost assumption (:data:`tradetalks.policy.purchases.COST_CASES`): the wedges are costed
+    with the member's σ of the sector times ``factor`` and the seller's export-supply elasticity
+    ``epsilon`` (``inf``: the evaluation's own). It changes no equilibrium (the cost is a partial-equilibrium
+    wedge added to the EV, :mod:`tradetalks.policy.purchases`), so it is applied to the central side case's
+    solutions."""
 
     label: str
-    side_ev: FloatArray
+    factor: float
+    epsilon: float
     note: str
+
+
+@dataclass(frozen=True, eq=False)
+class Wedge:
+    """A purchase commitment met by a wedge (:func:`tradetalks.policy.purchases.purchase_cost`) as the bands
+    re-cost it in every member: cell indices, the commitment, and its cost in the evaluation."""
+
+    exporter: int
+    importer: int
+    sector: int
+    cost: Any
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +97,9 @@ class ScenarioInputs:
         The evaluated object the headline function takes (its GE result is replaced member by member).
     cost_cases
         Purchase-cost cases (``purchase-low``, ``purchase-high``), applied to the central side case.
+    wedges
+        Purchase commitments met by a wedge, re-costed at each member's flows and σ
+        (:func:`tradetalks.sweep.headline.member_side_ev`).
     """
 
     name: str
@@ -91,6 +109,7 @@ class ScenarioInputs:
     side_cases: tuple[SideCase, ...]
     template: Any
     cost_cases: tuple[CostCase, ...] = ()
+    wedges: tuple[Wedge, ...] = ()
 
 
 def _pledge_cases(pr: Any, data: TradeData) -> tuple[SideCase, ...]:
@@ -129,28 +148,19 @@ def _pledge_cases(pr: Any, data: TradeData) -> tuple[SideCase, ...]:
     return (cases[0], central, cases[1])
 
 
-def _purchase_cases(pr: Any, data: TradeData) -> tuple[CostCase, ...]:
-    """Cost cases of the package's purchase commitments (:data:`tradetalks.policy.purchases.COST_CASES`
-    ``low`` and ``high``): the evaluation's side-item welfare with each commitment's buyer welfare and
-    seller transfer recomputed under the case (at the evaluation's flows and σ). None without a binding
-    commitment."""
-    from tradetalks.policy.purchases import COST_CASES, cost_case
+def _purchase_cases(pr: Any, data: TradeData) -> tuple[tuple[CostCase, ...], tuple[Wedge, ...]]:
+    """The package's wedge commitments and their cost cases (:data:`tradetalks.policy.purchases.COST_CASES`
+    ``low`` and ``high``); none without a binding wedge."""
+    from tradetalks.policy.purchases import COST_CASES
 
-    costs = [c.cost for c in getattr(pr, "commitments", ()) if getattr(c, "cost", None) is not None]
-    base = getattr(pr, "side_ev_usd_m", None)
-    if base is None or not any(c.binds for c in costs):
-        return ()
-    out = []
-    for case in ("low", "high"):
-        side = np.array(base, dtype=float)
-        for c in costs:
-            alt = cost_case(c, case)
-            side[data.index(c.commitment.buyer)] += 1000.0 * (alt.welfare_change_usd_bn - c.welfare_change_usd_bn)
-            side[data.index(c.commitment.seller)] += 1000.0 * (alt.tot_transfer_usd_bn - c.tot_transfer_usd_bn)
-        f, eps = COST_CASES[case]
-        out.append(CostCase(f"purchase-{case}", side, f"purchase cost {case}: demand elasticity x {f:g}, seller's "
-                            f"export-supply elasticity {eps:g} (policy.purchases.COST_CASES; stated)"))
-    return tuple(out)
+    wedges = tuple(Wedge(data.index(c.exporter), data.index(c.importer), data.sector_index(c.sector), c.cost)
+                   for c in getattr(pr, "commitments", ()) if getattr(c, "cost", None) is not None)
+    if getattr(pr, "side_ev_usd_m", None) is None or not any(w.cost.binds for w in wedges):
+        return (), wedges
+    cases = tuple(CostCase(f"purchase-{case}", f, eps, f"purchase cost {case}: demand elasticity x {f:g}, "
+                           f"seller's export-supply elasticity {eps:g} (policy.purchases.COST_CASES; stated)")
+                  for case in ("low", "high") for f, eps in [COST_CASES[case]])
+    return cases, wedges
 
 
 def inputs_from_evaluation(pr: Any, data: TradeData, side_cases: Sequence[SideCase] | None = None) -> ScenarioInputs:
@@ -176,7 +186,7 @@ def inputs_from_evaluation(pr: Any, data: TradeData, side_cases: Sequence[SideCa
     if "central" not in [c.label for c in cases]:
         raise SweepSpecError("side_cases", "one case labelled 'central'", str([c.label for c in cases]))
     name = pr.package.name if hasattr(pr, "package") else pr.spec.name
-    return ScenarioInputs(str(name), tariff, str(pr.result.closure), comms, cases, pr, _purchase_cases(pr, data))
+    return ScenarioInputs(str(name), tariff, str(pr.result.closure), comms, cases, pr, *_purchase_cases(pr, data))
 
 
-__all__ = ["PLEDGE_FACTORS", "Commitment", "CostCase", "ScenarioInputs", "SideCase", "inputs_from_evaluation"]
+__all__ = ["PLEDGE_FACTORS", "Commitment", "CostCase", "ScenarioInputs", "SideCase", "Wedge", "inputs_from_evaluation"]

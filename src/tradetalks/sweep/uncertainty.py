@@ -34,6 +34,7 @@ from tradetalks.sweep.headline import (
     CaseTable,
     batch_headline,
     case_table,
+    member_side_ev,
     policy_headline,
     template_headline,
     unit_of,
@@ -218,12 +219,17 @@ def _outcome_table(sol: MemberSolution, data: TradeData, sc: ScenarioInputs, par
     reference the fast path is tested against)."""
     b, c, m = sol.eq.w_hat.shape[0], sol.n_cases, sol.n_members
     results = [member_result(data, sol, k, sc.closure) for k in range(b)]
-    rows = [policy_headline(sc.template, r, parties) for r in results]
+    side = member_side_ev(sol, sc)
+
+    def tpl(side_ev: FloatArray | None, k: int) -> Any:
+        return sc.template if side_ev is None else dataclasses.replace(sc.template, side_ev_usd_m=side_ev[k])
+
+    rows = [policy_headline(tpl(side, k), r, parties) for k, r in enumerate(results)]
     labels = [k.label for k in sc.side_cases]
     central = labels.index("central")
     for case in sc.cost_cases:
-        tpl = dataclasses.replace(sc.template, side_ev_usd_m=case.side_ev)
-        rows += [policy_headline(tpl, results[i * c + central], parties) for i in range(m)]
+        side_c = member_side_ev(sol, sc, case)
+        rows += [policy_headline(tpl(side_c, i * c + central), results[i * c + central], parties) for i in range(m)]
         labels.append(case.label)
     metrics = tuple(rows[0])
     flat = np.array([[r[k] for k in metrics] for r in rows])
