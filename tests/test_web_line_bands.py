@@ -179,3 +179,22 @@ def test_simulated_rounds_bands(web: tuple[TestClient, Any]) -> None:
                                                rel=1e-9, abs=1e-12)
     plain = _result(web, client.post("/api/jobs/simulate", json={**spec, "uncertainty": 0}, headers=AUTH))
     assert all(f"u_{a}_band" not in r for r in plain["log"]) and "uncertainty" not in plain
+
+
+def test_timeline_bands_become_a_job(web: tuple[TestClient, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the bands are not ready at once the request answers 202 with the job (never holds the request
+    open); the job's result carries the events with their bands and the draws' summary over all dates."""
+    from tradetalks.web.routers import heavy
+
+    client, application = web
+    monkeypatch.setattr(heavy, "SYNC_WAIT_S", 0.0)
+    r = client.get("/api/timeline", params={"dataset": DATASET, "uncertainty": 2, "uncertainty_seed": 11})
+    assert r.status_code == 202, r.text
+    assert r.headers["Location"] == f"/api/jobs/{r.json()['id']}" and r.json()["kind"] == "timeline-bands"
+    application.state.ctx.jobs.get(r.json()["id"]).future.result()
+    job = client.get(r.headers["Location"]).json()
+    assert job["status"] == "done" and job["progress"] == 1.0
+    res = job["result"]
+    assert res["uncertainty"]["n_draws"] == 2 and res["uncertainty"]["seed"] == 11
+    assert res["uncertainty"]["dates"] == len({e["date"] for e in res["events"]})
+    assert all(e["in_force"]["us"]["welfare_pct_band"] is not None for e in res["events"])
