@@ -37,7 +37,7 @@ LOCAL = ("127.0.0.1", 50002)
 BASE = "http://localhost"
 DATASET = "world2014"
 DRAWS, SEED = 6, 3
-FRONTIER = {"dataset": DATASET, "closure": "data", "nodeal": "escalation", "n_points": 4}
+FRONTIER: dict[str, Any] = {"dataset": DATASET, "closure": "data", "nodeal": "escalation", "n_points": 4}
 
 
 @pytest.fixture(scope="module")
