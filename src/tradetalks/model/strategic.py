@@ -117,6 +117,11 @@ class TradeWarResult:
         from every starting point against the others' war tariffs (≤ ``gain_tol`` when converged).
     spread
         Largest range of Ĝ over starting points in the final check.
+    why
+        Why the war did not converge (empty when it did): rounds exhausted, a best response of the final
+        check that did not converge (``unconverged_players``), or the equilibrium at the war tariffs.
+    unconverged_players
+        Players whose best response in the last round did not converge.
     """
 
     players: tuple[int, ...]
@@ -133,6 +138,8 @@ class TradeWarResult:
     bilateral: bool = False
     improvement: float = 0.0
     spread: float = 0.0
+    why: str = ""
+    unconverged_players: tuple[int, ...] = ()
 
     def median_tariff(self, country: int) -> float:
         """Median of a country's bilateral import tariffs pooled over partners and sectors."""
@@ -225,8 +232,16 @@ def trade_war(
                 converged = True
                 break
             checking = change < tol
+    why = ""
+    if not converged:
+        why = (f"no fixed point in {max_rounds} rounds (last change {change:.2e}, tolerance {tol:g})" if not checking
+               else f"no gain below {gain_tol:g} in {max_rounds} rounds (last check's gain {rnd.improvement:.2e})")
+    elif not rnd.converged:
+        why = ("a best response of the final check did not converge (none gained, but a best response that "
+               "stops early, e.g. at a saddle point, proves nothing; more starts usually help)")
     return game.result(
-        t, rounds, converged and rnd.converged, change, start, tuple(history), rnd.improvement, spread
+        t, rounds, converged and rnd.converged, change, start, tuple(history), rnd.improvement, spread, why,
+        rnd.failed
     )
 
 
@@ -263,9 +278,13 @@ class _Game:
         history: tuple[tuple[float, ...], ...],
         improvement: float,
         spread: float,
+        why: str = "",
+        unconverged: tuple[int, ...] = (),
     ) -> TradeWarResult:
         """The war's result at tariffs ``t`` (its equilibrium solved once more; ``started`` a perf_counter)."""
         eq = solve_equilibrium(self.base, t, options=self.options)
+        if not eq.info.converged and not why:
+            why = f"the equilibrium at the war tariffs did not converge (residual {eq.info.residual:.2e})"
         return TradeWarResult(
             players=tuple(self.ps),
             tariff=t,
@@ -281,6 +300,8 @@ class _Game:
             bilateral=self.bilateral,
             improvement=float(improvement),
             spread=spread,
+            why=why,
+            unconverged_players=unconverged,
         )
 
 
@@ -294,6 +315,7 @@ class _Round:
     converged: bool
     improvement: float
     spread: float
+    failed: tuple[int, ...] = ()
 
 
 def _best_response_round(game: _Game, t: FloatArray, mode: str) -> _Round:
@@ -304,7 +326,7 @@ def _best_response_round(game: _Game, t: FloatArray, mode: str) -> _Round:
     """
     checking = mode == "check"
     ghat: list[float] = []
-    conv = True
+    failed: list[int] = []
     improvement = spread = 0.0
     for j in game.ps:
         g_before = game.gov_welfare(t, j) if checking else 0.0
@@ -318,7 +340,8 @@ def _best_response_round(game: _Game, t: FloatArray, mode: str) -> _Round:
             partners=[p for p in game.ps if p != j] if game.bilateral else None,
             options=game.options,
         )
-        conv &= r.converged
+        if not r.converged:
+            failed.append(j)
         g_after = float(r.gov_welfare_hat[j])
         if checking:
             improvement = max(improvement, g_after / g_before - 1.0)
@@ -326,7 +349,7 @@ def _best_response_round(game: _Game, t: FloatArray, mode: str) -> _Round:
         if not checking or g_after > g_before:
             t = r.tariff
         ghat.append(g_after)
-    return _Round(t, tuple(ghat), conv, improvement, spread)
+    return _Round(t, tuple(ghat), not failed, improvement, spread, tuple(failed))
 
 
 @dataclass(frozen=True, eq=False)

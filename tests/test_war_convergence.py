@@ -1,0 +1,62 @@
+"""A trade war whose final check is inconclusive says so (a user found `war ... --starts uniform` ending with
+``converged=false`` and exit 0, without a reason).
+
+Checked: when a player's best response of the final check does not converge (simulated: the solver's own
+flag forced off for that player), the war is not converged, names the player and the reason; ``tradetalks
+war`` prints the reason and exits 3 (exit 0 with ``--allow-nonconverged``), its JSON carrying the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tradetalks.cli.app import app
+from tradetalks.model import ossa, strategic
+
+from .test_ossa import random_economy
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def economy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("war") / "econ.nc"
+    random_economy(21, n=3, s=2).save(path)
+    return path
+
+
+def _fail_checks_of(player: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = strategic.optimal_tariff
+
+    def fake(base: Any, j: int, **kw: Any) -> Any:
+        r = real(base, j, **kw)
+        checking = len(kw.get("starts", ())) > 1
+        return dataclasses.replace(r, converged=False) if checking and j == player else r
+
+    monkeypatch.setattr(strategic, "optimal_tariff", fake)
+
+
+def test_unconverged_check_names_the_player(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = ossa.baseline_from_data(random_economy(21, n=3, s=2), "balanced")
+    assert strategic.trade_war(base).converged
+    _fail_checks_of(1, monkeypatch)
+    war = strategic.trade_war(base)
+    assert not war.converged
+    assert war.unconverged_players == (1,)
+    assert "best response of the final check did not converge" in war.why
+
+
+def test_war_cli_exits_3_with_the_reason(economy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fail_checks_of(1, monkeypatch)
+    args = ["war", "--dataset", str(economy), "--closure", "balanced", "--json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 3, res.output
+    out = json.loads(res.stdout)
+    assert out["converged"] is False and "players: C1" in out["why_not_converged"]  # player 1 of countries C0, C1, C2
+    assert runner.invoke(app, ["--allow-nonconverged", *args]).exit_code == 0
