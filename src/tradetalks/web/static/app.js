@@ -462,7 +462,7 @@ function frontierTraces(fr) {
   return t;
 }
 const FRONTIER_LAYOUT = (title) => ({
-  title: TITLE(title), margin: { l: 65, r: 10, t: 60, b: 10 },
+  title: { ...TITLE(title), y: 0.99, yanchor: "top" }, margin: { l: 65, r: 10, t: 90, b: 10 },
   xaxis: { title: { text: `US ${OBJ}` }, automargin: true },
   yaxis: { title: { text: `Japan ${OBJ}` }, automargin: true }, legend: LEGEND_BELOW,
 });
@@ -555,8 +555,8 @@ async function loadTimeline() {
     }
     const rounds = ev.filter((e) => e.round_number !== null);
     traces.push({ type: "scatter", mode: "markers", name: "negotiation round", x: rounds.map((e) => e.date), y: rounds.map(() => 0), marker: { size: 9, symbol: "line-ns-open", color: "#333" }, text: rounds.map((e) => e.title) });
-    draw("c-timeline", traces, { title: TITLE("The 2025–26 Japan–US talks: welfare under the tariffs in force"),
-      margin: { l: 60, r: 10, t: u ? 80 : 60, b: 10 }, xaxis: { title: { text: "date" }, automargin: true }, yaxis: { title: { text: "welfare change vs 2014 rates, %" }, automargin: true }, legend: LEGEND_BELOW });
+    draw("c-timeline", traces, { title: { ...TITLE("The 2025–26 Japan–US talks: welfare under the tariffs in force"), y: 0.99, yanchor: "top" },
+      margin: { l: 60, r: 10, t: u ? 100 : 60, b: 10 }, xaxis: { title: { text: "date" }, automargin: true }, yaxis: { title: { text: "welfare change vs 2014 rates, %" }, automargin: true }, legend: LEGEND_BELOW });
     const src = (e) => (e.source_address ? `<a href="${escapeHtml(e.source_address)}" rel="noreferrer noopener" target="_blank">${escapeHtml(e.source_title || "source")}</a>` : "");
     const cap = u ? `Text table of the chart above, with each event's source. Ranges: 5–95 % band over ${u.n_draws} Monte Carlo draws of the elasticities (seed ${u.seed}; ${escapeHtml(u.dispersion)}); ` +
       "each date's share of converged solves is in the JSON (/api/timeline?uncertainty=N)" : "Text table of the chart above, with each event's source";
