@@ -136,8 +136,8 @@ DEFAULT_PARTIES: Final[tuple[str, str]] = ("USA", "JPN")
 ThirdCountries = Literal["wall", "all_origins", "japan_only"]
 """US tariffs on third countries: ``wall`` (default): the partner-by-partner US tariff wall of
 :mod:`tradetalks.policy.wall` (USMCA shares, fentanyl and China measures, the EU/Korea/UK deals, Section 232
-families), trade-weighted at 2024 US imports — needs the ``us_imports_hs2_2024`` reference table; without it
-the evaluation falls back to ``all_origins`` and says so in its assumptions; ``all_origins``: only the
+families), trade-weighted at 2024 US imports (the ``us_imports_hs2_2024`` reference table, else its bundled
+compact form, which gives the same rates); ``all_origins``: only the
 measures that apply to every origin; ``japan_only``: third countries keep their baseline tariffs."""
 THIRD_COUNTRIES: Final[tuple[ThirdCountries, ...]] = ("wall", "all_origins", "japan_only")
 DEFAULT_THIRD_COUNTRIES: Final[ThirdCountries] = "wall"

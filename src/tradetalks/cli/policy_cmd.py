@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from tradetalks.cli.common import console, emit_json, guard
-from tradetalks.data import available, load
+from tradetalks.data import load
 from tradetalks.data.registry import DEFAULT_DATASET
 from tradetalks.errors import LabelError, LaterChangesUnknownWarning, OptionError
 from tradetalks.policy.mapping import default_mapping
@@ -148,7 +148,7 @@ def tariffs_cmd(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LaterChangesUnknownWarning)
         late = later_changes_warning(day)
-        wall = us_wall(day) if importer == "USA" and scenario is None and available("us-imports-hs2-2024") else None
+        wall = us_wall(day) if importer == "USA" and scenario is None else None  # weights always bundled
     if as_json:
         emit_json(_tariffs_payload(tf, scenario, late, wall, importer))
         return

@@ -227,7 +227,8 @@ def _third_country_wall(on: date, data: TradeData, mp: ProductMapping, exporter:
             add = sector_additional(on, others, [s for s in data.sectors if s not in mp.untaxed_sectors])
     except ReferenceDataMissingError:
         # The one fallback for every caller (package evaluation, `tradetalks tariffs`): without the
-        # weights table third countries face the all-origins measures, and the result says so.
+        # weights table (neither the reference folder nor the bundled compact table) third countries face the
+        # all-origins measures, and the result says so.
         return {}, (WALL_MISSING_NOTE,)
     return add, (f"US tariffs on third countries: the partner-by-partner US tariff wall in force on "
                  f"{on.isoformat()} (policy.wall; 2025-26 measures added to the dataset's tariffs, "

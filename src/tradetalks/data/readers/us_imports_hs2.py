@@ -46,8 +46,12 @@ ISO3: dict[str, str] = {
     "5880": "JPN", "5700": "CHN", "1220": "CAN", "2010": "MEX", "5800": "KOR", "4120": "GBR",
     "5330": "IND", "5520": "VNM", "5830": "TWN", "7910": "ZAF", "EU": "EU", "4419": "CHE",
     "3510": "BRA", "5590": "SGP", "5570": "MYS", "5490": "THA", "5600": "IDN", "6021": "AUS",
+    "5200": "ARE", "5170": "SAU",
 }
-"""Census country code → ISO3 label for the partners named in the facts files; others keep their Census name."""
+"""Census country code → ISO3 label for the partners named in the facts files or the bundled datasets; others
+keep their Census name."""
+COMPACT_FILE = "us_imports_hs2_2024_compact.csv"
+OTHER = "OTHER"
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,9 +128,48 @@ def read_table(folder: Path) -> UsImportsHS2:
     return UsImportsHS2(out, "US Census Bureau via tradewartracker/trade-war-redux-2025 (2024, customs value)")
 
 
-@lru_cache(maxsize=1)
-def load_table() -> UsImportsHS2:
-    """The table from the reference folder (``TRADETALKS_DATA_DIR``), cached."""
-    from tradetalks.data.registry import dataset_folder
+def compact_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table's frame with every partner without an ISO3 label (:data:`ISO3`) summed, chapter by chapter,
+    into one partner :data:`OTHER` (what ``scripts/derive_us_imports_compact.py`` bundles)."""
+    named = frame["partner"].isin(set(ISO3.values()))
+    rest = (frame[~named].groupby("hs2", as_index=False)[["imports_usd", "duty_usd"]].sum()
+            .assign(partner=OTHER, census_code="", partner_name="ALL OTHER PARTNERS"))
+    out = pd.concat([frame[named], rest[list(frame.columns)]], ignore_index=True)
+    return out.sort_values(["partner", "hs2"], kind="stable").reset_index(drop=True)
 
-    return read_table(dataset_folder(NAME))
+
+def read_compact(path: Path) -> UsImportsHS2:
+    """The bundled compact table (:func:`compact_frame` of the reference table; its first line the source).
+
+    Raises
+    ------
+    FileFormatError
+        Missing columns.
+    """
+    frame = read_csv(path.parent, path.name, comment="#", dtype={"census_code": str, "hs2": str},
+                     keep_default_na=False)
+    require_columns(frame, ("partner", "census_code", "partner_name", "hs2", "imports_usd", "duty_usd"), path.name)
+    frame["hs2"] = frame["hs2"].str.zfill(2)
+    frame[["imports_usd", "duty_usd"]] = frame[["imports_usd", "duty_usd"]].astype(float)
+    return UsImportsHS2(frame, "US Census Bureau via tradewartracker/trade-war-redux-2025 (2024, customs value); "
+                        "bundled compact table, unnamed partners summed as OTHER")
+
+
+def load_table() -> UsImportsHS2:
+    """The table from the reference folder (``TRADETALKS_DATA_DIR``), else the bundled compact table
+    (:func:`read_compact`; the wall's rates are the same on both); cached per folder."""
+    from tradetalks.data.registry import dataset_folder
+    from tradetalks.errors import ReferenceDataMissingError
+
+    try:
+        folder: Path | None = dataset_folder(NAME)
+    except ReferenceDataMissingError:
+        folder = None
+    return _load_table(folder)
+
+
+@lru_cache(maxsize=4)
+def _load_table(folder: Path | None) -> UsImportsHS2:
+    from tradetalks.data.registry import BUNDLED_DIR
+
+    return read_table(folder) if folder is not None else read_compact(BUNDLED_DIR / COMPACT_FILE)
