@@ -111,9 +111,10 @@ def solve_blocks(
     each; the blocks are split into ``workers`` contiguous groups; a script that uses them needs an
     ``if __name__ == "__main__":`` guard, as for any spawned :mod:`multiprocessing` user). The default is 1:
     since the shared-columns residual (:mod:`tradetalks.model.ossa_columns`) a solve costs about as much as
-    shipping its flows back, and on this 2-core machine the pool was slower than one process (world2022,
-    load 1.6-2.3: 2,000 / 10,000 / 20,000 equilibria at 8,100 / 8,700 / 9,000 solves/s in one process and
-    5,600 / 7,500 / 4,900 on 2 workers). Sweeps use both cores through Dask partitions. ``threads`` > 1 solves
+    shipping its flows back. Measured on this 2-core machine (world2022, 2,000 equilibria): quiet (load 0.9),
+    7,950 solves/s in one process and 9,840 on 2 workers (1.24x); with another busy process (load 1.6-2.3),
+    8,100 in one process and 5,600 on 2 workers (10,000 / 20,000 equilibria: 8,700 / 9,000 vs 7,500 /
+    4,900). Sweeps use every core through Dask partitions. ``threads`` > 1 solves
     the blocks on a thread pool instead (measured: no gain, the batched matrix products of numpy hold the
     GIL). Every member starts from the same model and its Newton path depends on its own inputs only (up
     to the rounding of the matrix products over a block's members), and the blocks do not depend on
