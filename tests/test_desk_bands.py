@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tradetalks.sweep import bands_for_evaluation
+from tradetalks.sweep.draws import available_sets
 from tradetalks.web import schemas as S
 from tradetalks.web.app import create_app
 from tradetalks.web.desk import BAND_SOURCE, desk_package
@@ -40,7 +41,10 @@ def test_desk_bands_equal_library_bands(client: TestClient) -> None:
     info = im["uncertainty"]
     assert info["n_draws"] == DRAWS and info["seed"] == 4 and info["percentiles"] == [5.0, 95.0]
     ge_cases = [k for k in info["side_cases"] if not k.startswith("purchase-")]  # purchase costs: no solves
-    assert info["n_solves"] == (DRAWS + 1) * len(ge_cases) and 0.0 <= info["share_converged"] <= 1.0
+    # the central member, the draws and every published set the dataset carries (the bands' default)
+    assert info["sets"] == list(available_sets("world2022")) and len(info["sets"]) == 8
+    assert info["n_solves"] == (DRAWS + 1 + len(info["sets"])) * len(ge_cases)
+    assert 0.0 <= info["share_converged"] <= 1.0
     spec = S.PackageSpec(**body)
     ref = bands_for_evaluation({"desk": evaluate_spec(desk_package(spec))}, dataset(spec.dataset), DRAWS,
                                seed=4).band_frame(BAND_SOURCE).droplevel("scenario")

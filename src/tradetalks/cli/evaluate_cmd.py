@@ -220,7 +220,8 @@ def evaluate_cmd(
     ] = 0,
     elasticity_sets: Annotated[
         str | None, typer.Option("--elasticity-sets", metavar="A,B",
-                                 help="Named elasticity sets the bands also span (datasets that carry them).")
+                                 help="Named elasticity sets the bands also span (default: every set the "
+                                      "dataset carries, e.g. the eight of world2022; 'none': none).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws.")] = 0,
     elasticities: Annotated[

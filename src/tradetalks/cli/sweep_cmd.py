@@ -101,7 +101,7 @@ def bands_for_cli(results: dict[str, Any], n_draws: int, sets: str | None, seed:
     from tradetalks.sweep.uncertainty import bands_for_evaluation
 
     names = parse_sets(sets)
-    if n_draws == 0 and not names:
+    if n_draws == 0 and not names:  # neither draws nor sets asked for
         return None
     if n_draws < 0:
         raise SweepSpecError("--uncertainty", "a whole number of draws >= 0", str(n_draws))
@@ -184,9 +184,13 @@ def print_bargain_bands(bands: Any) -> None:
     console.print(tab)
 
 
-def parse_sets(text: str | None) -> tuple[str, ...]:
-    """``"CP,IS"`` -> ("CP", "IS")."""
-    return tuple(s.strip() for s in text.split(",") if s.strip()) if text else ()
+def parse_sets(text: str | None) -> tuple[str, ...] | None:
+    """``"CP,IS"`` -> ("CP", "IS"); ``"none"`` -> (); not given -> ``None`` (every set the dataset carries)."""
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return ()
+    return tuple(s.strip() for s in text.split(",") if s.strip())
 
 
 @app.command("run")

@@ -29,7 +29,7 @@ import xarray as xr
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import SweepSpecError
 from tradetalks.model.common import SolverOptions
-from tradetalks.sweep.draws import DrawOptions, ElasticityDraws, make_draws
+from tradetalks.sweep.draws import DrawOptions, ElasticityDraws, available_sets, make_draws
 from tradetalks.sweep.headline import (
     CaseTable,
     batch_headline,
@@ -165,10 +165,15 @@ class UncertaintyResult:
                              **band_stats(vv[:, q], oo), "unit": unit_of(str(metric)), "source": over})
         return pd.DataFrame(rows).set_index(["scenario", "metric"])
 
+    @property
+    def set_names(self) -> list[str]:
+        """Names of the published elasticity sets among the members."""
+        return [str(lab)[4:] for lab, k in zip(self.draws.label, self.draws.kind, strict=True) if k == "set"]
+
     def describe(self) -> str:
         """One line: members, seed, dispersion, sets, side cases, converged share."""
         ok = self.solve_flags
-        sets = [lab[4:] for lab, k in zip(self.draws.label, self.draws.kind, strict=True) if k == "set"]
+        sets = self.set_names
         return (f"{self.n_draws} Monte Carlo draws (seed {self.seed}; {self.draws.dispersion_source})"
                 + (f", sets {', '.join(sets)}" if sets else "")
                 + f", side items {'/'.join(str(s) for s in self.values['side'].values)}"
@@ -179,7 +184,7 @@ class UncertaintyResult:
         out: dict[str, Any] = {
             "dataset": self.dataset, "n_draws": self.n_draws, "seed": self.seed,
             "dispersion": self.draws.dispersion_source,
-            "sets": [lab[4:] for lab, k in zip(self.draws.label, self.draws.kind, strict=True) if k == "set"],
+            "sets": self.set_names,
             "side_cases": dict(self.side_notes),
             "n_solves": int(self.solve_flags.size), "n_converged": int(self.solve_flags.sum()),
             "share_converged": float(self.solve_flags.mean()),
@@ -303,7 +308,7 @@ def bands_for_evaluation(
     n_draws: int,
     *,
     seed: int = 0,
-    sets: Sequence[str] = (),
+    sets: Sequence[str] | None = None,
     dispersion: float | None = None,
     correlation: float | None = None,
     options: SolverOptions = SolverOptions(),
@@ -323,7 +328,9 @@ def bands_for_evaluation(
     seed
         Seed of the draws.
     sets
-        Named published elasticity sets to add (the dataset must carry them).
+        Named published elasticity sets the bands also span (the dataset must carry them); ``None``
+        (default): every set the dataset carries (:func:`~tradetalks.sweep.draws.available_sets`; none for
+        most datasets); ``()``: none.
     dispersion, correlation
         Stated dispersion of the draws (defaults of :class:`~tradetalks.sweep.draws.DrawOptions`).
     threads
@@ -339,7 +346,8 @@ def bands_for_evaluation(
         kw["dispersion"] = dispersion
     if correlation is not None:
         kw["correlation"] = correlation
-    opts = DrawOptions(n_draws=n_draws, seed=seed, sets=tuple(sets), **kw)
+    chosen = available_sets(str(data.name)) if sets is None else tuple(sets)
+    opts = DrawOptions(n_draws=n_draws, seed=seed, sets=chosen, **kw)
     draws = make_draws(data, opts)
     inputs = [inputs_from_evaluation(pr, data) for pr in results.values()]
     return uncertainty(data, inputs, draws, options=options, threads=threads)

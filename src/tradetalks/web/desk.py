@@ -173,6 +173,7 @@ def band_tables(results: Mapping[str, Any], data: TradeData, n_draws: int,
         ok = np.asarray(u.converged.sel(scenario=name, side=sides).values, dtype=bool)
         info: dict[str, object] = {
             "n_draws": u.n_draws, "seed": u.seed, "dispersion": u.draws.dispersion_source,
+            "sets": u.set_names,
             "side_cases": dict(u.side_notes), "n_solves": int(ok.size), "n_converged": int(ok.sum()),
             "share_converged": float(ok.mean()), "percentiles": list(PERCENTILES), "source": BAND_SOURCE,
             "description": _describe(u, name),
