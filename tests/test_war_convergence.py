@@ -60,3 +60,14 @@ def test_war_cli_exits_3_with_the_reason(economy: Path, monkeypatch: pytest.Monk
     out = json.loads(res.stdout)
     assert out["converged"] is False and "players: C1" in out["why_not_converged"]  # player 1 of countries C0, C1, C2
     assert runner.invoke(app, ["--allow-nonconverged", *args]).exit_code == 0
+
+
+def test_web_war_carries_the_reason(economy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web's war (the job behind POST /api/war) gives the same reason as the CLI."""
+    from tradetalks.data import load
+    from tradetalks.web import services
+
+    monkeypatch.setattr(services, "dataset", lambda name: load(economy))
+    _fail_checks_of(1, monkeypatch)
+    out = services._war_result("econ", "balanced", ("C0", "C1"), False)
+    assert not out.converged and out.why_not_converged.endswith("players: C1")

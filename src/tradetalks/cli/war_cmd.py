@@ -94,7 +94,7 @@ def war_cmd(
     payload = _war_payload(data, base, war, ps, rows, closure, political_weights, mfn)
     if as_json:
         emit_json(payload)
-        check_converged(war.converged, f"trade war ({_why(war, data)})", False)
+        check_converged(war.converged, f"trade war ({war.reason(data.countries)})", False)
         return
     console.print(
         _regions_table(
@@ -107,13 +107,7 @@ def war_cmd(
         f"rounds {war.rounds}, converged {war.converged}, last change {war.max_change:.2e}, "
         f"{war.seconds:.1f} s"
     )
-    check_converged(war.converged, f"trade war ({_why(war, data)})", False)
-
-
-def _why(war: Any, data: Any) -> str:
-    """Why the war did not converge, with the players' names."""
-    names = ", ".join(data.countries[p] for p in war.unconverged_players)
-    return str(war.why) + (f"; players: {names}" if names else "")
+    check_converged(war.converged, f"trade war ({war.reason(data.countries)})", False)
 
 
 def _war_payload(
@@ -148,7 +142,7 @@ def _war_payload(
         "players": [data.countries[p] for p in ps],
         "rounds": war.rounds,
         "converged": war.converged,
-        "why_not_converged": _why(war, data),
+        "why_not_converged": war.reason(data.countries),
         "max_change": war.max_change,
         "best_response_check_gain": war.improvement,
         "start_spread": war.spread,

@@ -141,6 +141,11 @@ class TradeWarResult:
     why: str = ""
     unconverged_players: tuple[int, ...] = ()
 
+    def reason(self, countries: Sequence[str]) -> str:
+        """:attr:`why` with the names of :attr:`unconverged_players` (empty when the war converged)."""
+        stuck = ", ".join(countries[p] for p in self.unconverged_players)
+        return self.why + (f"; players: {stuck}" if stuck else "")
+
     def median_tariff(self, country: int) -> float:
         """Median of a country's bilateral import tariffs pooled over partners and sectors."""
         n = self.tariff.shape[0]

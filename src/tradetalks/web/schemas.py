@@ -391,6 +391,8 @@ class WarCountry(BaseModel):
 class WarOut(BaseModel):
     rounds: int
     converged: bool
+    why_not_converged: str = Field(default="", description="why the war did not converge (empty when it did), "
+                                   "with the players whose best response did not converge")
     seconds: float
     countries: list[WarCountry]
     tariffs_pct: dict[str, dict[str, dict[str, float]]] = Field(

@@ -470,6 +470,7 @@ def _war_result(name: str, closure: str, players: tuple[str, ...], mfn: bool,
     df = res.to_frame("country")
     return S.WarOut(
         rounds=int(w.rounds), converged=bool(w.converged), seconds=float(w.seconds),
+        why_not_converged=w.reason(d.countries),
         countries=[
             S.WarCountry(country=str(c), player=bool(r["player"]), median_tariff_pct=float(r["median_tariff_pct"]),
                          welfare_pct=float(r["welfare_pct"]), gov_welfare_pct=float(r["gov_welfare_pct"]),
