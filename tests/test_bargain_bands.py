@@ -53,3 +53,31 @@ def test_zero_dispersion_and_no_deal_identities(solved) -> None:  # type: ignore
     assert np.abs(at_d.loc[f"{a}.gain_over_no_deal", ["p5", "p95", "min", "max"]].to_numpy(float)).max() < 1e-9
     with pytest.raises(SweepSpecError):
         package_bands(space, pkg.x, d.tariff, -1)
+
+
+def test_bands_span_the_datasets_sets() -> None:
+    """On world2022 (the space at the dataset's own σ) the members include its eight published sets: with zero
+    dispersion the band's range is exactly the range over the central σ and the sets, each set's value being
+    the space rebuilt at that set's σ (``space.evaluate``; 1e-8); a space at another σ gets no sets."""
+    from tradetalks.data import load
+    from tradetalks.data.elasticities import load_with_elasticities
+    from tradetalks.sweep.bargain_bands import dataset_sets
+    from tradetalks.sweep.draws import available_sets
+
+    data = load("world2022")
+    parties = ("USA", "JPN")
+    space = build_space(data, ossa.baseline_from_data(data, "data"), parties, upper=1.0)
+    d = status_quo(space)
+    x = space.reference_x() + 0.05
+    b = package_bands(space, x, d.tariff, 0, dispersion=0.0, data=data)
+    assert b.sets == available_sets("world2022") and len(b.sets) == 8
+    values = [space.evaluate(x, gradient=False).u[0]]
+    for name in b.sets:
+        alt = load_with_elasticities("world2022", name)
+        values.append(build_space(alt, ossa.baseline_from_data(alt, "data"), parties, upper=1.0)
+                      .evaluate(x, gradient=False).u[0])
+    row = b.frame.loc["USA.objective"]
+    assert row["n"] == 9
+    assert (row["min"], row["max"]) == pytest.approx((min(values), max(values)), rel=1e-8, abs=1e-8)
+    rescaled = build_space(data, ossa.calibrate(data.trade, data.tariff, np.full(data.n_sectors, 5.0)), parties)
+    assert dataset_sets(rescaled, data) == {}

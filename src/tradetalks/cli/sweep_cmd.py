@@ -155,15 +155,15 @@ def band_columns(df: Any, u: Any, diff: tuple[str, str] | None = None,
     return out
 
 
-def bargain_bands(space: Any, x: Any, nodeal: Any, n_draws: int, seed: int = 0) -> Any:
+def bargain_bands(space: Any, x: Any, nodeal: Any, n_draws: int, seed: int = 0, data: Any = None) -> Any:
     """Bands of a solved bargaining package (``tradetalks bargain --uncertainty N``): its objectives, gains
-    over the no-deal point, welfare and balance re-evaluated over N elasticity draws
-    (:func:`tradetalks.sweep.bargain_bands.package_bands`); ``None`` when N = 0."""
+    over the no-deal point, welfare and balance re-evaluated over N elasticity draws and the dataset's
+    published sets (:func:`tradetalks.sweep.bargain_bands.package_bands`); ``None`` when N = 0."""
     if not n_draws:
         return None
     from tradetalks.sweep.bargain_bands import package_bands
 
-    return package_bands(space, x, nodeal.tariff, n_draws, seed=seed)
+    return package_bands(space, x, nodeal.tariff, n_draws, seed=seed, data=data)
 
 
 def print_bargain_bands(bands: Any) -> None:
@@ -171,8 +171,9 @@ def print_bargain_bands(bands: Any) -> None:
     if bands is None:
         return
     df = bands.frame
-    tab = Table(title=f"The package over {bands.n_draws} elasticity draws (seed {bands.seed}; {bands.dispersion}): "
-                      "central [5 %, 95 %]")
+    sets = f", sets {', '.join(bands.sets)}" if bands.sets else ""
+    tab = Table(title=f"The package over {bands.n_draws} elasticity draws (seed {bands.seed}; {bands.dispersion})"
+                      f"{sets}: central [5 %, 95 %]")
     for col in ("figure", "unit", "central [p5, p95]", "converged"):
         tab.add_column(col, justify="left" if col in ("figure", "unit") else "right")
     for metric, r in df.iterrows():

@@ -2,9 +2,9 @@ r"""Bands on a bargaining solution's package (issue 13): the solved package re-e
 
 A bargaining solution (:mod:`tradetalks.bargain`) is a package x in instrument space, found at the
 space's calibrated σ. :func:`package_bands` holds x (and the no-deal point's tariffs) fixed and re-evaluates
-both for M members — the central σ and Monte Carlo draws around it
-(:func:`tradetalks.sweep.draws.mc_sigma`: mean-preserving log-normal, stated dispersion) — in **one batched
-solve** (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`). :func:`packages_bands` does the same
+both for M members — the central σ, Monte Carlo draws around it (:func:`tradetalks.sweep.draws.mc_sigma`:
+mean-preserving log-normal, stated dispersion) and, when the space is at the dataset's own σ, the dataset's
+published elasticity sets (:func:`dataset_sets`) — in **one batched solve** (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`). :func:`packages_bands` does the same
 for many packages of one space at once (the frontier's points and the solutions on the web): every package
 and the no-deal point are members of the same batched solves, over the same draws. Per member it reports both
 parties' objectives :math:`U_m(x)` (the space's own objectives, side-item valuations included), their gains
@@ -30,7 +30,14 @@ from tradetalks.errors import SweepSpecError
 from tradetalks.model import ossa_batch
 from tradetalks.model.common import SolverOptions
 from tradetalks.policy.outcome_arrays import OutcomeArrays, country_figures, pair_figures
-from tradetalks.sweep.draws import DEFAULT_CORRELATION, DEFAULT_DISPERSION, mc_sigma
+from tradetalks.sweep.draws import (
+    DEFAULT_CORRELATION,
+    DEFAULT_DISPERSION,
+    available_sets,
+    central_sigma,
+    mc_sigma,
+    set_sigmas,
+)
 from tradetalks.sweep.members import member_eq
 from tradetalks.sweep.uncertainty import PERCENTILES, band_stats
 
@@ -49,13 +56,14 @@ class PackageBands:
     seed: int
     dispersion: str
     parties: tuple[str, str]
+    sets: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN as null)."""
         rows = self.frame.reset_index().to_dict(orient="records")
         clean = [{str(k): (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
                  for r in rows]
-        return {"n_draws": self.n_draws, "seed": self.seed, "dispersion": self.dispersion,
+        return {"n_draws": self.n_draws, "seed": self.seed, "dispersion": self.dispersion, "sets": list(self.sets),
                 "percentiles": list(PERCENTILES), "parties": list(self.parties), "bands": clean}
 
 
@@ -134,6 +142,7 @@ def packages_bands(
     space: Any, xs: npt.ArrayLike, nodeal_tariff: npt.ArrayLike, n_draws: int, *, seed: int = 0,
     dispersion: float = DEFAULT_DISPERSION, correlation: float = DEFAULT_CORRELATION,
     options: SolverOptions = SolverOptions(strict=False), progress: ProgressFn | None = None,
+    data: Any = None,
 ) -> ManyBands:
     """Bands of P packages of one space (and of their no-deal point) over the same elasticity draws, the
     packages and the no-deal point stacked as members of batched solves (at most :data:`MAX_BLOCK_MEMBERS`
@@ -153,6 +162,10 @@ def packages_bands(
         Of the draws (:mod:`tradetalks.sweep.draws`).
     progress
         ``progress(done, total)`` after each batched solve (members solved so far, all members).
+    data
+        The dataset the space was built from: when the space's σ is the dataset's own, the members also
+        include every published elasticity set the dataset carries (:func:`dataset_sets`), as the
+        evaluation's bands do.
 
     Raises
     ------
@@ -164,8 +177,9 @@ def packages_bands(
     if xa.ndim != 2:
         raise SweepSpecError("packages", "a (P, K) array of instrument vectors", f"shape {xa.shape}")
     central = np.asarray(space.base.sigma, dtype=float)
+    named = dataset_sets(space, data)
     sigma = np.concatenate([central[None], mc_sigma(central, np.full(central.size, dispersion), n_draws, seed,
-                                                    correlation)])
+                                                    correlation), *[v[None] for v in named.values()]])
     m = sigma.shape[0]
     tariffs = [np.asarray(space.tariffs(x), dtype=float) for x in xa] + [np.asarray(nodeal_tariff, dtype=float)]
     sides: list[FloatArray | None] = [x for x in xa] + [None]
@@ -183,7 +197,7 @@ def packages_bands(
     def bands(series: dict[str, tuple[FloatArray, str]], conv: BoolArray) -> PackageBands:
         rows = [{"metric": key, "central": float(v[0]), **band_stats(v, conv), "unit": unit}
                 for key, (v, unit) in series.items()]
-        return PackageBands(pd.DataFrame(rows).set_index("metric"), n_draws, seed, note, (a, b))
+        return PackageBands(pd.DataFrame(rows).set_index("metric"), n_draws, seed, note, (a, b), tuple(named))
 
     d = q - 1
 
@@ -206,7 +220,7 @@ def packages_bands(
 def package_bands(
     space: Any, x: npt.ArrayLike, nodeal_tariff: npt.ArrayLike, n_draws: int, *, seed: int = 0,
     dispersion: float = DEFAULT_DISPERSION, correlation: float = DEFAULT_CORRELATION,
-    options: SolverOptions = SolverOptions(strict=False),
+    options: SolverOptions = SolverOptions(strict=False), data: Any = None,
 ) -> PackageBands:
     """Bands of a solved package's objectives, gains, welfare and balance over elasticity draws (module
     docstring): :func:`packages_bands` of the one package.
@@ -223,6 +237,8 @@ def package_bands(
         Monte Carlo draws (≥ 0; the central member is always added).
     seed, dispersion, correlation
         Of the draws (:mod:`tradetalks.sweep.draws`).
+    data
+        The dataset the space was built from (adds its published sets, as in :func:`packages_bands`).
 
     Raises
     ------
@@ -232,7 +248,19 @@ def package_bands(
     _check(n_draws, dispersion, correlation)
     xa = np.asarray(x, dtype=float)
     return packages_bands(space, xa[None], nodeal_tariff, n_draws, seed=seed, dispersion=dispersion,
-                          correlation=correlation, options=options).packages[0]
+                          correlation=correlation, options=options, data=data).packages[0]
 
 
-__all__ = ["MAX_BLOCK_MEMBERS", "ManyBands", "PackageBands", "package_bands", "packages_bands"]
+def dataset_sets(space: Any, data: Any) -> dict[str, FloatArray]:
+    """σ of every published elasticity set of ``data`` (:func:`tradetalks.sweep.draws.available_sets`) when
+    the space was calibrated at the dataset's own σ (else, e.g. a re-scaled σ of ``--sigma``, none: the sets
+    are not variations around the space's σ); ``{}`` without ``data``."""
+    if data is None:
+        return {}
+    names = available_sets(str(data.name))
+    if not names or not np.allclose(np.asarray(space.base.sigma, dtype=float), central_sigma(data), rtol=1e-12):
+        return {}
+    return dict(zip(names, set_sigmas(data, names), strict=True))
+
+
+__all__ = ["MAX_BLOCK_MEMBERS", "ManyBands", "PackageBands", "dataset_sets", "package_bands", "packages_bands"]

@@ -117,8 +117,8 @@ def _solution_x(tr: sv.Traced, s: S.SolutionOut) -> FloatArray:
     return tr.frontier.package_near(np.array([s.u_us, s.u_jp]))
 
 
-def _bands_of(tr: sv.Traced, xs: FloatArray, n_draws: int, seed: int,
-              report: Report) -> tuple[list[tuple[list[float] | None, list[float] | None]],
+def _bands_of(tr: sv.Traced, xs: FloatArray, n_draws: int, seed: int, report: Report,
+              dataset_name: str) -> tuple[list[tuple[list[float] | None, list[float] | None]],
                                        tuple[list[float] | None, list[float] | None], dict[str, object]]:
     """[p5, p95] of both objectives for each package of ``xs`` and for the no-deal point, and the summary,
     from one :func:`tradetalks.sweep.bargain_bands.packages_bands` call."""
@@ -126,7 +126,7 @@ def _bands_of(tr: sv.Traced, xs: FloatArray, n_draws: int, seed: int,
     from tradetalks.sweep.uncertainty import PERCENTILES
 
     a, b = tr.space.parties
-    mb = packages_bands(tr.space, xs, tr.nodeal.tariff, n_draws, seed=seed,
+    mb = packages_bands(tr.space, xs, tr.nodeal.tariff, n_draws, seed=seed, data=sv.dataset(dataset_name),
                         progress=lambda done, total: report(done / max(total, 1), f"draws: {done}/{total} solves"))
 
     def both(df: pd.DataFrame) -> tuple[list[float] | None, list[float] | None]:
@@ -134,7 +134,8 @@ def _bands_of(tr: sv.Traced, xs: FloatArray, n_draws: int, seed: int,
 
     n, ok = int(mb.converged.size), int(mb.converged.sum())
     info: dict[str, object] = {
-        "n_draws": n_draws, "seed": seed, "dispersion": mb.nodeal.dispersion, "percentiles": list(PERCENTILES),
+        "n_draws": n_draws, "seed": seed, "dispersion": mb.nodeal.dispersion, "sets": list(mb.nodeal.sets),
+        "percentiles": list(PERCENTILES),
         "packages": len(mb.packages), "n_solves": n, "n_converged": ok, "share_converged": ok / n if n else None,
         "note": "each package held fixed and re-evaluated over the draws (not re-negotiated per draw); "
                 "a package's band counts the draws where it and the no-deal point converged",
@@ -144,14 +145,14 @@ def _bands_of(tr: sv.Traced, xs: FloatArray, n_draws: int, seed: int,
 
 
 def _with_bands(out: S.FrontierOut, tr: sv.Traced, extra: FloatArray, n_draws: int, seed: int,
-                report: Report) -> tuple[S.FrontierOut, list[tuple[list[float] | None, list[float] | None]]]:
+                report: Report, dataset_name: str) -> tuple[S.FrontierOut, list[tuple[list[float] | None, list[float] | None]]]:
     """``out`` with bands on its points, solutions and no-deal point, and the bands of the ``extra``
     packages, from one call."""
     k = int(np.asarray(tr.frontier.x).shape[1])
     xs = np.concatenate([np.asarray(tr.frontier.x, dtype=float).reshape(-1, k),
                          np.array([_solution_x(tr, s) for s in out.solutions], dtype=float).reshape(-1, k),
                          np.asarray(extra, dtype=float).reshape(-1, k)])
-    bands, nd, info = _bands_of(tr, xs, n_draws, seed, report)
+    bands, nd, info = _bands_of(tr, xs, n_draws, seed, report, dataset_name)
     p, q = len(out.points), len(out.solutions)
     points = [pt.model_copy(update={"u_us_band": bu, "u_jp_band": bj})
               for pt, (bu, bj) in zip(out.points, bands[:p], strict=True)]
@@ -173,7 +174,7 @@ def frontier_bands(spec: S.FrontierSpec, n_draws: int, seed: int, report: Report
     key = tuple(getattr(base, f) for f in S.FrontierSpec.model_fields)
     res: S.FrontierOut = _cached(("frontier", key, n_draws, seed),
                                  lambda: _with_bands(out, tr, np.empty((0, 0)), n_draws, seed,
-                                                     report)[0])
+                                                     report, base.dataset)[0])
     return res
 
 
@@ -190,7 +191,7 @@ def simulation_bands(spec: S.SimulationSpec, result: dict[str, Any], report: Rep
     offers = np.array([tr.frontier.package_near(np.array([float(r[f"u_{a}"]), float(r[f"u_{b}"])])) for r in rows],
                       dtype=float).reshape(len(rows), -1)
     fr, bands = _with_bands(sv.frontier(base), tr, offers, spec.uncertainty,
-                            spec.uncertainty_seed, report)
+                            spec.uncertainty_seed, report, base.dataset)
     log = [{**r, f"u_{a}_band": ba, f"u_{b}_band": bb} for r, (ba, bb) in zip(rows, bands, strict=True)]
     return {**result, "log": log, "frontier": fr.model_dump(), "uncertainty": fr.uncertainty}
 
