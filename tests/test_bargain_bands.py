@@ -81,3 +81,35 @@ def test_bands_span_the_datasets_sets() -> None:
     assert (row["min"], row["max"]) == pytest.approx((min(values), max(values)), rel=1e-8, abs=1e-8)
     rescaled = build_space(data, ossa.calibrate(data.trade, data.tariff, np.full(data.n_sectors, 5.0)), parties)
     assert dataset_sets(rescaled, data) == {}
+
+
+def test_bands_span_the_side_item_cases() -> None:
+    """A space with transfers: the objective bands also span the pledge's low / high valuation and the purchases'
+    low / high cost (at the central σ; side items are lump sums outside the GE solve, so no re-solve). With
+    zero dispersion and no draws, Japan's objective over the cases equals the central value plus the case's
+    side-value difference; the pledge-high case costs the payer 100 · pledge · (k_high − k_central) / E more,
+    with k the annual transfer per US$ pledged of ``policy.pledge.value_pledge`` (1e-9)."""
+    from tradetalks.data import load
+    from tradetalks.policy.pledge import value_pledge
+    from tradetalks.sweep.bargain_bands import side_cases
+
+    data = load("world2022")
+    space = build_space(data, ossa.baseline_from_data(data, "data"), ("USA", "JPN"), upper=1.0, transfers=True)
+    assert side_cases(space) == ("pledge-low", "pledge-high", "purchase-low", "purchase-high")
+    x = space.reference_x()
+    names = [ins.name for ins in space.instruments]
+    x[names.index("pledge")], x[names.index("purchases")] = 100.0, 5.0
+    d = status_quo(space)
+    b = package_bands(space, x, d.tariff, 0, dispersion=0.0)
+    assert b.side_cases == side_cases(space)
+    u0 = space.evaluate(x, gradient=False).u
+    values = [u0[1]] + [u0[1] - space.side_value(x)[1] + space.side_value(x, c)[1] for c in b.side_cases]
+    row = b.frame.loc["JPN.objective"]
+    assert row["n"] == 5 and row["central"] == pytest.approx(u0[1], abs=1e-9)
+    assert (row["min"], row["max"]) == pytest.approx((min(values), max(values)), abs=1e-9)
+    band = value_pledge()
+    k = {c: band.case(c).annual_transfer_usd_bn / band.terms.total_usd_bn for c in ("central", "high")}
+    e_jpn = next(v.expenditure_bn[1] for v in space.valuations if v.kind == "pledge")
+    diff = space.side_value(x, "pledge-high")[1] - space.side_value(x)[1]
+    assert diff == pytest.approx(-100.0 * 100.0 * (k["high"] - k["central"]) / e_jpn, abs=1e-9)
+    assert b.frame.loc["JPN.welfare_pct", "n"] == 1  # GE figures: no side cases

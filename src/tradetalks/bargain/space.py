@@ -167,13 +167,15 @@ class PackageSpace:
         self._warm["x"] = (np.log(eq.w_hat), np.log(eq.e_hat))
         return eq
 
-    def side_value(self, x: FloatArray) -> FloatArray:
-        """(ΔU_A, ΔU_B) of the valued side instruments at package x."""
+    def side_value(self, x: FloatArray, case: str | None = None) -> FloatArray:
+        """(ΔU_A, ΔU_B) of the valued side instruments at package x (under a side-item ``case`` of the
+        bands, :meth:`tradetalks.bargain.transfers.SideValuation.under`)."""
         out = np.zeros(2)
         for v in self.valuations:
+            val = v if case is None else v.under(case)
             for k, ins in enumerate(self.instruments):
                 if ins.name == v.name:
-                    out += v.value(float(x[k]))
+                    out += val.value(float(x[k]))
         return out
 
     def evaluate(self, x: npt.ArrayLike, gradient: bool = True) -> PackageEval:

@@ -25,6 +25,7 @@ equilibrium (:mod:`tradetalks.bargain.space`), so the frontier spans tariffs and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -39,6 +40,8 @@ FloatArray = npt.NDArray[np.float64]
 
 PLEDGE = "pledge"
 PURCHASES = "purchases"
+SIDE_CASES = ("pledge-low", "pledge-high", "purchase-low", "purchase-high")
+"""Side-item cases of the bargaining bands (:meth:`SideValuation.under`), as the evaluation's."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,29 @@ class SideValuation:
     sigma: float = 4.0
     sector: str = ""
     source: str = ""
+    epsilon: float = math.inf
+
+    def under(self, case: str) -> SideValuation:
+        """This valuation under a side-item case of the bands (:data:`SIDE_CASES`): ``pledge-low|high`` the
+        low / high annual transfer per US$ pledged of :func:`tradetalks.policy.pledge.value_pledge`,
+        ``purchase-low|high`` the purchase cost case of :data:`tradetalks.policy.purchases.COST_CASES`
+        (σ times its factor, the seller's ε); unchanged by a case of the other kind."""
+        if case not in SIDE_CASES:
+            raise BargainingError(f"side-item case: expected one of {SIDE_CASES}; found {case!r}")
+        kind, level = case.split("-")
+        if kind == "pledge" and self.kind == "pledge":
+            from tradetalks.policy.pledge import value_pledge
+
+            band = value_pledge()
+            per = band.case("low" if level == "low" else "high").annual_transfer_usd_bn / band.terms.total_usd_bn
+            return replace(self, per_unit=per, source=f"{self.source}; case {case}")
+        if kind == "purchase" and self.kind == "purchase":
+            from tradetalks.policy.purchases import COST_CASES
+
+            f, eps = COST_CASES[level]
+            return replace(self, sigma=self.sigma * f, epsilon=self.epsilon if math.isinf(eps) else eps,
+                           source=f"{self.source}; case {case}")
+        return self
 
     def annual_usd_bn(self, v: float) -> FloatArray:
         """(ΔW_A, ΔW_B) in US$bn a year at instrument value v."""
@@ -84,7 +110,7 @@ class SideValuation:
         from tradetalks.policy.purchases import PurchaseCommitment, purchase_cost
 
         c = PurchaseCommitment("buyer", "seller", self.sector or "sector", max(v, 0.0), "increment")
-        pc = purchase_cost(c, self.baseline_bn, self.sigma)
+        pc = purchase_cost(c, self.baseline_bn, self.sigma, self.epsilon)
         out[self.payer], out[1 - self.payer] = pc.welfare_change_usd_bn, pc.tot_transfer_usd_bn
         return out
 

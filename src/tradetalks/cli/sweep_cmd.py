@@ -171,7 +171,8 @@ def print_bargain_bands(bands: Any) -> None:
     if bands is None:
         return
     df = bands.frame
-    sets = f", sets {', '.join(bands.sets)}" if bands.sets else ""
+    sets = (f", sets {', '.join(bands.sets)}" if bands.sets else "") + (
+        f", side items {'/'.join(bands.side_cases)}" if bands.side_cases else "")
     tab = Table(title=f"The package over {bands.n_draws} elasticity draws (seed {bands.seed}; {bands.dispersion})"
                       f"{sets}: central [5 %, 95 %]")
     for col in ("figure", "unit", "central [p5, p95]", "converged"):

@@ -4,7 +4,9 @@ A bargaining solution (:mod:`tradetalks.bargain`) is a package x in instrument s
 space's calibrated σ. :func:`package_bands` holds x (and the no-deal point's tariffs) fixed and re-evaluates
 both for M members — the central σ, Monte Carlo draws around it (:func:`tradetalks.sweep.draws.mc_sigma`:
 mean-preserving log-normal, stated dispersion) and, when the space is at the dataset's own σ, the dataset's
-published elasticity sets (:func:`dataset_sets`) — in **one batched solve** (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`). :func:`packages_bands` does the same
+published elasticity sets (:func:`dataset_sets`) — in **one batched solve**; with transfers as instruments,
+the objectives also span the side-item cases (:func:`side_cases`: the pledge's low / high valuation and the
+purchases' low / high cost, at the central σ: the space's side items are lump sums outside the GE solve) (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`). :func:`packages_bands` does the same
 for many packages of one space at once (the frontier's points and the solutions on the web): every package
 and the no-deal point are members of the same batched solves, over the same draws. Per member it reports both
 parties' objectives :math:`U_m(x)` (the space's own objectives, side-item valuations included), their gains
@@ -57,6 +59,7 @@ class PackageBands:
     dispersion: str
     parties: tuple[str, str]
     sets: tuple[str, ...] = ()
+    side_cases: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN as null)."""
@@ -64,6 +67,7 @@ class PackageBands:
         clean = [{str(k): (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
                  for r in rows]
         return {"n_draws": self.n_draws, "seed": self.seed, "dispersion": self.dispersion, "sets": list(self.sets),
+                "side_cases": list(self.side_cases),
                 "percentiles": list(PERCENTILES), "parties": list(self.parties), "bands": clean}
 
 
@@ -193,27 +197,39 @@ def packages_bands(
             progress(blk.stop * m, q * m)
     a, b = space.parties
     note = f"stated dispersion: cv of ln(sigma-1) {dispersion:g}, common share rho {correlation:g}, around the space's sigma"
-
-    def bands(series: dict[str, tuple[FloatArray, str]], conv: BoolArray) -> PackageBands:
-        rows = [{"metric": key, "central": float(v[0]), **band_stats(v, conv), "unit": unit}
-                for key, (v, unit) in series.items()]
-        return PackageBands(pd.DataFrame(rows).set_index("metric"), n_draws, seed, note, (a, b), tuple(named))
-
     d = q - 1
+    cases = side_cases(space)
+    # side-item cases at the central sigma: the space's side items are lump sums outside the GE solve, so a
+    # case changes the objectives by its side value only (no re-solve); GE figures are unchanged
+    extra = np.array([[obj[p, 0] - space.side_value(xa[p]) + space.side_value(xa[p], c) for c in cases]
+                      for p in range(d)]).reshape(d, len(cases), 2)
+    Series = dict[str, tuple[FloatArray, str, BoolArray]]
 
-    def common(p: int) -> dict[str, tuple[FloatArray, str]]:
-        return {f"{a}.welfare_pct": (wel[p, :, 0], "%"), f"{b}.welfare_pct": (wel[p, :, 1], "%"),
-                f"balance.{a}-{b}.after": (bal[p], "US$bn")}
+    def bands(series: Series) -> PackageBands:
+        rows = [{"metric": key, "central": float(v[0]), **band_stats(v, conv), "unit": unit}
+                for key, (v, unit, conv) in series.items()]
+        return PackageBands(pd.DataFrame(rows).set_index("metric"), n_draws, seed, note, (a, b), tuple(named),
+                            cases)
 
-    packs = tuple(
-        bands({f"{a}.objective": (obj[p, :, 0], "100 ln G"), f"{b}.objective": (obj[p, :, 1], "100 ln G"),
-               f"{a}.gain_over_no_deal": (obj[p, :, 0] - obj[d, :, 0], "100 ln G"),
-               f"{b}.gain_over_no_deal": (obj[p, :, 1] - obj[d, :, 1], "100 ln G"), **common(p)},
-              ok[p] & ok[d])
-        for p in range(d)
-    )
-    nd = bands({f"{a}.objective": (obj[d, :, 0], "100 ln G"), f"{b}.objective": (obj[d, :, 1], "100 ln G"),
-                **common(d)}, ok[d])
+    def package(p: int) -> Series:
+        conv = ok[p] & ok[d]
+        with_cases = np.concatenate([conv, np.repeat(conv[0], len(cases))])
+        out: Series = {}
+        for i, party in enumerate((a, b)):
+            u = np.concatenate([obj[p, :, i], extra[p, :, i]])
+            out[f"{party}.objective"] = (u, "100 ln G", with_cases)
+        for i, party in enumerate((a, b)):
+            gain = np.concatenate([obj[p, :, i] - obj[d, :, i], extra[p, :, i] - obj[d, 0, i]])
+            out[f"{party}.gain_over_no_deal"] = (gain, "100 ln G", with_cases)
+        return out | ge(p, conv)
+
+    def ge(p: int, conv: BoolArray) -> Series:
+        return {f"{a}.welfare_pct": (wel[p, :, 0], "%", conv), f"{b}.welfare_pct": (wel[p, :, 1], "%", conv),
+                f"balance.{a}-{b}.after": (bal[p], "US$bn", conv)}
+
+    packs = tuple(bands(package(p)) for p in range(d))
+    nd = bands({f"{a}.objective": (obj[d, :, 0], "100 ln G", ok[d]), f"{b}.objective": (obj[d, :, 1], "100 ln G", ok[d]),
+                **ge(d, ok[d])})
     return ManyBands(packs, nd, ok)
 
 
@@ -251,6 +267,15 @@ def package_bands(
                           correlation=correlation, options=options, data=data).packages[0]
 
 
+def side_cases(space: Any) -> tuple[str, ...]:
+    """The side-item cases (:data:`tradetalks.bargain.transfers.SIDE_CASES`) of the space's valued side
+    instruments: the pledge's low / high valuation, the purchases' low / high cost; none without transfers."""
+    from tradetalks.bargain.transfers import SIDE_CASES
+
+    kinds = {v.kind for v in getattr(space, "valuations", ())}
+    return tuple(c for c in SIDE_CASES if c.split("-")[0] in kinds)
+
+
 def dataset_sets(space: Any, data: Any) -> dict[str, FloatArray]:
     """σ of every published elasticity set of ``data`` (:func:`tradetalks.sweep.draws.available_sets`) when
     the space was calibrated at the dataset's own σ (else, e.g. a re-scaled σ of ``--sigma``, none: the sets
@@ -263,4 +288,5 @@ def dataset_sets(space: Any, data: Any) -> dict[str, FloatArray]:
     return dict(zip(names, set_sigmas(data, names), strict=True))
 
 
-__all__ = ["MAX_BLOCK_MEMBERS", "ManyBands", "PackageBands", "dataset_sets", "package_bands", "packages_bands"]
+__all__ = ["MAX_BLOCK_MEMBERS", "ManyBands", "PackageBands", "dataset_sets", "package_bands", "packages_bands",
+           "side_cases"]
