@@ -317,8 +317,7 @@ def bargain_cmd(
     a, b = space.parties
     payload = _bargain_payload(dataset, closure, space, d, e, pkg, en, real, inv, inv_w, fr)
     payload["political_weights_source"] = political_weights_source(extra[3], political_weights)
-    bands = bargain_bands(space, pkg.x, d, parse_int(uncertainty, "--uncertainty", lo=0, hi=10_000),
-                          data=extra[3])  # issue 13
+    bands = bargain_bands(space, pkg.x, d, parse_int(uncertainty, "--uncertainty", lo=0, hi=10_000), extra[3])
     if bands is not None:
         payload["uncertainty"] = bands.as_dict()
     marks = {d.name: d.u, **({e.name: e.u} if e is not d else {})}

@@ -155,7 +155,7 @@ def band_columns(df: Any, u: Any, diff: tuple[str, str] | None = None,
     return out
 
 
-def bargain_bands(space: Any, x: Any, nodeal: Any, n_draws: int, seed: int = 0, data: Any = None) -> Any:
+def bargain_bands(space: Any, x: Any, nodeal: Any, n_draws: int, data: Any = None, seed: int = 0) -> Any:
     """Bands of a solved bargaining package (``tradetalks bargain --uncertainty N``): its objectives, gains
     over the no-deal point, welfare and balance re-evaluated over N elasticity draws and the dataset's
     published sets (:func:`tradetalks.sweep.bargain_bands.package_bands`); ``None`` when N = 0."""

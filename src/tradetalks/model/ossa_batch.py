@@ -462,6 +462,47 @@ def jacobian_at(pb: OssaParamBatch, tariff_new: npt.ArrayLike, x: tuple[FloatArr
     return jac
 
 
+ResidualFn = Callable[[FloatArray, npt.NDArray[np.intp], bool], tuple[FloatArray, FloatArray | None]]
+
+
+def _residual_fn(pb: OssaParamBatch, split: ossa_columns.ColumnSplit | None,
+                 dense: tuple[FloatArray, FloatArray, FloatArray] | None, nx: FloatArray) -> ResidualFn:
+    """Residuals (and Jacobians) of members ``idx`` at z = (ln ŵ, ln Ê), as :func:`tradetalks.model.solver.newton`
+    calls them: the shared-columns sums when the scenario has a split (the dense arrays of the members that
+    need their own Jacobian only), else the dense arrays (no copies when every member is active)."""
+    bsz, n = pb.size, pb.trade.shape[1]
+
+    def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
+        u, v = z[:, :n], z[:, n:]
+        everyone = idx.size == bsz
+        if split is not None and not want_jac:
+            return _split_residual(pb, split, idx, nx if everyone else nx[idx], u, v)[0], None
+        if split is not None:
+            g_t, x_t, tx_t = ossa_columns.dense_arrays(split, idx)
+            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, tx_t, nx[idx], u, v, want_jac)
+            return f, j
+        assert dense is not None
+        arrays = dense if everyone else (dense[0][idx], dense[1][idx], dense[2][idx])
+        f, j, *_ = _pb_residual_jacobian(pb, idx, *arrays, nx if everyone else nx[idx], u, v, want_jac)
+        return f, j
+
+    return fun
+
+
+def _flows(pb: OssaParamBatch, split: ossa_columns.ColumnSplit | None,
+           dense: tuple[FloatArray, FloatArray, FloatArray] | None, nx: FloatArray, u: FloatArray, v: FloatArray,
+           want_shares: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """New flows and shares (B, S, N, N) and Q (B, S, N) of every member at the solution."""
+    if split is not None:
+        sums = _split_residual(pb, split, np.arange(pb.size), nx, u, v)[1]
+        xn_t, share_t = ossa_columns.flows_and_shares(split, sums, want_shares)
+        return xn_t, share_t, sums.q.transpose(1, 0, 2)
+    assert dense is not None
+    _, _, xn_t, share_t, q_t = _pb_residual_jacobian(pb, np.arange(pb.size), *dense, nx, u, v, False,
+                                                     shares=want_shares, flows=True)
+    return xn_t, share_t, q_t
+
+
 def solve_equilibrium_batch(
     pb: OssaParamBatch,
     tariff_new: npt.ArrayLike,
@@ -502,38 +543,14 @@ def solve_equilibrium_batch(
         z0[:, :n] = np.broadcast_to(np.asarray(x0[0], dtype=float), (bsz, n))
         z0[:, n:] = np.broadcast_to(np.asarray(x0[1], dtype=float), (bsz, n))
 
-    def fun(z: FloatArray, idx: npt.NDArray[np.intp], want_jac: bool) -> tuple[FloatArray, FloatArray | None]:
-        u, v = z[:, :n], z[:, n:]
-        everyone = idx.size == bsz
-        if split is not None and not want_jac:
-            return _split_residual(pb, split, idx, nx if everyone else nx[idx], u, v)[0], None
-        if split is not None:  # Newton's own Jacobians: the dense arrays of these members only
-            g_t, x_t, tx_t = ossa_columns.dense_arrays(split, idx)
-            f, j, *_ = _pb_residual_jacobian(pb, idx, g_t, x_t, tx_t, nx[idx], u, v, want_jac)
-        elif everyone:  # every member active: no copies of the (B, S, N, N) arrays
-            assert dense is not None
-            f, j, *_ = _pb_residual_jacobian(pb, idx, *dense, nx, u, v, want_jac)
-        else:
-            assert dense is not None
-            f, j, *_ = _pb_residual_jacobian(pb, idx, dense[0][idx], dense[1][idx], dense[2][idx], nx[idx], u, v,
-                                             want_jac)
-        return f, j
-
+    fun = _residual_fn(pb, split, dense, nx)
     if chord is not None:
         offset, inverses = _member_steps(chord, pb.sigma)
         z0 = chord.x[None] + offset
         z0 = _chord_start(fun, z0, chord.jac, options.tol, inverses=inverses)
     res = newton(fun, z0, options)
     u, v = res.x[:, :n], res.x[:, n:]
-    if split is not None:
-        sums = _split_residual(pb, split, np.arange(bsz), nx, u, v)[1]
-        xn_t, share_t = ossa_columns.flows_and_shares(split, sums, want_shares)
-        q_t = sums.q.transpose(1, 0, 2)
-    else:
-        assert dense is not None
-        _, _, xn_t, share_t, q_t = _pb_residual_jacobian(
-            pb, np.arange(bsz), *dense, nx, u, v, False, shares=want_shares, flows=True
-        )
+    xn_t, share_t, q_t = _flows(pb, split, dense, nx, u, v, want_shares)
     xn, q = xn_t.transpose(0, 2, 3, 1), q_t.transpose(0, 2, 1)
     share = share_t.transpose(0, 2, 3, 1) if want_shares else np.broadcast_to(np.float64(np.nan), xn.shape)
     p_hat = q ** (1.0 / (1.0 - pb.sigma[:, None, :]))

@@ -212,16 +212,12 @@ def trade_war(
     tol = check_tolerance("tol", tol)
     gain_tol = check_tolerance("gain_tol", gain_tol)
     max_rounds = check_count("max_rounds", max_rounds)
-    game = _Game(
-        base, _players(base, players), mfn, political_weights, bilateral, parse_starts(list(starts)), options
-    )
+    game = _Game(base, _players(base, players), mfn, political_weights, bilateral, parse_starts(list(starts)),
+                 options)
     t = np.array(base.tariff if start_tariff is None else start_tariff, dtype=float)
     history: list[tuple[float, ...]] = []
     converged = checking = False
-    rnd = _Round(t, (), True, np.inf, 0.0)
-    spread = 0.0
-    change = np.inf
-    rounds = 0
+    rnd, spread, change, rounds = _Round(t, (), True, np.inf, 0.0), 0.0, np.inf, 0
     with single_blas_thread():
         for rounds in range(1, max_rounds + 1):
             rnd = _best_response_round(
@@ -237,17 +233,21 @@ def trade_war(
                 converged = True
                 break
             checking = change < tol
-    why = ""
+    why = _why_not(converged, checking, rnd, change, (tol, gain_tol, max_rounds))
+    return game.result(t, rounds, converged and rnd.converged, change, start, tuple(history), rnd.improvement,
+                       spread, why, rnd.failed)
+
+
+def _why_not(converged: bool, checking: bool, rnd: _Round, change: float, limits: tuple[float, float, int]) -> str:
+    """Why :func:`trade_war` did not converge (empty when it did); ``limits`` = (tol, gain_tol, max_rounds)."""
+    tol, gain_tol, max_rounds = limits
     if not converged:
-        why = (f"no fixed point in {max_rounds} rounds (last change {change:.2e}, tolerance {tol:g})" if not checking
-               else f"no gain below {gain_tol:g} in {max_rounds} rounds (last check's gain {rnd.improvement:.2e})")
-    elif not rnd.converged:
-        why = ("a best response of the final check did not converge (none gained, but a best response that "
-               "stops early, e.g. at a saddle point, proves nothing; more starts usually help)")
-    return game.result(
-        t, rounds, converged and rnd.converged, change, start, tuple(history), rnd.improvement, spread, why,
-        rnd.failed
-    )
+        return (f"no fixed point in {max_rounds} rounds (last change {change:.2e}, tolerance {tol:g})" if not checking
+                else f"no gain below {gain_tol:g} in {max_rounds} rounds (last check's gain {rnd.improvement:.2e})")
+    if not rnd.converged:
+        return ("a best response of the final check did not converge (none gained, but a best response that "
+                "stops early, e.g. at a saddle point, proves nothing; more starts usually help)")
+    return ""
 
 
 @dataclass(frozen=True)

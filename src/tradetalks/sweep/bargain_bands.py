@@ -142,6 +142,22 @@ def _solve_block(space: Any, sigma: FloatArray, tariffs: Sequence[FloatArray], s
     return obj.reshape(k, m, 2), wel.reshape(k, m, 2), bal.reshape(k, m), ok.reshape(k, m)
 
 
+def _solve_all(space: Any, sigma: FloatArray, tariffs: Sequence[FloatArray], sides: Sequence[FloatArray | None],
+               options: SolverOptions, progress: ProgressFn | None
+               ) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+    """:func:`_solve_block` over blocks of at most :data:`MAX_BLOCK_MEMBERS` members: objectives (q, M, 2),
+    welfare (q, M, 2), balance (q, M) and converged (q, M) of q scenarios × M members."""
+    q, m = len(tariffs), sigma.shape[0]
+    obj, wel, bal = np.empty((q, m, 2)), np.empty((q, m, 2)), np.empty((q, m))
+    ok = np.zeros((q, m), dtype=bool)
+    for blk in _blocks(q, m):
+        o, w, b_, c = _solve_block(space, sigma, [tariffs[i] for i in blk], [sides[i] for i in blk], options)
+        obj[blk.start:blk.stop], wel[blk.start:blk.stop], bal[blk.start:blk.stop], ok[blk.start:blk.stop] = o, w, b_, c
+        if progress is not None:
+            progress(blk.stop * m, q * m)
+    return obj, wel, bal, ok
+
+
 def packages_bands(
     space: Any, xs: npt.ArrayLike, nodeal_tariff: npt.ArrayLike, n_draws: int, *, seed: int = 0,
     dispersion: float = DEFAULT_DISPERSION, correlation: float = DEFAULT_CORRELATION,
@@ -184,17 +200,9 @@ def packages_bands(
     named = dataset_sets(space, data)
     sigma = np.concatenate([central[None], mc_sigma(central, np.full(central.size, dispersion), n_draws, seed,
                                                     correlation), *[v[None] for v in named.values()]])
-    m = sigma.shape[0]
     tariffs = [np.asarray(space.tariffs(x), dtype=float) for x in xa] + [np.asarray(nodeal_tariff, dtype=float)]
-    sides: list[FloatArray | None] = [x for x in xa] + [None]
+    obj, wel, bal, ok = _solve_all(space, sigma, tariffs, [*xa, None], options, progress)
     q = len(tariffs)
-    obj, wel, bal = np.empty((q, m, 2)), np.empty((q, m, 2)), np.empty((q, m))
-    ok = np.zeros((q, m), dtype=bool)
-    for blk in _blocks(q, m):
-        o, w, b_, c = _solve_block(space, sigma, [tariffs[i] for i in blk], [sides[i] for i in blk], options)
-        obj[blk.start:blk.stop], wel[blk.start:blk.stop], bal[blk.start:blk.stop], ok[blk.start:blk.stop] = o, w, b_, c
-        if progress is not None:
-            progress(blk.stop * m, q * m)
     a, b = space.parties
     note = f"stated dispersion: cv of ln(sigma-1) {dispersion:g}, common share rho {correlation:g}, around the space's sigma"
     d = q - 1
@@ -228,8 +236,7 @@ def packages_bands(
                 f"balance.{a}-{b}.after": (bal[p], "US$bn", conv)}
 
     packs = tuple(bands(package(p)) for p in range(d))
-    nd = bands({f"{a}.objective": (obj[d, :, 0], "100 ln G", ok[d]), f"{b}.objective": (obj[d, :, 1], "100 ln G", ok[d]),
-                **ge(d, ok[d])})
+    nd = bands({f"{p}.objective": (obj[d, :, i], "100 ln G", ok[d]) for i, p in enumerate((a, b))} | ge(d, ok[d]))
     return ManyBands(packs, nd, ok)
 
 
