@@ -23,6 +23,7 @@ from tradetalks.bargain.problem import (
     political_weights_array,
     political_weights_label,
     political_weights_name,
+    political_weights_source,
 )
 
 __all__ = ["SigmaOpt", "ossa_sigma_dataset"]  # issue 11 item 7: the one --sigma option, re-exported
@@ -30,7 +31,7 @@ from tradetalks.bargain.solutions import Solution
 from tradetalks.bargain.space import NoDealPoint, PackageSpace
 from tradetalks.cli.common import console, err_console
 from tradetalks.cli.model_cmd import SigmaOpt, ossa_sigma_dataset
-from tradetalks.data import load
+from tradetalks.data.elasticities import load_with_elasticities
 from tradetalks.errors import OptionError
 from tradetalks.model.common import check_closure
 from tradetalks.model.ossa import baseline_from_data
@@ -39,6 +40,8 @@ from tradetalks.model.strategic import (
     COOP_DEFAULT_STARTS,
     COOP_STARTS,
 )
+from tradetalks.policy.evaluate import elasticities_of
+from tradetalks.vocabulary import default_closure
 
 Dataset = Annotated[str, typer.Option(help="Dataset name (see `tradetalks data list`) or a .nc file.")]
 ClosureOpt = Annotated[
@@ -158,6 +161,20 @@ def _regions_table(rows: list[dict[str, Any]], title: str) -> Table:
     return tab
 
 
+def dataset_and_closure(dataset: str, sigma: str | None, closure: str | None) -> tuple[str, str]:
+    """The dataset for ``--dataset`` with ``--sigma`` (:func:`ossa_sigma_dataset`) and the closure
+    (``--closure``, default the dataset's: :func:`tradetalks.vocabulary.default_closure`)."""
+    name = ossa_sigma_dataset(dataset, sigma)
+    return name, closure or default_closure(name)
+
+
+def data_notes(data: Any, political_weights: str | bool) -> dict[str, object]:
+    """What a strategic or bargaining result says about its data: the elasticities used
+    (:func:`tradetalks.policy.evaluate.elasticities_of`) and where λ comes from."""
+    return {"elasticities": elasticities_of(data),
+            "political_weights_source": political_weights_source(data, political_weights)}
+
+
 def _split(text: str | None) -> list[str] | None:
     return None if not text else [p.strip() for p in text.split(",") if p.strip()]
 
@@ -173,10 +190,11 @@ def _two_party(
     escalate_items: list[str] | None,
     starts: str | None = None,
     transfers: bool = False,
+    elasticities: str | None = None,
 ) -> tuple[PackageSpace, tuple[Any, Any, Any, Any]]:
     """Build the two-party space; returns it with (λ or None, escalation tariffs or None, best-response
     starts, the dataset) for :func:`_nodeal`."""
-    data = load(data_name)
+    data = load_with_elasticities(data_name, elasticities)
     check_closure(closure)
     ps = _split(parties) or []
     if len(ps) != 2:

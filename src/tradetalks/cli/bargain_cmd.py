@@ -29,7 +29,6 @@ from tradetalks.bargain.problem import (
     political_weights_array,
     political_weights_label,
     political_weights_name,
-    political_weights_source,
     to_package,
 )
 from tradetalks.bargain.solutions import SOLUTIONS, Solution, solve
@@ -57,11 +56,12 @@ from tradetalks.cli._bargain_common import (
     _split,
     _starts,
     _two_party,
-    ossa_sigma_dataset,
+    data_notes,
+    dataset_and_closure,
 )
-from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.cli.common import ElasticitiesOpt, console, emit_json, guard
 from tradetalks.cli.sweep_cmd import bargain_bands, print_bargain_bands
-from tradetalks.data import load
+from tradetalks.data.elasticities import load_with_elasticities
 from tradetalks.errors import OptionError
 from tradetalks.inputs import (
     MAX_POINTS,
@@ -80,7 +80,6 @@ from tradetalks.vocabulary import (
     DEFAULT_DATASET,
     DEFAULT_IMPASSE,
     NO_DEAL_KINDS,
-    default_closure,
     normalise_no_deal,
 )
 
@@ -96,6 +95,7 @@ def frontier_cmd(
     upper: UpperOpt = 100.0,
     political_weights: PwOpt = False,
     sigma: SigmaOpt = None,
+    elasticities: ElasticitiesOpt = None,
     no_deal: NoDealOpt = DEFAULT_BREAKDOWN,
     escalate_items: EscOpt = None,
     starts: StartsOpt = None,
@@ -106,12 +106,10 @@ def frontier_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Pareto frontier of a two-party package space, restricted to the zone of agreement against a no-deal point."""
-    dataset = ossa_sigma_dataset(dataset, sigma)
-    closure = closure or default_closure(dataset)
+    dataset, closure = dataset_and_closure(dataset, sigma, closure)
     points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: bounded
-    space, extra = _two_party(
-        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts
-    )
+    space, extra = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights,
+                              escalate_items, starts, elasticities=elasticities)
     d = _nodeal(space, no_deal, extra)
     with _progress() as cb:
         fr = trace_frontier(space, points, nodeal=d.u, progress=cb)
@@ -122,7 +120,7 @@ def frontier_cmd(
         "closure": closure,
         "parties": [a, b],
         "objectives": [o.spec.as_dict() for o in space.objectives],
-        "political_weights_source": political_weights_source(extra[3], political_weights),
+        **data_notes(extra[3], political_weights),
         "instruments": [i.name for i in space.instruments],
         "no_deal": d.as_dict(),
         "points": fr.to_records(),
@@ -255,6 +253,7 @@ def bargain_cmd(
     closure: ClosureOpt = None,
     political_weights: PwOpt = False,
     sigma: SigmaOpt = None,
+    elasticities: ElasticitiesOpt = None,
     mfn: EqualGainMfnOpt = False,
     points: Annotated[int, typer.Option(help="Frontier points (bilateral).")] = 25,
     instrument: InstrOpt = None,
@@ -278,15 +277,14 @@ def bargain_cmd(
     """Bargaining solution: a two-party package (Nash, Kalai–Smorodinsky, egalitarian, equal-gain,
     Rubinstein) on the Pareto frontier against a no-deal point (default: the bilateral tariff war), or
     Ossa's multilateral equal-%-gain cooperative tariffs (no --parties)."""
-    dataset = ossa_sigma_dataset(dataset, sigma)
-    closure = closure or default_closure(dataset)
+    dataset, closure = dataset_and_closure(dataset, sigma, closure)
     if solution not in SOLUTIONS:
         raise OptionError("--solution", SOLUTIONS, solution)
     if parties is None:
         if solution != "equal-gain":
             raise OptionError("--parties", "two parties 'A,B' (required unless --solution equal-gain)", None)
         _multilateral_equal_gain(
-            dataset, _from_kind(start, False), players, closure, political_weights, as_json, mfn, starts
+            dataset, _from_kind(start, False), players, closure, political_weights, as_json, mfn, starts, elasticities
         )
         return
     points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
@@ -298,7 +296,7 @@ def bargain_cmd(
     transfers = transfers or implied
     space, extra = _two_party(
         dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts,
-        transfers,
+        transfers, elasticities,
     )  # fmt: skip
     d = _nodeal(space, kind, extra)
     e = _nodeal(space, impasse, extra) if normalise_no_deal(impasse) != d.name else d
@@ -316,7 +314,7 @@ def bargain_cmd(
                                  points)  # fmt: skip
     a, b = space.parties
     payload = _bargain_payload(dataset, closure, space, d, e, pkg, en, real, inv, inv_w, fr)
-    payload["political_weights_source"] = political_weights_source(extra[3], political_weights)
+    payload |= data_notes(extra[3], political_weights)
     bands = bargain_bands(space, pkg.x, d, parse_int(uncertainty, "--uncertainty", lo=0, hi=10_000), extra[3])
     if bands is not None:
         payload["uncertainty"] = bands.as_dict()
@@ -473,8 +471,9 @@ def _multilateral_equal_gain(
     as_json: bool,
     mfn: bool = False,
     starts: str | None = None,
+    elasticities: str | None = None,
 ) -> None:
-    data = load(dataset)
+    data = load_with_elasticities(dataset, elasticities)
     check_closure(closure)
     lam = political_weights_array(data, political_weights)
     base = baseline_from_data(data, closure)
@@ -501,7 +500,7 @@ def _multilateral_equal_gain(
         "dataset": data.name,
         "closure": closure,
         "political_weights": political_weights_name(political_weights),
-        "political_weights_source": political_weights_source(data, political_weights),
+        **data_notes(data, political_weights),
         "players": [data.countries[p] for p in ps],
         "common_gain_pct": talks.common_gain_pct,
         "mfn": mfn,

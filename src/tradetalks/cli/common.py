@@ -29,7 +29,7 @@ import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 import numpy as np
@@ -167,6 +167,16 @@ def parsed(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
             raise typer.BadParameter(str(exc)) from None
 
     return callback
+
+
+ElasticitiesOpt = Annotated[
+    str | None,
+    typer.Option("--elasticities", metavar="SET|FILE",
+                 help="Elasticity set (IS|U4|CP|BSY|GYY|Shap|FGO|LL) or a CSV file; results name the set used "
+                      "(default: the dataset's own)."),
+]
+"""The ``--elasticities`` option (one definition for every command that takes it; read with
+:func:`tradetalks.data.elasticities.load_with_elasticities`)."""
 
 
 def check_converged(converged: bool, what: str, allow: bool, values: Any = None) -> None:

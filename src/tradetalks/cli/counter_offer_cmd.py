@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from tradetalks.bargain.advisor import advise, improvement_set, parse_offer
-from tradetalks.bargain.problem import political_weights_source
 from tradetalks.bargain.space import PackageSpace
 from tradetalks.cli._bargain_common import (
     ClosureOpt,
@@ -23,10 +22,12 @@ from tradetalks.cli._bargain_common import (
     UpperOpt,
     _print_lambda,
     _two_party,
+    data_notes,
+    dataset_and_closure,
 )
-from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.cli.common import ElasticitiesOpt, console, emit_json, guard
 from tradetalks.errors import OptionError
-from tradetalks.vocabulary import DEFAULT_DATASET, default_closure
+from tradetalks.vocabulary import DEFAULT_DATASET
 
 
 def parse_package(space: PackageSpace, items: list[str] | None) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -57,11 +58,13 @@ def counter_offer_cmd(
     upper: UpperOpt = 100.0,
     political_weights: PwOpt = False,
     as_json: JsonOpt = False,
+    elasticities: ElasticitiesOpt = None,
 ) -> None:
     """Counter-offer advisor: the best package for us that leaves the other side at least as well off as
     its offer, and our smallest concession from our position that both sides prefer to the offer."""
-    closure = closure or default_closure(dataset)
-    space, extra = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights, None)
+    dataset, closure = dataset_and_closure(dataset, None, closure)
+    space, extra = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights, None,
+                              elasticities=elasticities)
     if us not in space.parties:
         raise OptionError("--us", space.parties, us)
     k = space.parties.index(us)
@@ -75,7 +78,7 @@ def counter_offer_cmd(
         "parties": list(space.parties),
         **adv.as_dict(space),
         "improvement_set": size.as_dict(space.parties),
-        "political_weights_source": political_weights_source(extra[3], political_weights),
+        **data_notes(extra[3], political_weights),
     }
     if as_json:
         emit_json(payload)

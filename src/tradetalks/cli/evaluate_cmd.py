@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from tradetalks.cli import sweep_cmd
-from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.cli.common import ElasticitiesOpt, console, emit_json, guard
 from tradetalks.data import TradeData, load
 from tradetalks.data.elasticities import load_with_elasticities
 from tradetalks.data.registry import DEFAULT_DATASET
@@ -224,11 +224,7 @@ def evaluate_cmd(
                                       "dataset carries, e.g. the eight of world2022; 'none': none).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws.")] = 0,
-    elasticities: Annotated[
-        str | None, typer.Option("--elasticities", metavar="SET|FILE",
-                                 help="Elasticity set (IS|U4|CP|BSY|GYY|Shap|FGO|LL) or a CSV file; the "
-                                      "results name the set used (default: the dataset's own).")
-    ] = None,
+    elasticities: ElasticitiesOpt = None,
 ) -> None:
     """Evaluate a scenario with the GE model: welfare, real wages, trade, the US-Japan balance in US$bn
     before and after, autos, tariff revenue and effective tariff rates, for Japan, the US and third

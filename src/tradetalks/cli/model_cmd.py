@@ -10,7 +10,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from tradetalks.cli.common import check_converged, console, emit_json, guard
+from tradetalks.cli.common import ElasticitiesOpt, check_converged, console, emit_json, guard
 from tradetalks.data import TradeData
 from tradetalks.data.edits import TariffEdit, apply_edits, read_edits
 from tradetalks.data.elasticities import load_with_elasticities
@@ -78,11 +78,7 @@ def solve_cmd(
     max_iter: Annotated[int, typer.Option(help="Solver iteration limit.")] = 200,
     strict: Annotated[bool, typer.Option(help="Fail (exit 2) if the solver does not converge.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
-    elasticities: Annotated[
-        str | None, typer.Option("--elasticities", metavar="SET|FILE",
-                                 help="Elasticity set (IS|U4|CP|BSY|GYY|Shap|FGO|LL) or a CSV file; results "
-                                      "name the set used (default: the dataset's own).")
-    ] = None,
+    elasticities: ElasticitiesOpt = None,
 ) -> None:
     """Solve a tariff counterfactual and print each country's welfare, trade, balance and revenue.
 
@@ -211,11 +207,7 @@ def optimal_tariff_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (with the full optimal tariff vector) instead of tables.")
     ] = False,
-    elasticities: Annotated[
-        str | None, typer.Option("--elasticities", metavar="SET|FILE",
-                                 help="Elasticity set (IS|U4|CP|BSY|GYY|Shap|FGO|LL) or a CSV file; results "
-                                      "name the set used (default: the dataset's own).")
-    ] = None,
+    elasticities: ElasticitiesOpt = None,
 ) -> None:
     """Best-response (optimal) tariffs of one country, others' tariffs fixed (Ossa 2014 model).
 

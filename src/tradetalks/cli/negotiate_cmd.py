@@ -12,7 +12,6 @@ from rich.table import Table
 
 from tradetalks.bargain import negotiate as neg
 from tradetalks.bargain.frontier import trace_frontier
-from tradetalks.bargain.problem import political_weights_source
 from tradetalks.bargain.solutions import Solution, solve
 from tradetalks.bargain.space import NoDealPoint, PackageSpace
 from tradetalks.cli._bargain_common import (
@@ -33,8 +32,10 @@ from tradetalks.cli._bargain_common import (
     _print_lambda,
     _progress,
     _two_party,
+    data_notes,
+    dataset_and_closure,
 )
-from tradetalks.cli.common import console, emit_json, guard
+from tradetalks.cli.common import ElasticitiesOpt, console, emit_json, guard
 from tradetalks.errors import OptionError
 from tradetalks.inputs import (
     MAX_POINTS,
@@ -46,7 +47,6 @@ from tradetalks.vocabulary import (
     DEFAULT_BREAKDOWN,
     DEFAULT_DATASET,
     DEFAULT_IMPASSE,
-    default_closure,
     normalise_no_deal,
 )
 
@@ -87,16 +87,16 @@ def negotiate_cmd(
     html: Annotated[Path | None, typer.Option(help="Chart (self-contained HTML).")] = None,
     png: Annotated[Path | None, typer.Option(help="Chart (PNG).")] = None,
     as_json: JsonOpt = False,
+    elasticities: ElasticitiesOpt = None,
 ) -> None:
     """Simulate alternating offers on the Pareto frontier toward deadlines; log every round."""
-    closure = closure or default_closure(dataset)
+    dataset, closure = dataset_and_closure(dataset, None, closure)
     points = parse_int(points, "--points", lo=2, hi=MAX_POINTS)  # issue 15: parsed once, bounded, finite
     rounds = [parse_int(r, "--rounds", lo=1, hi=MAX_ROUNDS) for r in rounds or []] or None
     delta_ab = list(parse_floats(delta, "--delta", n=2, lo=0.0, hi=1.0, lo_open=True, hi_open=True))
     strategies = (neg.parse_strategy(strategy_a), neg.parse_strategy(strategy_b))
-    space, extra = _two_party(
-        dataset, closure, parties, objectives, instrument, upper, political_weights, escalate_items, starts
-    )
+    space, extra = _two_party(dataset, closure, parties, objectives, instrument, upper, political_weights,
+                              escalate_items, starts, elasticities=elasticities)
     d = _nodeal(space, no_deal, extra)
     e = _nodeal(space, impasse, extra) if normalise_no_deal(impasse) != d.name else d
     dates, deadlines = _schedule(deadline, start, rounds)
@@ -119,7 +119,7 @@ def negotiate_cmd(
     a, b = space.parties
     _charts(curve, (a, b), {d.name: d.u, **({e.name: e.u} if e is not d else {})}, sols, res, html, png)
     payload = _negotiate_payload(dataset, closure, space, d, e, deadlines, res, exact, sols)
-    payload["political_weights_source"] = political_weights_source(extra[3], political_weights)
+    payload |= data_notes(extra[3], political_weights)
     if as_json:
         emit_json(payload)
         return

@@ -13,7 +13,6 @@ from tradetalks.bargain.problem import (
     political_weights_label,
     political_weights_name,
     political_weights_resolved,
-    political_weights_source,
     region_rows,
 )
 from tradetalks.cli._bargain_common import (
@@ -27,10 +26,11 @@ from tradetalks.cli._bargain_common import (
     _regions_table,
     _split,
     _starts,
-    ossa_sigma_dataset,
+    data_notes,
+    dataset_and_closure,
 )
-from tradetalks.cli.common import check_converged, console, emit_json, guard
-from tradetalks.data import load
+from tradetalks.cli.common import ElasticitiesOpt, check_converged, console, emit_json, guard
+from tradetalks.data.elasticities import load_with_elasticities
 from tradetalks.inputs import (
     MAX_ITERATIONS,
     parse_float,
@@ -42,9 +42,6 @@ from tradetalks.model.strategic import (
     trade_war,
 )
 from tradetalks.results.strategic import tariff_outcome
-from tradetalks.vocabulary import (
-    default_closure,
-)
 
 
 @guard
@@ -59,6 +56,7 @@ def war_cmd(
     ] = False,
     political_weights: PwOpt = False,
     sigma: SigmaOpt = None,
+    elasticities: ElasticitiesOpt = None,
     tol: Annotated[float, typer.Option(help="Stop when the trade-weighted mean tariff change < tol.")] = 1e-4,
     max_rounds: Annotated[int, typer.Option(help="Limit on rounds of best responses.")] = 50,
     starts: StartsOpt = None,
@@ -69,11 +67,10 @@ def war_cmd(
     Prints per region the median import tariff (pooled over partners and sectors, unweighted), the welfare
     change and the government-welfare change, in %, relative to the baseline.
     """
-    dataset = ossa_sigma_dataset(dataset, sigma)
-    closure = closure or default_closure(dataset)
+    dataset, closure = dataset_and_closure(dataset, sigma, closure)
     tol = parse_float(tol, "--tol", lo=0.0, hi=1.0, lo_open=True)  # issue 15: bounded, finite
     max_rounds = parse_int(max_rounds, "--max-rounds", lo=1, hi=MAX_ITERATIONS)
-    data = load(dataset)
+    data = load_with_elasticities(dataset, elasticities)
     check_closure(closure)
     resolved = political_weights_resolved(data, political_weights)  # issue 11 item 7: the one decision of λ
     lam = None if resolved is None else resolved.weights
@@ -137,7 +134,7 @@ def _war_payload(
         "dataset": data.name,
         "closure": closure,
         "political_weights": political_weights_name(political_weights),
-        "political_weights_source": political_weights_source(data, political_weights),
+        **data_notes(data, political_weights),
         "mfn": mfn,
         "players": [data.countries[p] for p in ps],
         "rounds": war.rounds,
