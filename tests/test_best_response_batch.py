@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tradetalks.model import ossa, ossa_optimal
+from tradetalks.model import ossa, ossa_gradient, ossa_optimal
 from tradetalks.model.common import SolverOptions
 
 from .test_ossa import random_economy
@@ -25,7 +25,7 @@ def test_batched_gradient_matches_finite_differences() -> None:
         t[np.arange(4), np.arange(4)] = 0
     eqb = ossa.solve_equilibrium(base, tb, options=SolverOptions(tol=1e-13))
     ms = np.array([0, 2, 3], dtype=np.intp)
-    g = ossa_optimal._gov_gradient_members(base, eqb, ms, lam)
+    g = ossa_gradient.gov_gradient_members(base, eqb, ms, lam)
     opts = SolverOptions(tol=1e-14)
     h = 1e-6
     for b, m in enumerate(ms):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tradetalks.data import TradeData
 from tradetalks.errors import ConvergenceError, ConvergenceWarning, ModelError, ShapeError
-from tradetalks.model import ossa, ossa_optimal
+from tradetalks.model import ossa, ossa_gradient, ossa_optimal
 from tradetalks.model.common import SolverOptions
 
 REGION_ROWS = {
@@ -201,7 +201,7 @@ def test_gradient_matches_finite_differences() -> None:
     t_new = base.tariff + 0.1
     t_new[np.arange(4), np.arange(4)] = 0
     eq = ossa.solve_equilibrium(base, t_new)
-    g = ossa_optimal.gov_welfare_gradient(base, eq, [0, 1, 2, 3], lam)
+    g = ossa_gradient.gov_welfare_gradient(base, eq, [0, 1, 2, 3], lam)
     opts = SolverOptions(tol=1e-14)
     for i, j, s in [(1, 0, 0), (0, 2, 1), (3, 1, 2), (2, 3, 0)]:
         h = 1e-6

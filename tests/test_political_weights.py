@@ -20,7 +20,7 @@ from tradetalks.cli.app import app
 from tradetalks.data import TradeData, load
 from tradetalks.data.registry import available
 from tradetalks.errors import DataError
-from tradetalks.model import ossa, ossa_optimal, political, political_source
+from tradetalks.model import ossa, ossa_gradient, ossa_optimal, political, political_source
 
 Ref = Callable[..., TradeData]
 
@@ -97,7 +97,7 @@ def test_reproduces_ossa_published_weights(main_case) -> None:  # type: ignore[n
 @pytest.mark.reference
 def test_first_order_conditions_hold(main_case) -> None:  # type: ignore[no-untyped-def]
     """Identity of the calibration: at the fitted MFN tariffs, every country's gradient of ln G with its full
-    calibrated λ (computed by ossa_optimal.gov_welfare_gradient, not by the calibration's matrix) is zero
+    calibrated λ (computed by ossa_gradient.gov_welfare_gradient, not by the calibration's matrix) is zero
     (< 1e-9 per unit of tariff), and the fitted tariffs equal the measured ones up to one shift except where
     a weight is zero; the fit is a local maximum for the six regions other than Japan (negative Hessian
     eigenvalues)."""
@@ -105,7 +105,7 @@ def test_first_order_conditions_hold(main_case) -> None:  # type: ignore[no-unty
     for fit in pw.fits:
         j = fit.country
         eq = ossa.solve_equilibrium(base, political._mfn_tariffs(base, j, fit.tariffs))
-        grad = ossa_optimal.gov_welfare_gradient(base, eq, [j], pw.weights)[0]
+        grad = ossa_gradient.gov_welfare_gradient(base, eq, [j], pw.weights)[0]
         mfn_grad = np.delete(grad[:, j, :], j, axis=0).sum(axis=0)
         assert np.abs(mfn_grad[~fit.zero_weight]).max() < 1e-9, data.countries[j]
         assert np.abs(fit.target_residual[~fit.zero_weight]).max() == 0.0

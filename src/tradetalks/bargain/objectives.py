@@ -55,7 +55,7 @@ import numpy.typing as npt
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import PoliticalWeightsError, SpecError
 from tradetalks.model.ossa import Equilibrium, OssaBaseline, gov_welfare_hat
-from tradetalks.model.ossa_optimal import functional_gradient, gov_welfare_gradient
+from tradetalks.model.ossa_gradient import functional_gradient, gov_welfare_gradient
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -50,7 +50,7 @@ from tradetalks.model.ossa import (
     solve_equilibrium,
     solve_warm,
 )
-from tradetalks.model.ossa_optimal import gov_welfare_gradient
+from tradetalks.model.ossa_gradient import gov_welfare_gradient
 
 COOP_STARTS: tuple[str, ...] = ("uniform", "current", "zero", "random")
 """Names of the optimiser's starting points (see :meth:`EqualGainProblem.start_point`)."""

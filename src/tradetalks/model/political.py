@@ -31,7 +31,7 @@ conditions exactly. Because G_j is linear in λ_j, the first-order conditions of
            g_{s r} = \frac{\partial \ln A_{js}}{\partial t_r} - \frac{\partial \ln P_j}{\partial t_r},
 
 where g_s is the exact implicit-function gradient of ln Ĝ_j with unit weight on sector s
-(:func:`tradetalks.model.ossa_optimal.gov_welfare_gradient`). At the target tariffs t(c) the matrix
+(:func:`tradetalks.model.ossa_gradient.gov_welfare_gradient`). At the target tariffs t(c) the matrix
 H_rs = A_js g_sr / Σ A must therefore be singular with a non-negative null vector λ_j. We solve the square
 system
 
@@ -70,7 +70,7 @@ from tradetalks.data.readers.ossa2014 import mean_applied_tariffs
 from tradetalks.errors import ModelError, ShapeError
 from tradetalks.model.common import SolverOptions
 from tradetalks.model.ossa import Equilibrium, FloatArray, OssaBaseline, _gov_level, solve_warm
-from tradetalks.model.ossa_optimal import gov_welfare_gradient
+from tradetalks.model.ossa_gradient import gov_welfare_gradient
 
 PROHIBITIVE = 2.25
 """Ossa's threshold: measured tariffs above it are 'prohibitive' and matched in level."""
