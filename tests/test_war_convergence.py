@@ -9,6 +9,7 @@ war`` prints the reason and exits 3 (exit 0 with ``--allow-nonconverged``), its 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,12 @@ def test_web_war_carries_the_reason(economy: Path, monkeypatch: pytest.MonkeyPat
     _fail_checks_of(1, monkeypatch)
     out = services._war_result("econ", "balanced", ("C0", "C1"), False)
     assert not out.converged and out.why_not_converged.endswith("players: C1")
+
+
+def test_war_progress_estimate() -> None:
+    """The estimate rises with the log-distance from the first round's change to the tolerance, never reaches 1
+    before the war returns, and reads 0.95 in the final check."""
+    p = strategic.WarProgress(tol=1e-4)
+    seq = [p(1, 50, 1e-1), p(2, 50, 1e-2), p(3, 50, 1e-3), p(4, 50, 1e-5), p(5, 50, 1e-12)]
+    assert seq[0] == pytest.approx(1 / 50) and seq[1] == pytest.approx(1 / 3) and seq[2] == pytest.approx(2 / 3)
+    assert seq[3:] == [0.95, 0.95] and all(a <= b for a, b in itertools.pairwise(seq))

@@ -38,9 +38,7 @@ from tradetalks.inputs import (
 )
 from tradetalks.model.common import check_closure
 from tradetalks.model.ossa import baseline_from_data
-from tradetalks.model.strategic import (
-    trade_war,
-)
+from tradetalks.model.strategic import WarProgress, trade_war
 from tradetalks.results.strategic import tariff_outcome
 
 
@@ -76,17 +74,14 @@ def war_cmd(
     lam = None if resolved is None else resolved.weights
     base = baseline_from_data(data, closure)
     ps = players_from(data, _split(players))
+    done = WarProgress(tol)
     with _progress() as cb:
-        war = trade_war(
-            base,
-            ps,
-            mfn=mfn,
-            political_weights=lam,
-            tol=tol,
-            max_rounds=max_rounds,
-            starts=_starts(starts)[0],
-            progress=lambda i, n, _change: cb("best-response rounds", i, n),
-        )
+
+        def hook(i: int, n: int, change: float) -> None:
+            cb("trade war (% done, estimated)", round(100 * done(i, n, change)), 100)
+
+        war = trade_war(base, ps, mfn=mfn, political_weights=lam, tol=tol, max_rounds=max_rounds,
+                        starts=_starts(starts)[0], progress=hook)
     rows = region_rows(data.countries, war.tariff, war.welfare_hat, war.gov_welfare_hat, ps)
     payload = _war_payload(data, base, war, ps, rows, closure, political_weights, mfn)
     if as_json:

@@ -25,6 +25,7 @@ Nocedal & Wright (2006), Numerical Optimization, ch. 17 (augmented Lagrangian wi
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,32 @@ IterationHook = Callable[[int, int, float], None]
 :func:`trade_war` or each outer iteration of :func:`cooperative` (the core never prints). A caller that wants
 to cancel makes the hook raise: the exception propagates unchanged out of the solver, which writes nothing
 (it is a pure function; no partial result exists)."""
+
+
+@dataclass
+class WarProgress:
+    r"""Estimated share of a :func:`trade_war` done, from its round hook's ``(round, max_rounds, change)``.
+
+    The rounds' tariff changes fall about geometrically to the tolerance, so after round r with change
+    :math:`c_r` (first round :math:`c_1`) the estimate is the larger of :math:`r/R_{max}` and the log-distance
+    covered, :math:`\ln(c_1/c_r) / \ln(c_1/\text{tol})`; it stays below 1 (the final check, whose ``change``
+    is a gain, not a tariff change, reads as 0.95) until the war returns. Call it as the hook's first step.
+    """
+
+    tol: float = 1e-4
+    first: float | None = None
+    checking: bool = False
+
+    def __call__(self, rnd: int, max_rounds: int, change: float) -> float:
+        frac = rnd / max(max_rounds, 1)
+        if self.checking or (self.first is not None and change < self.tol):
+            self.checking = True
+            return 0.95
+        if self.first is None:
+            self.first = change
+        if self.first > self.tol and np.isfinite(change) and change > 0:
+            frac = max(frac, math.log(self.first / max(change, self.tol)) / math.log(self.first / self.tol))
+        return float(min(frac, 0.9))
 
 MAX_ITERATIONS = 100_000
 """Upper bound of every iteration count (as :class:`~tradetalks.model.common.SolverOptions`)."""

@@ -82,10 +82,13 @@ def _war_job(spec: S.WarSpec) -> Callable[[Report], Any]:
     which stops the best responses at the end of the round."""
 
     def run(report: Report) -> Any:
+        from tradetalks.model.strategic import WarProgress
+
         report(0.0, "best responses")
+        done = WarProgress()
 
         def hook(rnd: int, max_rounds: int, change: float) -> None:
-            report(min(0.95, rnd / max(max_rounds, 1)), f"round {rnd}: change {change:.1e}")
+            report(done(rnd, max_rounds, change), f"round {rnd}: change {change:.1e}")
 
         return sv.war(spec, progress=hook)
 
