@@ -402,6 +402,27 @@ class ChordModel:
         return cls(sigma, x, jac, (x_step - x[None]) / h[:, None], (jac_step - jac[None]) / h[:, None, None])
 
 
+ChordSolve = Callable[[FloatArray, "ChordModel | None"], tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]]
+"""``solve(sigma (M, S), chord)`` → the members' solutions z (M, 2N), Jacobians at them (M, 2N, 2N) and
+whether they converged (M,): one problem (scenario, closure) solved for M elasticity vectors."""
+
+
+def chord_model(solve: ChordSolve, sigma0: FloatArray, step: float = 1e-4) -> ChordModel | None:
+    """The :class:`ChordModel` of a problem around ``sigma0``: its solution and Jacobian there, and their
+    derivatives in σ by forward differences (relative ``step``; S more members, solved from the plain model in
+    one batch). ``None`` when the central solve does not converge; the plain model (no derivatives) when a
+    perturbed one does not."""
+    x0, j0, ok = solve(sigma0[None], None)
+    if not ok.all():
+        return None
+    plain = ChordModel(sigma0, x0[0], j0[0])
+    h = step * sigma0
+    xs, js, ok = solve(sigma0[None] + np.diag(h), plain)
+    if not ok.all():
+        return plain
+    return ChordModel.from_differences(sigma0, x0[0], j0[0], h, xs, js)
+
+
 def _member_steps(model: ChordModel, sigma: FloatArray) -> tuple[FloatArray, FloatArray | None]:
     r"""The start offsets Δσ ∂z/∂σ (B, 2N) and the members' approximate inverse Jacobians (B, 2N, 2N), or
     ``None`` when the model has no derivatives (then every member uses :math:`\bar J^{-1}`)."""
@@ -568,16 +589,38 @@ def solve_equilibrium_batch(
                        info, conv)
 
 
-def purge_deficits_batch(pb: OssaParamBatch, options: SolverOptions = SolverOptions()) -> OssaParamBatch:
-    """:func:`purge_deficits` for every member: factual tariffs, NX' = 0, recalibrated on the new flows."""
-    eq = solve_equilibrium_batch(
-        pb,
-        np.broadcast_to(pb.tariff, (pb.size, *pb.tariff.shape[1:])),
-        nx_new=np.zeros(pb.trade.shape[1]),
-        options=options,
-        want_shares=False,
-    )
+def purge_deficits_batch(pb: OssaParamBatch, options: SolverOptions = SolverOptions(),
+                         chord: ChordModel | None = None) -> OssaParamBatch:
+    """:func:`purge_deficits` for every member: factual tariffs, NX' = 0, recalibrated on the new flows.
+
+    The factual tariffs are passed as the shared (1, N, N, S) array, so members that share their flows are
+    solved in the shared-columns layout (no column changes); ``chord`` (:func:`purge_model`) starts them near
+    their solutions."""
+    eq = purge_equilibrium_batch(pb, options, chord)
     return calibrate_batch(eq.trade_new, np.broadcast_to(pb.tariff, eq.trade_new.shape), pb.sigma)
+
+
+def purge_equilibrium_batch(pb: OssaParamBatch, options: SolverOptions = SolverOptions(),
+                            chord: ChordModel | None = None) -> Equilibrium:
+    """The equilibrium of :func:`purge_deficits_batch` (factual tariffs, NX' = 0) of every member."""
+    return solve_equilibrium_batch(pb, pb.tariff, nx_new=np.zeros(pb.trade.shape[1]), options=options,
+                                   want_shares=False, chord=chord)
+
+
+def purge_model(trade: FloatArray, tariff: FloatArray, sigma0: FloatArray,
+                options: SolverOptions = SolverOptions()) -> ChordModel | None:
+    """The :class:`ChordModel` of the deficit purge around ``sigma0`` (:func:`chord_model`)."""
+    zeros = np.zeros(trade.shape[0])
+
+    def solve(sigma: FloatArray, chord: ChordModel | None) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        pb = calibrate_batch(trade, tariff, sigma)
+        eq = purge_equilibrium_batch(pb, options, chord)
+        x = np.concatenate([np.log(eq.w_hat), np.log(eq.e_hat)], axis=1)
+        n = x.shape[1] // 2
+        jac = jacobian_at(pb, pb.tariff, (x[:, :n], x[:, n:]), nx_new=zeros)
+        return x, jac, np.asarray(eq.converged_each, dtype=bool)
+
+    return chord_model(solve, np.asarray(sigma0, dtype=float))
 
 
 def welfare_hat_batch(pb: OssaParamBatch, eq: Equilibrium) -> FloatArray:

@@ -125,13 +125,13 @@ def solve_blocks(
     c = len(inputs.side_cases)
     step = max(1, block // c)
     with single_blas_thread():
-        chord = _chord_model(data, inputs, options)
+        starts = _starts(data, inputs, options)
     chunks = [sigma[k:k + step] for k in range(0, sigma.shape[0], step)]
     if workers > 1 and len(chunks) > 1:
         nproc = min(workers, len(chunks))
         groups = [chunks[len(chunks) * g // nproc:len(chunks) * (g + 1) // nproc] for g in range(nproc)]
         try:
-            return _solve_on_pool(data, inputs, groups, c, options, chord)
+            return _solve_on_pool(data, inputs, groups, c, options, starts)
         except BrokenProcessPool:
             broken = _POOLS.pop(nproc, None)
             if broken is not None:
@@ -142,38 +142,44 @@ def solve_blocks(
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=threads) as tpool:
-                parts = list(tpool.map(lambda sg: _solve_block(data, inputs, sg, options, chord), chunks))
+                parts = list(tpool.map(lambda sg: _solve_block(data, inputs, sg, options, starts), chunks))
         else:
-            parts = [_solve_block(data, inputs, sg, options, chord) for sg in chunks]
+            parts = [_solve_block(data, inputs, sg, options, starts) for sg in chunks]
     return parts
 
 
 CHORD_STEP = 1e-4
-"""Relative step in σ of the forward differences of :func:`_chord_model`."""
+"""Relative step in σ of the forward differences of the members' chord models (:func:`_starts`)."""
 
 
-def _chord_model(data: TradeData, inputs: ScenarioInputs, options: SolverOptions) -> ossa_batch.ChordModel | None:
-    """The start of every member: the scenario's equilibrium at the dataset's central σ (first side case, no
-    commitments), its Jacobian, and their derivatives in σ by forward differences (S more members solved
-    from it in one batch). Each member's Newton path then depends on its own inputs only, so blocks,
-    workers and partitions give the same numbers. ``None`` when the central equilibrium does not converge
-    (members then start from zero); the plain chord (no derivatives) when a perturbed one does not."""
-    central = dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=())
+@dataclass(frozen=True, eq=False)
+class _Starts:
+    """The chord models every member of a solve starts from: the scenario's and, under the ``balanced``
+    closure, the deficit purge's (:class:`tradetalks.model.ossa_batch.ChordModel`; ``None``: from zero)."""
+
+    scenario: ossa_batch.ChordModel | None
+    purge: ossa_batch.ChordModel | None = None
+
+
+def _starts(data: TradeData, inputs: ScenarioInputs, options: SolverOptions) -> _Starts:
+    """The start of every member: the purge's and the scenario's equilibria at the dataset's central σ
+    (first side case, no commitments), their Jacobians, and their derivatives in σ by forward differences
+    (:func:`tradetalks.model.ossa_batch.chord_model`). Each member's Newton path then depends on its own
+    inputs only, so blocks, workers and partitions give the same numbers."""
     sig0 = central_sigma(data)
-    start = _solve_block(data, central, sig0[None], options)
-    if not start.converged.all():
-        return None
-    x = np.concatenate([np.log(start.eq.w_hat[0]), np.log(start.eq.e_hat[0])])
-    n = x.size // 2
-    jac = ossa_batch.jacobian_at(start.batch, inputs.tariff, (x[:n], x[n:]), nx_new=start.eq.nx_new)[0]
-    plain = ossa_batch.ChordModel(sig0, x, jac)
-    h = CHORD_STEP * sig0
-    moved = _solve_block(data, central, sig0[None] + np.diag(h), options, plain)
-    if not moved.converged.all():
-        return plain
-    xs = np.concatenate([np.log(moved.eq.w_hat), np.log(moved.eq.e_hat)], axis=1)
-    jacs = ossa_batch.jacobian_at(moved.batch, inputs.tariff, (xs[:, :n], xs[:, n:]), nx_new=moved.eq.nx_new)
-    return ossa_batch.ChordModel.from_differences(sig0, x, jac, h, xs, jacs)
+    quiet = dataclasses.replace(options, strict=False)
+    purge = (ossa_batch.purge_model(data.trade, data.tariff, sig0, quiet) if inputs.closure == "balanced"
+             else None)
+    central = dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=())
+
+    def solve(sigma: FloatArray, chord: ossa_batch.ChordModel | None) -> tuple[FloatArray, FloatArray, BoolArray]:
+        sol = _solve_block(data, central, sigma, options, _Starts(chord, purge))
+        x = np.concatenate([np.log(sol.eq.w_hat), np.log(sol.eq.e_hat)], axis=1)
+        n = x.shape[1] // 2
+        jac = ossa_batch.jacobian_at(sol.batch, inputs.tariff, (x[:, :n], x[:, n:]), nx_new=sol.eq.nx_new)
+        return x, jac, sol.converged
+
+    return _Starts(ossa_batch.chord_model(solve, sig0, CHORD_STEP), purge)
 
 
 def available_cores() -> int:
@@ -244,7 +250,7 @@ def _flows_view(path: str, total: int, n: int, s: int, writable: bool) -> FloatA
 
 
 def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[FloatArray], options: SolverOptions,
-                 chord: ossa_batch.ChordModel | None, flows: tuple[str, int, int]) -> list[Any]:
+                 starts: _Starts, flows: tuple[str, int, int]) -> list[Any]:
     """Worker task: the blocks of ``chunks`` in order, compacted for the trip back; their new flows, the bulk
     of a result, are written into the shared flows file (``flows`` = path, equilibria in it, first
     equilibrium of this group) instead of being pickled through the pipe."""
@@ -253,7 +259,7 @@ def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[Float
     out = _flows_view(path, total, n, s, writable=True)
     packed = []
     for sg in chunks:
-        sol = _solve_block(data, inputs, sg, options, chord)
+        sol = _solve_block(data, inputs, sg, options, starts)
         b = sol.eq.trade_new.shape[0]
         out[first:first + b] = sol.eq.trade_new
         entry = _compact(dataclasses.replace(sol, eq=dataclasses.replace(sol.eq, trade_new=np.empty(0))))
@@ -264,7 +270,7 @@ def _solve_group(data: TradeData, inputs: ScenarioInputs, chunks: Sequence[Float
 
 
 def _solve_on_pool(data: TradeData, inputs: ScenarioInputs, groups: Sequence[Sequence[FloatArray]], c: int,
-                   options: SolverOptions, chord: ossa_batch.ChordModel | None) -> list[MemberSolution]:
+                   options: SolverOptions, starts: _Starts) -> list[MemberSolution]:
     """The groups of blocks on the process pool (one task per group), in order. The new flows come back
     through a file in shared memory (``/dev/shm`` where it exists), mapped by this process and deleted at
     once (the mapping, and so the flows, live as long as the arrays that view it)."""
@@ -278,7 +284,7 @@ def _solve_on_pool(data: TradeData, inputs: ScenarioInputs, groups: Sequence[Seq
         os.close(fd)
         pool = _process_pool(len(groups))
         firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
-        futures = [pool.submit(_solve_group, data, inputs, grp, options, chord, (path, total, int(f0)))
+        futures = [pool.submit(_solve_group, data, inputs, grp, options, starts, (path, total, int(f0)))
                    for grp, f0 in zip(groups, firsts, strict=True)]
         packed = [p for fut in futures for p in fut.result()]
         flows = _flows_view(path, total, n, s, writable=False)
@@ -325,7 +331,7 @@ def _concat(parts: Sequence[MemberSolution]) -> MemberSolution:
 
 def _solve_block(
     data: TradeData, inputs: ScenarioInputs, sigma: FloatArray, options: SolverOptions,
-    chord: ossa_batch.ChordModel | None = None,
+    starts: _Starts = _Starts(None),
 ) -> MemberSolution:
     m, c = sigma.shape[0], len(inputs.side_cases)
     pb = ossa_batch.calibrate_batch(data.trade, data.tariff, sigma)
@@ -333,7 +339,7 @@ def _solve_block(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # counted per member below, never hidden
         if inputs.closure == "balanced":
-            pb = ossa_batch.purge_deficits_batch(pb, quiet)
+            pb = ossa_batch.purge_deficits_batch(pb, quiet, starts.purge)
         pb = _repeat(pb, c)
         b, n = m * c, data.n_countries
         nx0 = np.broadcast_to(pb.nx, (b, n))
@@ -342,7 +348,7 @@ def _solve_block(
         nx_new = nx0 + np.tile(d, (m, 1))
         comms = inputs.commitments  # their fit needs the import shares; nothing else does
         eq = ossa_batch.solve_equilibrium_batch(pb, inputs.tariff, nx_new=nx_new, options=quiet,
-                                                want_shares=bool(comms), chord=chord)
+                                                want_shares=bool(comms), chord=starts.scenario)
         ok = eq.converged_each.copy()
         if comms:
             eq, met = _fit_commitments(pb, inputs.tariff, nx_new, comms, eq, quiet)
