@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tradetalks.model import ossa_batch
+from tradetalks.model import ossa_batch, ossa_chord
 from tradetalks.model.common import SolverOptions
 from tradetalks.model.ossa_batch import _pb_residual_jacobian
 
@@ -58,13 +58,13 @@ def test_chord_start_reaches_the_same_equilibrium() -> None:
     warm = (np.log(eq_c.w_hat), np.log(eq_c.e_hat))
     x = np.concatenate([warm[0][0], warm[1][0]])
     jac0 = ossa_batch.jacobian_at(c, t_new, warm)[0]
-    plain_model = ossa_batch.ChordModel(central[0], x, jac0)
+    plain_model = ossa_chord.ChordModel(central[0], x, jac0)
     h = 1e-4 * central[0]
     moved_pb = ossa_batch.calibrate_batch(data.trade, data.tariff, central + np.diag(h))
     moved = ossa_batch.solve_equilibrium_batch(moved_pb, t_new, x0=warm)
     xs = np.concatenate([np.log(moved.w_hat), np.log(moved.e_hat)], axis=1)
     jacs = ossa_batch.jacobian_at(moved_pb, t_new, (xs[:, :4], xs[:, 4:]))
-    linear = ossa_batch.ChordModel.from_differences(central[0], x, jac0, h, xs, jacs)
+    linear = ossa_chord.ChordModel.from_differences(central[0], x, jac0, h, xs, jacs)
     pb = ossa_batch.calibrate_batch(data.trade, data.tariff, central * rng.uniform(0.7, 1.3, (40, 3)))
     plain = ossa_batch.solve_equilibrium_batch(pb, t_new, x0=warm)
     for model in (plain_model, linear):
@@ -91,7 +91,7 @@ def test_chord_model_derivatives_match_the_implicit_function_theorem() -> None:
     moved = ossa_batch.solve_equilibrium_batch(moved_pb, t_new, x0=(x[:4], x[4:]), options=SolverOptions(tol=1e-13))
     xs = np.concatenate([np.log(moved.w_hat), np.log(moved.e_hat)], axis=1)
     jacs = ossa_batch.jacobian_at(moved_pb, t_new, (xs[:, :4], xs[:, 4:]))
-    model = ossa_batch.ChordModel.from_differences(central, x, jac0, h, xs, jacs)
+    model = ossa_chord.ChordModel.from_differences(central, x, jac0, h, xs, jacs)
 
     def residual(sig: np.ndarray) -> np.ndarray:
         pb = ossa_batch.calibrate_batch(data.trade, data.tariff, sig[None])

@@ -8,7 +8,7 @@ investment pledges as net-export changes), B = M × C equilibria in **one batche
 (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`; members differ in σ and, under the ``balanced``
 closure, in their purged baseline). Every member starts from the central σ's equilibrium moved to first order
 in its σ, and takes chord steps with the central member's Jacobian moved to first order in its σ before
-Newton (:class:`tradetalks.model.ossa_batch.ChordModel`, derivatives by forward differences): most members
+Newton (:class:`tradetalks.model.ossa_chord.ChordModel`, derivatives by forward differences): most members
 then need no Jacobian of their own. The tariff matrix of the scenario does not depend on σ and is taken
 from the one policy evaluation.
 
@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from tradetalks.data.tradedata import TradeData
 from tradetalks.errors import ConvergenceWarning
-from tradetalks.model import ossa, ossa_batch
+from tradetalks.model import ossa, ossa_batch, ossa_chord
 from tradetalks.model.common import SolveInfo, SolverOptions
 from tradetalks.model.threads import single_blas_thread
 from tradetalks.results.counterfactual import CounterfactualResult
@@ -155,16 +155,16 @@ CHORD_STEP = 1e-4
 @dataclass(frozen=True, eq=False)
 class _Starts:
     """The chord models every member of a solve starts from: the scenario's and, under the ``balanced``
-    closure, the deficit purge's (:class:`tradetalks.model.ossa_batch.ChordModel`; ``None``: from zero)."""
+    closure, the deficit purge's (:class:`tradetalks.model.ossa_chord.ChordModel`; ``None``: from zero)."""
 
-    scenario: ossa_batch.ChordModel | None
-    purge: ossa_batch.ChordModel | None = None
+    scenario: ossa_chord.ChordModel | None
+    purge: ossa_chord.ChordModel | None = None
 
 
 def _starts(data: TradeData, inputs: ScenarioInputs, options: SolverOptions) -> _Starts:
     """The start of every member: the purge's and the scenario's equilibria at the dataset's central σ
     (first side case, no commitments), their Jacobians, and their derivatives in σ by forward differences
-    (:func:`tradetalks.model.ossa_batch.chord_model`). Each member's Newton path then depends on its own
+    (:func:`tradetalks.model.ossa_chord.chord_model`). Each member's Newton path then depends on its own
     inputs only, so blocks, workers and partitions give the same numbers."""
     sig0 = central_sigma(data)
     quiet = dataclasses.replace(options, strict=False)
@@ -172,14 +172,14 @@ def _starts(data: TradeData, inputs: ScenarioInputs, options: SolverOptions) -> 
              else None)
     central = dataclasses.replace(inputs, side_cases=inputs.side_cases[:1], commitments=())
 
-    def solve(sigma: FloatArray, chord: ossa_batch.ChordModel | None) -> tuple[FloatArray, FloatArray, BoolArray]:
+    def solve(sigma: FloatArray, chord: ossa_chord.ChordModel | None) -> tuple[FloatArray, FloatArray, BoolArray]:
         sol = _solve_block(data, central, sigma, options, _Starts(chord, purge))
         x = np.concatenate([np.log(sol.eq.w_hat), np.log(sol.eq.e_hat)], axis=1)
         n = x.shape[1] // 2
         jac = ossa_batch.jacobian_at(sol.batch, inputs.tariff, (x[:, :n], x[:, n:]), nx_new=sol.eq.nx_new)
         return x, jac, sol.converged
 
-    return _Starts(ossa_batch.chord_model(solve, sig0, CHORD_STEP), purge)
+    return _Starts(ossa_chord.chord_model(solve, sig0, CHORD_STEP), purge)
 
 
 def available_cores() -> int:
