@@ -40,6 +40,7 @@ from tradetalks.sweep.uncertainty import inputs_from_evaluation
 
 SWEEP_SOLVES = 10_000
 CHUNK = 1000
+SWEEP_ROUNDS = 4
 
 
 def _spec(solves: int) -> Any:
@@ -136,7 +137,8 @@ def _throughput(data: Any, evaluated: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _sweeps() -> list[dict[str, Any]]:
     """10,000 solves in-process vs on a LocalCluster of 2 single-threaded workers, same chunking, each run
-    twice alternately (in, cluster, in, cluster) so load drift hits both; medians."""
+    :data:`SWEEP_ROUNDS` times alternately (in, cluster, in, cluster, ...) so load drift hits both; medians
+    (single runs of this ratio ranged 7-16 % on a quiet 2-core machine)."""
     from distributed import Client
 
     spec = _spec(SWEEP_SOLVES)
@@ -148,7 +150,7 @@ def _sweeps() -> list[dict[str, Any]]:
     loads = [_load()]
     try:
         _timed_run(_spec(2 * CHUNK), cluster.scheduler_address)  # workers import and load once
-        for _ in range(2):
+        for _ in range(SWEEP_ROUNDS):
             inproc.append(_timed_run(spec, None))
             dask.append(_timed_run(spec, cluster.scheduler_address, client))
             loads.append(_load())
