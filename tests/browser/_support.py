@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,22 @@ def need_browser() -> None:
         if os.environ.get("CI"):
             pytest.fail(msg + " (CI is set)")
         pytest.skip(msg)
+
+
+@contextmanager
+def chromium_page(width: int = 1440, height: int = 900) -> Iterator[tuple[Any, list[str]]]:
+    """A page of Debian's Chromium (headless) and the list its uncaught page errors are collected in."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            pg = b.new_page(viewport={"width": width, "height": height})
+            errors: list[str] = []
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            yield pg, errors
+        finally:
+            b.close()
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser._support import CHROMIUM, FLAGS, serve_app
+from tests.browser._support import chromium_page, serve_app
 
 
 @pytest.fixture(scope="module")
@@ -26,38 +26,31 @@ def server() -> Iterator[str]:
 
 def test_bands_drawn_from_the_api(server: str) -> None:
     import httpx
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            pg = b.new_page(viewport={"width": 1440, "height": 900})
-            errors: list[str] = []
-            pg.on("pageerror", lambda e: errors.append(str(e)))
-            pg.goto(server + "/?base=jp-us-deal&unc=50")
-            pg.wait_for_selector("#band-note:not([hidden])")
-            pg.wait_for_selector("#results[data-state=ok]")
-            api: Any = httpx.post(server + "/api/package/evaluate", timeout=None, json={
-                "base": "jp-us-deal", "reciprocal_stacking": "additional", "jp_tariff_change_pp": 0,
-                "purchase_meaning": "increment", "investment_years": 3.5,
-                "investment_mode": pg.eval_on_selector("#s-imode", "e => e.value"), "uncertainty": 50}).json()
-            bars = pg.evaluate("document.getElementById('c-impact').data.map(t => t.error_y)")
-            lo, hi = api["us"]["welfare_pct_band"]
-            us = bars[0]
-            assert math.isclose(api["us"]["welfare_pct"] + us["array"][0], hi, rel_tol=1e-9, abs_tol=1e-12)
-            assert math.isclose(api["us"]["welfare_pct"] - us["arrayminus"][0], lo, rel_tol=1e-9, abs_tol=1e-12)
-            bal = pg.evaluate("document.getElementById('c-balance').data[0].error_y")
-            assert bal is not None and bal["array"][0] == 0
-            sec = pg.evaluate("document.getElementById('c-sectors').data.map(t => t.error_y !== undefined)")
-            assert all(sec)
-            note = pg.inner_text("#band-note")
-            assert "50 Monte Carlo draws" in note and "seed 0" in note and "converged" in note
-            assert "5–95 %" in pg.inner_text("#k-us-welfare") and "5–95 %" in pg.inner_text("#k-balance-after")
-            assert "5–95 %" in pg.inner_html("#a-impact")
-            pg.click(".tab[data-tab=compare]")  # the compare view asks every package for bands too
-            pg.wait_for_selector("#cmp-table[data-state=ok]")
-            cmp = pg.evaluate("document.getElementById('c-compare').data.map(t => t.error_y !== undefined)")
-            assert all(cmp)
-            assert not errors, errors
-        finally:
-            b.close()
+    with chromium_page() as (pg, errors):
+        pg.goto(server + "/?base=jp-us-deal&unc=50")
+        pg.wait_for_selector("#band-note:not([hidden])")
+        pg.wait_for_selector("#results[data-state=ok]")
+        api: Any = httpx.post(server + "/api/package/evaluate", timeout=None, json={
+            "base": "jp-us-deal", "reciprocal_stacking": "additional", "jp_tariff_change_pp": 0,
+            "purchase_meaning": "increment", "investment_years": 3.5,
+            "investment_mode": pg.eval_on_selector("#s-imode", "e => e.value"), "uncertainty": 50}).json()
+        bars = pg.evaluate("document.getElementById('c-impact').data.map(t => t.error_y)")
+        lo, hi = api["us"]["welfare_pct_band"]
+        us = bars[0]
+        assert math.isclose(api["us"]["welfare_pct"] + us["array"][0], hi, rel_tol=1e-9, abs_tol=1e-12)
+        assert math.isclose(api["us"]["welfare_pct"] - us["arrayminus"][0], lo, rel_tol=1e-9, abs_tol=1e-12)
+        bal = pg.evaluate("document.getElementById('c-balance').data[0].error_y")
+        assert bal is not None and bal["array"][0] == 0
+        sec = pg.evaluate("document.getElementById('c-sectors').data.map(t => t.error_y !== undefined)")
+        assert all(sec)
+        note = pg.inner_text("#band-note")
+        assert "50 Monte Carlo draws" in note and "seed 0" in note and "converged" in note
+        assert "5–95 %" in pg.inner_text("#k-us-welfare") and "5–95 %" in pg.inner_text("#k-balance-after")
+        assert "5–95 %" in pg.inner_html("#a-impact")
+        pg.click(".tab[data-tab=compare]")  # the compare view asks every package for bands too
+        pg.wait_for_selector("#cmp-table[data-state=ok]")
+        cmp = pg.evaluate("document.getElementById('c-compare').data.map(t => t.error_y !== undefined)")
+        assert all(cmp)
+        assert not errors, errors
+

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser._support import CHROMIUM, FLAGS, serve_app
+from tests.browser._support import chromium_page, serve_app
 
 
 @pytest.fixture(scope="module")
@@ -45,30 +45,22 @@ def _api_timeline(server: str) -> list[dict[str, Any]]:
 
 
 def test_timeline_ribbon_and_frontier_whiskers(server: str) -> None:
-    from playwright.sync_api import sync_playwright
+    with chromium_page() as (pg, errors):
+        pg.goto(server + "/?tab=timeline&unc=50")
+        pg.wait_for_selector("#t-events[data-state=bands]", timeout=0)
+        traces = pg.evaluate("document.getElementById('c-timeline').data.map(t => ({name: t.name, fill: t.fill || null, y: t.y}))")
+        filled = [t for t in traces if t["fill"] == "tonexty"]
+        assert len(filled) == 2, [t["name"] for t in traces]
+        assert all("5–95 % band, 50 draws, seed 0" in t["name"] for t in filled)
+        api = _api_timeline(server)
+        us = next(t for t in filled if t["name"].startswith("US"))
+        for k in (0, len(api) - 1):
+            assert math.isclose(us["y"][k], api[k]["in_force"]["us"]["welfare_pct_band"][1], rel_tol=1e-9, abs_tol=1e-12)
+        assert "5–95 %" in pg.inner_html("#t-events")
+        pg.goto(server + "/?tab=frontier&unc=50&nodeal=escalation&pts=4")
+        pg.wait_for_selector("#f-info:has-text('Whiskers')", timeout=0)
+        err = pg.evaluate("(() => { const t = document.getElementById('c-frontier').data[0]; return [t.error_x, t.error_y]; })()")
+        assert err[0] is not None and err[1] is not None and err[0]["symmetric"] is False
+        assert "5–95 %" in pg.inner_html("#a-frontier")
+        assert not errors, errors
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            pg = b.new_page(viewport={"width": 1440, "height": 900})
-            errors: list[str] = []
-            pg.on("pageerror", lambda e: errors.append(str(e)))
-            pg.goto(server + "/?tab=timeline&unc=50")
-            pg.wait_for_selector("#t-events[data-state=bands]", timeout=0)
-            traces = pg.evaluate("document.getElementById('c-timeline').data.map(t => ({name: t.name, fill: t.fill || null, y: t.y}))")
-            filled = [t for t in traces if t["fill"] == "tonexty"]
-            assert len(filled) == 2, [t["name"] for t in traces]
-            assert all("5–95 % band, 50 draws, seed 0" in t["name"] for t in filled)
-            api = _api_timeline(server)
-            us = next(t for t in filled if t["name"].startswith("US"))
-            for k in (0, len(api) - 1):
-                assert math.isclose(us["y"][k], api[k]["in_force"]["us"]["welfare_pct_band"][1], rel_tol=1e-9, abs_tol=1e-12)
-            assert "5–95 %" in pg.inner_html("#t-events")
-            pg.goto(server + "/?tab=frontier&unc=50&nodeal=escalation&pts=4")
-            pg.wait_for_selector("#f-info:has-text('Whiskers')", timeout=0)
-            err = pg.evaluate("(() => { const t = document.getElementById('c-frontier').data[0]; return [t.error_x, t.error_y]; })()")
-            assert err[0] is not None and err[1] is not None and err[0]["symmetric"] is False
-            assert "5–95 %" in pg.inner_html("#a-frontier")
-            assert not errors, errors
-        finally:
-            b.close()
