@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -216,9 +217,21 @@ def set_sigmas(data: TradeData, sets: Sequence[str]) -> FloatArray:
     if not sets:
         return np.zeros((0, data.n_sectors))
     check_sets(str(data.name), sets)
+    from tradetalks.data.registry import dataset_folder
+
+    folder = str(dataset_folder(str(data.name)))
+    return np.asarray(np.stack([_set_sigma(str(data.name), s, folder) for s in sets]))
+
+
+@lru_cache(maxsize=256)
+def _set_sigma(name: str, set_name: str, folder: str) -> FloatArray:
+    """σ of one published set of a registered dataset, read once per process (keyed by the dataset's folder
+    too, so another ``TRADETALKS_DATA_DIR`` reads again); a read-only array."""
     from tradetalks.data.elasticities import load_with_elasticities
 
-    return np.asarray(np.stack([central_sigma(load_with_elasticities(str(data.name), s)) for s in sets]))
+    out = np.array(central_sigma(load_with_elasticities(name, set_name)), dtype=float)
+    out.flags.writeable = False
+    return out
 
 
 def make_draws(data: TradeData, opts: DrawOptions, stream: int = 0) -> ElasticityDraws:
