@@ -4,11 +4,13 @@ A bargaining solution (:mod:`tradetalks.bargain`) is a package x in instrument s
 space's calibrated σ. :func:`package_bands` holds x (and the no-deal point's tariffs) fixed and re-evaluates
 both for M members — the central σ, Monte Carlo draws around it (:func:`tradetalks.sweep.draws.mc_sigma`:
 mean-preserving log-normal, stated dispersion) and, when the space is at the dataset's own σ, the dataset's
-published elasticity sets (:func:`dataset_sets`) — in **one batched solve**; with transfers as instruments,
-the objectives also span the side-item cases (:func:`side_cases`: the pledge's low / high valuation and the
-purchases' low / high cost, at the central σ: the space's side items are lump sums outside the GE solve) (:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`). :func:`packages_bands` does the same
-for many packages of one space at once (the frontier's points and the solutions on the web): every package
-and the no-deal point are members of the same batched solves, over the same draws. Per member it reports both
+published elasticity sets (:func:`dataset_sets`). Each package is **one batched solve** of its M members
+(:func:`tradetalks.model.ossa_batch.solve_equilibrium_batch`: they share the space's flows and the package's
+tariffs, so the shared-columns layout applies, and they start from the package's chord model). With transfers
+as instruments, the objectives also span the side-item cases (:func:`side_cases`: the pledge's low / high
+valuation and the purchases' low / high cost, at the central σ: the space's side items are lump sums outside
+the GE solve). :func:`packages_bands` does the same for many packages of one space at once (the frontier's
+points and the solutions on the web), over the same draws. Per member it reports both
 parties' objectives :math:`U_m(x)` (the space's own objectives, side-item valuations included), their gains
 over the no-deal point :math:`U_m(x) - U_m(d)`, their welfare :math:`100(\hat W - 1)` and the balance of A
 with B after the package (:mod:`tradetalks.policy.outcome_arrays`), and the 5–95 % band of each
@@ -20,6 +22,7 @@ parties have agreed on another package": the solution is not re-solved per draw.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +32,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from tradetalks.errors import SweepSpecError
-from tradetalks.model import ossa_batch
+from tradetalks.model import ossa, ossa_batch
 from tradetalks.model.common import SolverOptions
+from tradetalks.model.ossa_chord import ChordModel, chord_model
 from tradetalks.policy.outcome_arrays import OutcomeArrays, country_figures, pair_figures
 from tradetalks.sweep.draws import (
     DEFAULT_CORRELATION,
@@ -72,8 +76,8 @@ class PackageBands:
 
 
 MAX_BLOCK_MEMBERS = 1024
-"""Most members (packages × draws) in one batched solve of :func:`packages_bands`: whole packages are stacked
-until the next would pass it (at least one per solve), so memory is bounded by the block, not by the number of
+"""Most members (packages × draws) tabulated together by :func:`packages_bands`: whole packages are grouped
+until the next would pass it (at least one per group), so memory is bounded by the group, not by the number of
 packages (about 60 kB per member and per (N, N, S) array at 21 × 21 × 17)."""
 
 ProgressFn = Callable[[int, int], None]
@@ -115,15 +119,22 @@ def _blocks(n_scenarios: int, m: int) -> list[range]:
 
 def _solve_block(space: Any, sigma: FloatArray, tariffs: Sequence[FloatArray], sides: Sequence[FloatArray | None],
                  options: SolverOptions) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
-    """One batched solve of len(tariffs) scenarios × M members: objectives (k, M, 2), welfare % of both
-    parties (k, M, 2), balance of A with B after (k, M), converged (k, M)."""
+    """len(tariffs) scenarios × M members (one batched solve per scenario, :func:`_solve_package`):
+    objectives (k, M, 2), welfare % of both parties (k, M, 2), balance of A with B after (k, M), converged
+    (k, M)."""
     from tradetalks.bargain.objectives import objective_values
 
     k, m = len(tariffs), sigma.shape[0]
     base = space.base
     pb = ossa_batch.calibrate_batch(base.trade, base.tariff, np.tile(sigma, (k, 1)))
-    t_new = np.repeat(np.stack([np.asarray(t, dtype=float) for t in tariffs]), m, axis=0)
-    eq = ossa_batch.solve_equilibrium_batch(pb, t_new, options=options)
+    eqs = [_solve_package(base, sigma, np.asarray(t, dtype=float), options) for t in tariffs]
+    def cat(name: str) -> FloatArray:
+        return np.concatenate([getattr(e, name) for e in eqs])
+
+    eq = ossa.Equilibrium(cat("w_hat"), cat("e_hat"), cat("trade_new"), cat("share"), cat("p_hat"),
+                          cat("tariff_new"), cat("nx_new"),
+                          dataclasses.replace(eqs[0].info, converged=all(e.info.converged for e in eqs)),
+                          np.concatenate([e.converged_each for e in eqs]))
     obj = np.empty((k * m, 2))
     for j in range(k * m):
         x = sides[j // m]
@@ -140,6 +151,23 @@ def _solve_block(space: Any, sigma: FloatArray, tariffs: Sequence[FloatArray], s
     bal = np.asarray(pair_figures(arrays, (ia, ib), (a, b), 0).balance_after)
     ok = np.asarray(eq.converged_each, dtype=bool)
     return obj.reshape(k, m, 2), wel.reshape(k, m, 2), bal.reshape(k, m), ok.reshape(k, m)
+
+
+def _solve_package(base: Any, sigma: FloatArray, tariff: FloatArray, options: SolverOptions) -> ossa.Equilibrium:
+    """One package's tariffs for M members in one batched solve: the members share the space's flows and the
+    package's tariffs (the shared-columns layout) and start from the package's chord model at ``sigma[0]``
+    (:func:`tradetalks.model.ossa_chord.chord_model`)."""
+    n = base.trade.shape[0]
+
+    def solve(sig: FloatArray, chord: ChordModel | None) -> tuple[FloatArray, FloatArray, BoolArray]:
+        pb = ossa_batch.calibrate_batch(base.trade, base.tariff, sig)
+        eq = ossa_batch.solve_equilibrium_batch(pb, tariff, options=options, chord=chord, want_shares=False)
+        x = np.concatenate([np.log(eq.w_hat), np.log(eq.e_hat)], axis=1)
+        return x, ossa_batch.jacobian_at(pb, tariff, (x[:, :n], x[:, n:])), np.asarray(eq.converged_each, bool)
+
+    model = chord_model(solve, np.asarray(sigma[0], dtype=float))
+    pb = ossa_batch.calibrate_batch(base.trade, base.tariff, sigma)
+    return ossa_batch.solve_equilibrium_batch(pb, tariff, options=options, chord=model)
 
 
 def _solve_all(space: Any, sigma: FloatArray, tariffs: Sequence[FloatArray], sides: Sequence[FloatArray | None],
@@ -164,9 +192,9 @@ def packages_bands(
     options: SolverOptions = SolverOptions(strict=False), progress: ProgressFn | None = None,
     data: Any = None,
 ) -> ManyBands:
-    """Bands of P packages of one space (and of their no-deal point) over the same elasticity draws, the
-    packages and the no-deal point stacked as members of batched solves (at most :data:`MAX_BLOCK_MEMBERS`
-    members each; the module docstring says what is banded).
+    """Bands of P packages of one space (and of their no-deal point) over the same elasticity draws, each
+    package one batched solve of its members, tabulated in groups of at most :data:`MAX_BLOCK_MEMBERS` members
+    (the module docstring says what is banded).
 
     Parameters
     ----------

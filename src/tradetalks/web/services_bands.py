@@ -12,7 +12,7 @@ Adapters only, no band arithmetic of their own; every band is the one 5–95 % b
 * **frontier** and **simulated rounds**: the frontier's points, the bargaining solutions' packages, every
   round's offer (the frontier package at its objectives) and the no-deal point are re-evaluated over the
   draws by ONE call of :func:`tradetalks.sweep.bargain_bands.packages_bands` (the function behind ``bargain
-  --uncertainty``; packages stacked as members of batched solves): each gets the [p5, p95] of both parties'
+  --uncertainty``; each package one batched solve of its members): each gets the [p5, p95] of both parties'
   objectives. As in the CLI, a package is held fixed over the draws (it is not re-negotiated per draw).
 
 These are heavy (about 1 s of CPU at 50 draws): they run as jobs (:mod:`tradetalks.web.routers.heavy`),
@@ -139,7 +139,7 @@ def _bands_of(tr: sv.Traced, xs: FloatArray, n_draws: int, seed: int, report: Re
         "packages": len(mb.packages), "n_solves": n, "n_converged": ok, "share_converged": ok / n if n else None,
         "note": "each package held fixed and re-evaluated over the draws (not re-negotiated per draw); "
                 "a package's band counts the draws where it and the no-deal point converged",
-        "function": "tradetalks.sweep.bargain_bands.packages_bands (one call, packages as batch members)",
+        "function": "tradetalks.sweep.bargain_bands.packages_bands (one call; each package one batched solve)",
     }
     return [both(p.frame) for p in mb.packages], both(mb.nodeal.frame), info
 
