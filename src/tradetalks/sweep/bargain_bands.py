@@ -274,28 +274,8 @@ def package_bands(
     options: SolverOptions = SolverOptions(strict=False), data: Any = None,
 ) -> PackageBands:
     """Bands of a solved package's objectives, gains, welfare and balance over elasticity draws (module
-    docstring): :func:`packages_bands` of the one package.
-
-    Parameters
-    ----------
-    space
-        The :class:`tradetalks.bargain.space.PackageSpace` the package was solved in.
-    x
-        (K,) the package (e.g. ``to_package(...).x``).
-    nodeal_tariff
-        (N, N, S) tariffs of the no-deal point (``NoDealPoint.tariff``).
-    n_draws
-        Monte Carlo draws (≥ 0; the central member is always added).
-    seed, dispersion, correlation
-        Of the draws (:mod:`tradetalks.sweep.draws`).
-    data
-        The dataset the space was built from (adds its published sets, as in :func:`packages_bands`).
-
-    Raises
-    ------
-    SweepSpecError
-        Negative or too many draws, negative dispersion, correlation outside [0, 1].
-    """
+    docstring): :func:`packages_bands` (same parameters and errors) of the one package ``x`` (K,), e.g.
+    ``to_package(...).x``."""
     _check(n_draws, dispersion, correlation)
     xa = np.asarray(x, dtype=float)
     return packages_bands(space, xa[None], nodeal_tariff, n_draws, seed=seed, dispersion=dispersion,
