@@ -25,7 +25,7 @@ def test_demo_runs_without_reference_data(monkeypatch: pytest.MonkeyPatch, tmp_p
     res = runner.invoke(app, ["demo"])
     assert res.exit_code == 0, res.output
     for text in ("no deal", "deal - no deal", "USA balance with JPN", "JPN auto output", "converged=True",
-                 "world2022", "% of GDP"):
+                 "world2022", "% of GDP", "Bands (5-95 %)", "200 Monte Carlo draws", "sets IS, U4"):
         assert text in res.output
 
 

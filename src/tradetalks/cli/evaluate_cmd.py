@@ -255,6 +255,8 @@ def evaluate_cmd(
 
 
 DEMO_SCENARIOS = ("jp-us-2024-baseline", "jp-us-no-deal", "jp-us-deal")
+DEMO_DRAWS = 200
+"""Monte Carlo draws of the demo's bands (with the dataset's published sets and the side items)."""
 
 
 @guard
@@ -279,7 +281,11 @@ def demo() -> None:
         False,
         {"jp-us-2024-baseline": "pre-2025", "jp-us-no-deal": "no deal", "jp-us-deal": "deal"},
     )
+    pair = {k: results[k] for k in ("jp-us-deal", "jp-us-no-deal")}
+    sweep_cmd.render_bands(sweep_cmd.bands_for_cli(pair, DEMO_DRAWS, None, 0), ("jp-us-deal", "jp-us-no-deal"),
+                           {"jp-us-no-deal": "no deal", "jp-us-deal": "deal"})
     console.print(
-        "Read: 'jp-us-deal - jp-us-no-deal' is what the deal changes relative to the escalation. Run "
+        "Read: 'jp-us-deal - jp-us-no-deal' is what the deal changes relative to the escalation; the bands "
+        "say how far each figure moves when the elasticities or the side items' values are off. Run "
         "`tradetalks evaluate jp-us-deal --vs jp-us-no-deal --assumptions` for every assumption."
     )
