@@ -483,18 +483,21 @@ def purge_equilibrium_batch(pb: OssaParamBatch, options: SolverOptions = SolverO
                                    want_shares=False, chord=chord)
 
 
+def solved_state(pb: OssaParamBatch, tariff_new: npt.ArrayLike, eq: Equilibrium) -> tuple[FloatArray, FloatArray]:
+    """The members' solutions z = (ln ŵ, ln Ê) (B, 2N) and the Jacobians at them (B, 2N, 2N): what
+    :func:`~tradetalks.model.ossa_chord.chord_model` needs of a solved batch."""
+    x = np.concatenate([np.log(eq.w_hat), np.log(eq.e_hat)], axis=1)
+    n = x.shape[1] // 2
+    return x, jacobian_at(pb, tariff_new, (x[:, :n], x[:, n:]), nx_new=eq.nx_new)
+
+
 def purge_model(trade: FloatArray, tariff: FloatArray, sigma0: FloatArray,
                 options: SolverOptions = SolverOptions()) -> ChordModel | None:
     """The :class:`ChordModel` of the deficit purge around ``sigma0`` (:func:`chord_model`)."""
-    zeros = np.zeros(trade.shape[0])
-
     def solve(sigma: FloatArray, chord: ChordModel | None) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
         pb = calibrate_batch(trade, tariff, sigma)
         eq = purge_equilibrium_batch(pb, options, chord)
-        x = np.concatenate([np.log(eq.w_hat), np.log(eq.e_hat)], axis=1)
-        n = x.shape[1] // 2
-        jac = jacobian_at(pb, pb.tariff, (x[:, :n], x[:, n:]), nx_new=zeros)
-        return x, jac, np.asarray(eq.converged_each, dtype=bool)
+        return *solved_state(pb, pb.tariff, eq), np.asarray(eq.converged_each, dtype=bool)
 
     return chord_model(solve, np.asarray(sigma0, dtype=float))
 

@@ -157,13 +157,10 @@ def _solve_package(base: Any, sigma: FloatArray, tariff: FloatArray, options: So
     """One package's tariffs for M members in one batched solve: the members share the space's flows and the
     package's tariffs (the shared-columns layout) and start from the package's chord model at ``sigma[0]``
     (:func:`tradetalks.model.ossa_chord.chord_model`)."""
-    n = base.trade.shape[0]
-
     def solve(sig: FloatArray, chord: ChordModel | None) -> tuple[FloatArray, FloatArray, BoolArray]:
         pb = ossa_batch.calibrate_batch(base.trade, base.tariff, sig)
         eq = ossa_batch.solve_equilibrium_batch(pb, tariff, options=options, chord=chord, want_shares=False)
-        x = np.concatenate([np.log(eq.w_hat), np.log(eq.e_hat)], axis=1)
-        return x, ossa_batch.jacobian_at(pb, tariff, (x[:, :n], x[:, n:])), np.asarray(eq.converged_each, bool)
+        return *ossa_batch.solved_state(pb, tariff, eq), np.asarray(eq.converged_each, bool)
 
     model = chord_model(solve, np.asarray(sigma[0], dtype=float))
     pb = ossa_batch.calibrate_batch(base.trade, base.tariff, sigma)

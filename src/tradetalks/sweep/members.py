@@ -174,10 +174,7 @@ def _starts(data: TradeData, inputs: ScenarioInputs, options: SolverOptions) -> 
 
     def solve(sigma: FloatArray, chord: ossa_chord.ChordModel | None) -> tuple[FloatArray, FloatArray, BoolArray]:
         sol = _solve_block(data, central, sigma, options, _Starts(chord, purge))
-        x = np.concatenate([np.log(sol.eq.w_hat), np.log(sol.eq.e_hat)], axis=1)
-        n = x.shape[1] // 2
-        jac = ossa_batch.jacobian_at(sol.batch, inputs.tariff, (x[:, :n], x[:, n:]), nx_new=sol.eq.nx_new)
-        return x, jac, sol.converged
+        return *ossa_batch.solved_state(sol.batch, inputs.tariff, sol.eq), sol.converged
 
     return _Starts(ossa_chord.chord_model(solve, sig0, CHORD_STEP), purge)
 
