@@ -45,7 +45,7 @@ from tradetalks.sweep.draws import (
     set_sigmas,
 )
 from tradetalks.sweep.members import member_eq
-from tradetalks.sweep.uncertainty import PERCENTILES, band_stats
+from tradetalks.sweep.uncertainty import PERCENTILES, band_records, band_stats
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -67,12 +67,9 @@ class PackageBands:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN as null)."""
-        rows = self.frame.reset_index().to_dict(orient="records")
-        clean = [{str(k): (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-                 for r in rows]
         return {"n_draws": self.n_draws, "seed": self.seed, "dispersion": self.dispersion, "sets": list(self.sets),
                 "side_cases": list(self.side_cases),
-                "percentiles": list(PERCENTILES), "parties": list(self.parties), "bands": clean}
+                "percentiles": list(PERCENTILES), "parties": list(self.parties), "bands": band_records(self.frame)}
 
 
 MAX_BLOCK_MEMBERS = 1024

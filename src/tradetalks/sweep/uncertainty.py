@@ -60,6 +60,12 @@ PERCENTILES: tuple[float, float] = (5.0, 95.0)
 # --------------------------------------------------------------------------------------------
 
 
+def band_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A band table as JSON-ready records (index as columns; NaN and infinities as null)."""
+    return [{str(k): (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in frame.reset_index().to_dict(orient="records")]
+
+
 def band_stats(values: FloatArray, converged: BoolArray) -> dict[str, float | int]:
     """The one band of a figure over members: ``p5``, ``p95`` (:data:`PERCENTILES`, linear interpolation),
     ``min``, ``max``, ``mean``, ``sd`` of the converged members' finite values, and ``n``, ``n_converged``,
@@ -193,12 +199,7 @@ class UncertaintyResult:
         }
         for src in BAND_SOURCES:
             frames = [self.band_frame(src)] + ([self.band_frame(src, diff)] if diff else [])
-            df = pd.concat(frames)
-            recs = df.reset_index().to_dict(orient="records")
-            out["bands"][src] = [
-                {str(k): (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
-                for r in recs
-            ]
+            out["bands"][src] = band_records(pd.concat(frames))
         return out
 
     def to_dataset(self) -> xr.Dataset:
